@@ -1,0 +1,134 @@
+//! `veristat verify`, `veristat merge`, `veristat claims`.
+
+use super::{Bars, Format, print_json, print_table};
+use clap::Args;
+use std::path::PathBuf;
+use veristat::montecarlo::{RunConfig, Scale, Shard, Verdict, runner, store};
+use veristat::{Error, Result, claims};
+
+/// Grid size of a claim run.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ScaleArg {
+    /// Seconds (what the tests run).
+    Test,
+    /// About a minute (what the report runs).
+    Quick,
+    /// The spec's full design.
+    Full,
+}
+
+impl From<ScaleArg> for Scale {
+    fn from(s: ScaleArg) -> Self {
+        match s {
+            ScaleArg::Test => Scale::Test,
+            ScaleArg::Quick => Scale::Quick,
+            ScaleArg::Full => Scale::Full,
+        }
+    }
+}
+
+/// Run a claim's Monte Carlo (or one shard of it) and write `part-i-of-N.parquet`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Claim name (`veristat claims` lists them).
+    pub claim: String,
+    /// Total replicates over all shards [default: the claim's own].
+    #[arg(long)]
+    pub replicates: Option<u64>,
+    /// Seed; replicate r uses stream r of the generator keyed by (seed, claim).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run only replicates r with r % N == i (e.g. a Slurm array task: --shard $SLURM_ARRAY_TASK_ID/N).
+    #[arg(long, default_value = "0/1")]
+    pub shard: String,
+    /// Output folder [default: results/<claim>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Size of the grid.
+    #[arg(long, value_enum, default_value = "full")]
+    pub scale: ScaleArg,
+    /// Output format of the verdict.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// Combine the shards in a folder and print the verdict.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folder holding part-i-of-N.parquet files.
+    pub dir: PathBuf,
+    /// Total replicates the parts were run with [default: inferred].
+    #[arg(long)]
+    pub replicates: Option<u64>,
+    /// Size of the grid the parts were run with.
+    #[arg(long, value_enum, default_value = "full")]
+    pub scale: ScaleArg,
+    /// Output format of the verdict.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+pub fn print_verdict(v: &Verdict, format: Format) -> Result<()> {
+    match format {
+        Format::Json => print_json(&serde_json::to_value(v).expect("verdict serializes")),
+        Format::Table => {
+            let rows: Vec<Vec<String>> = v
+                .checks
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.name.clone(),
+                        format!("{:.6}", c.estimate),
+                        format!("[{:.6}, {:.6}]", c.ci.0, c.ci.1),
+                        c.prediction.clone(),
+                        if c.pass { "PASS".into() } else { "FAIL".into() },
+                    ]
+                })
+                .collect();
+            println!("claim {} ({} replicates): {}", v.claim, v.replicates, if v.pass() { "PASS" } else { "FAIL" });
+            print_table(&["check", "estimate", "interval", "theory", "verdict"], &rows);
+            Ok(())
+        }
+    }
+}
+
+pub fn verify(a: VerifyArgs) -> Result<()> {
+    let claim = claims::find(&a.claim, a.scale.into())?;
+    let shard = Shard::parse(&a.shard)?;
+    let replicates = a.replicates.unwrap_or_else(|| claim.default_replicates());
+    let cfg = RunConfig { seed: a.seed, replicates, shard };
+    let out = a.out.unwrap_or_else(|| PathBuf::from("results").join(claim.name()));
+    let bars = Bars::new();
+    let table = runner::run(claim.as_ref(), &cfg, &bars)?;
+    let path = store::part_path(&out, shard);
+    store::write(&table, &path)?;
+    eprintln!("wrote {} ({} rows)", path.display(), table.rows.len());
+    if shard.count == 1 {
+        print_verdict(&claim.verdict(&table)?, a.format)?;
+    } else {
+        eprintln!("shard {}/{}: run `veristat merge {}` when all shards are done", shard.index, shard.count, out.display());
+    }
+    Ok(())
+}
+
+pub fn merge(a: MergeArgs) -> Result<()> {
+    let table = store::merge_dir(&a.dir, a.replicates)?;
+    let claim = claims::find(&table.claim, a.scale.into())?;
+    if runner::config_hash(claim.as_ref()) != table.config_hash {
+        return Err(Error::Results(format!(
+            "parts were made with a different configuration of {} than --scale {:?} gives",
+            table.claim, a.scale
+        )));
+    }
+    let path = a.dir.join("merged.parquet");
+    store::write(&table, &path)?;
+    eprintln!("wrote {} ({} rows, {} replicates)", path.display(), table.rows.len(), table.n_replicates());
+    print_verdict(&claim.verdict(&table)?, a.format)
+}
+
+pub fn list() -> Result<()> {
+    for c in claims::all(Scale::Full) {
+        println!("{:<28} {} (default {} replicates)", c.name(), c.description(), c.default_replicates());
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! Tabular data: a validated numeric [`Table`] and the regression [`Dataset`] cut from it.
+//!
+//! [`Table`] and [`Dataset`] are plain Rust (nalgebra) and always available; reading files needs
+//! the `io` feature (polars, eager only). Every cell is checked when read: a NaN, an infinity, a
+//! text value or an empty cell is an [`Error::BadCell`] naming its row and column.
+
+use crate::error::{Error, Result};
+use nalgebra::{DMatrix, DVector};
+
+/// A numeric table: named columns of equal length, every cell finite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+}
+
+/// A design matrix, a response, and the names of both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// n × d design, column-major.
+    pub x: DMatrix<f64>,
+    /// Response of length n.
+    pub y: DVector<f64>,
+    /// d feature names, in column order.
+    pub feature_names: Vec<String>,
+    /// Name of the response column.
+    pub target_name: String,
+}
+
+impl Table {
+    /// Build a table from named columns, validating lengths, names and cells.
+    pub fn new(names: Vec<String>, columns: Vec<Vec<f64>>) -> Result<Self> {
+        if names.len() != columns.len() {
+            return Err(Error::DimensionMismatch { what: "column names", expected: columns.len(), got: names.len() });
+        }
+        if names.is_empty() {
+            return Err(Error::InvalidData("the table has no columns".into()));
+        }
+        let n = columns[0].len();
+        for (name, col) in names.iter().zip(&columns) {
+            if col.len() != n {
+                return Err(Error::InvalidData(format!("column `{name}` has {} rows, expected {n}", col.len())));
+            }
+            if let Some(row) = col.iter().position(|v| !v.is_finite()) {
+                return Err(Error::BadCell {
+                    column: name.clone(),
+                    row,
+                    value: col[row].to_string(),
+                    reason: "not a finite number".into(),
+                });
+            }
+        }
+        for (i, a) in names.iter().enumerate() {
+            if names[..i].contains(a) {
+                return Err(Error::InvalidData(format!("duplicate column name `{a}`")));
+            }
+        }
+        if n == 0 {
+            return Err(Error::InvalidData("the table has no data rows".into()));
+        }
+        Ok(Self { names, columns })
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.columns[0].len()
+    }
+
+    /// Column names in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// A column by name.
+    pub fn column(&self, name: &str) -> Result<&[f64]> {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => Ok(&self.columns[i]),
+            None => Err(Error::MissingColumn { column: name.to_string(), available: self.names.join(", ") }),
+        }
+    }
+
+    /// A column whose values must be whole numbers (labels, fold ids, counts).
+    pub fn integer_column(&self, name: &str) -> Result<Vec<i64>> {
+        self.column(name)?
+            .iter()
+            .enumerate()
+            .map(|(row, &v)| {
+                if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    Ok(v as i64)
+                } else {
+                    Err(Error::BadCell { column: name.into(), row, value: v.to_string(), reason: "not an integer".into() })
+                }
+            })
+            .collect()
+    }
+
+    /// Cut a regression dataset: `target` as y, `features` (or every other column not listed in
+    /// `exclude`) as X. The target and excluded columns are never features.
+    pub fn dataset(&self, target: &str, features: Option<&[String]>, exclude: &[&str]) -> Result<Dataset> {
+        let y = DVector::from_column_slice(self.column(target)?);
+        let feature_names: Vec<String> = match features {
+            Some(list) => {
+                for f in list {
+                    self.column(f)?;
+                    if f == target || exclude.contains(&f.as_str()) {
+                        return Err(Error::InvalidData(format!(
+                            "column `{f}` is the target or a fold/label column and cannot be a feature"
+                        )));
+                    }
+                }
+                list.to_vec()
+            }
+            None => {
+                self.names.iter().filter(|n| n.as_str() != target && !exclude.contains(&n.as_str())).cloned().collect()
+            }
+        };
+        if feature_names.is_empty() {
+            return Err(Error::InvalidData("no feature columns left after removing the target".into()));
+        }
+        let n = self.n_rows();
+        let mut x = DMatrix::zeros(n, feature_names.len());
+        for (j, f) in feature_names.iter().enumerate() {
+            x.column_mut(j).copy_from_slice(self.column(f)?);
+        }
+        Ok(Dataset { x, y, feature_names, target_name: target.to_string() })
+    }
+}
+
+/// Split a comma-separated `--features A,B,C` argument into names.
+pub fn parse_name_list(s: &str) -> Vec<String> {
+    s.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+}
+
+#[cfg(feature = "io")]
+mod io {
+    use super::Table;
+    use crate::error::{Error, Result};
+    use polars::prelude::*;
+    use std::path::Path;
+
+    fn format_err(path: &Path, e: impl std::fmt::Display) -> Error {
+        Error::Format { path: path.to_path_buf(), message: e.to_string() }
+    }
+
+    /// Read a CSV (`,` or `;` separated, detected from the header) or Parquet file into a
+    /// [`Table`]. CSV cells are parsed here rather than by type inference so that a bad cell is
+    /// reported with its exact row and column.
+    pub fn read_table(path: impl AsRef<Path>) -> Result<Table> {
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() == 0 {
+            return Err(Error::Format { path: path.to_path_buf(), message: "file is empty".into() });
+        }
+        let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        let df = if is_parquet {
+            let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            ParquetReader::new(f).finish().map_err(|e| format_err(path, e))?
+        } else {
+            let head = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+            let sep = if first_line.contains(&b';') && !first_line.contains(&b',') { b';' } else { b',' };
+            CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .with_parse_options(CsvParseOptions::default().with_separator(sep))
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                .map_err(|e| format_err(path, e))?
+                .finish()
+                .map_err(|e| format_err(path, e))?
+        };
+        table_from_frame(&df, path)
+    }
+
+    fn table_from_frame(df: &DataFrame, path: &Path) -> Result<Table> {
+        if df.width() == 0 {
+            return Err(Error::Format { path: path.to_path_buf(), message: "no columns".into() });
+        }
+        if df.height() == 0 {
+            return Err(Error::Format { path: path.to_path_buf(), message: "no data rows".into() });
+        }
+        let mut names = Vec::with_capacity(df.width());
+        let mut columns = Vec::with_capacity(df.width());
+        for col in df.columns() {
+            let name = col.name().to_string();
+            let s = col.as_materialized_series();
+            let values: Vec<f64> = if s.dtype() == &DataType::String {
+                let ca = s.str().map_err(|e| format_err(path, e))?;
+                ca.into_iter()
+                    .enumerate()
+                    .map(|(row, cell)| parse_cell(&name, row, cell))
+                    .collect::<Result<_>>()?
+            } else {
+                let cast = s.cast(&DataType::Float64).map_err(|e| format_err(path, e))?;
+                let ca = cast.f64().map_err(|e| format_err(path, e))?;
+                ca.into_iter()
+                    .enumerate()
+                    .map(|(row, v)| match v {
+                        Some(v) if v.is_finite() => Ok(v),
+                        Some(v) => Err(bad(&name, row, &v.to_string(), "not a finite number")),
+                        None => Err(bad(&name, row, "", "missing value")),
+                    })
+                    .collect::<Result<_>>()?
+            };
+            names.push(name);
+            columns.push(values);
+        }
+        Table::new(names, columns)
+    }
+
+    fn bad(column: &str, row: usize, value: &str, reason: &str) -> Error {
+        Error::BadCell { column: column.into(), row, value: value.into(), reason: reason.into() }
+    }
+
+    fn parse_cell(column: &str, row: usize, cell: Option<&str>) -> Result<f64> {
+        let Some(raw) = cell else { return Err(bad(column, row, "", "missing value")) };
+        let t = raw.trim();
+        match t.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(bad(column, row, raw, "not a finite number")),
+            Err(_) => Err(bad(column, row, raw, "not a number")),
+        }
+    }
+
+    /// Write a table as CSV (used by the CLI's writers); the file appears whole or not at all.
+    pub fn write_csv(table: &Table, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let cols: Vec<Column> = table
+            .names()
+            .iter()
+            .map(|n| Column::new(n.as_str().into(), table.column(n).expect("own column")))
+            .collect();
+        let mut df = DataFrame::new_infer_height(cols).map_err(|e| format_err(path, e))?;
+        crate::fsutil::atomic_write(path, |f| {
+            CsvWriter::new(f).finish(&mut df).map_err(|e| format_err(path, e))
+        })
+    }
+}
+
+#[cfg(feature = "io")]
+pub use io::{read_table, write_csv};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dataset_selection_never_uses_target_or_excluded_columns() {
+        let t = Table::new(
+            vec!["a".into(), "b".into(), "y".into(), "fold".into()],
+            vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0], vec![0.0, 1.0]],
+        )
+        .unwrap();
+        let d = t.dataset("y", None, &["fold"]).unwrap();
+        assert_eq!(d.feature_names, vec!["a", "b"]);
+        assert_eq!(d.x[(1, 1)], 4.0);
+        assert!(t.dataset("y", Some(&["y".to_string()]), &[]).is_err());
+        assert!(matches!(t.dataset("zz", None, &[]), Err(Error::MissingColumn { .. })));
+        let err = Table::new(vec!["a".into()], vec![vec![1.0, f64::NAN]]).unwrap_err();
+        assert!(matches!(err, Error::BadCell { row: 1, .. }), "{err}");
+        assert!(t.integer_column("a").is_ok());
+        assert!(Table::new(vec!["a".into()], vec![vec![1.5]]).unwrap().integer_column("a").is_err());
+    }
+}

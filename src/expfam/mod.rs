@@ -1,0 +1,1 @@
+//! `expfam` (being built).

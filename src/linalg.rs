@@ -1,0 +1,200 @@
+//! Shared numerics: stable scalar functions, thresholding, and faer-backed dense factorizations
+//! on nalgebra matrices (column-major storage, so faer reads them in place without copying).
+
+use crate::error::{Error, Result};
+use faer::linalg::solvers::{Solve, SolveLstsq};
+use nalgebra::{DMatrix, DVector};
+
+/// Logistic function 1/(1+e^{-x}), evaluated without overflow for any finite x.
+pub fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// log(1 + e^x) without overflow or loss of precision in either tail.
+pub fn log1pexp(x: f64) -> f64 {
+    if x > 33.3 {
+        x + (-x).exp()
+    } else if x > -37.0 {
+        x.exp().ln_1p()
+    } else {
+        x.exp()
+    }
+}
+
+/// log Σ exp(x_i); `-inf` for an empty slice.
+pub fn logsumexp(xs: &[f64]) -> f64 {
+    let m = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !m.is_finite() {
+        return m;
+    }
+    m + xs.iter().map(|&x| (x - m).exp()).sum::<f64>().ln()
+}
+
+/// Soft-thresholding operator S(z, t) = sign(z) max(|z| - t, 0) (Friedman et al. 2010, eq. 6).
+pub fn soft_threshold(z: f64, t: f64) -> f64 {
+    if z > t {
+        z - t
+    } else if z < -t {
+        z + t
+    } else {
+        0.0
+    }
+}
+
+/// A zero-copy faer view of an nalgebra matrix.
+pub fn faer_view(a: &DMatrix<f64>) -> faer::MatRef<'_, f64> {
+    faer::MatRef::from_column_major_slice(a.as_slice(), a.nrows(), a.ncols())
+}
+
+fn to_nalgebra(m: faer::MatRef<'_, f64>) -> DMatrix<f64> {
+    DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)])
+}
+
+/// Cholesky factor of a symmetric positive definite matrix; solves reuse it.
+pub struct Cholesky {
+    llt: faer::linalg::solvers::Llt<f64>,
+    n: usize,
+}
+
+impl Cholesky {
+    /// Factor `a` (only its lower triangle is read). `what` names the matrix in the error.
+    pub fn new(a: &DMatrix<f64>, what: &str) -> Result<Self> {
+        if a.nrows() != a.ncols() {
+            return Err(Error::DimensionMismatch { what: "Cholesky (square matrix)", expected: a.nrows(), got: a.ncols() });
+        }
+        let llt = faer_view(a)
+            .llt(faer::Side::Lower)
+            .map_err(|_| Error::Numerical(format!("{what} is not positive definite")))?;
+        Ok(Self { llt, n: a.nrows() })
+    }
+
+    /// Solve A x = b.
+    pub fn solve(&self, b: &DVector<f64>) -> DVector<f64> {
+        let rhs = faer::MatRef::from_column_major_slice(b.as_slice(), self.n, 1);
+        let x = self.llt.solve(rhs);
+        DVector::from_fn(self.n, |i, _| x[(i, 0)])
+    }
+
+    /// Solve A X = B for a matrix right-hand side.
+    pub fn solve_mat(&self, b: &DMatrix<f64>) -> DMatrix<f64> {
+        to_nalgebra(self.llt.solve(faer_view(b)).as_ref())
+    }
+
+    /// A^{-1}.
+    pub fn inverse(&self) -> DMatrix<f64> {
+        self.solve_mat(&DMatrix::identity(self.n, self.n))
+    }
+
+    /// log det A = 2 Σ log L_ii.
+    pub fn log_det(&self) -> f64 {
+        let l = self.llt.L();
+        (0..self.n).map(|i| l[(i, i)].ln()).sum::<f64>() * 2.0
+    }
+}
+
+/// Solve A x = b for symmetric positive definite A.
+pub fn spd_solve(a: &DMatrix<f64>, b: &DVector<f64>, what: &str) -> Result<DVector<f64>> {
+    Ok(Cholesky::new(a, what)?.solve(b))
+}
+
+/// Eigen-decomposition of a symmetric matrix: eigenvalues ascending, eigenvectors as columns.
+pub fn sym_eigen(a: &DMatrix<f64>) -> Result<(DVector<f64>, DMatrix<f64>)> {
+    let evd = faer_view(a)
+        .self_adjoint_eigen(faer::Side::Lower)
+        .map_err(|e| Error::Numerical(format!("symmetric eigendecomposition failed: {e:?}")))?;
+    let s = evd.S();
+    let vals = DVector::from_fn(a.nrows(), |i, _| s[i]);
+    Ok((vals, to_nalgebra(evd.U())))
+}
+
+/// Least squares min ||A x - b|| by a column-pivoted QR; `A` must have full column rank.
+pub fn lstsq(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f64>> {
+    if a.nrows() != b.len() {
+        return Err(Error::DimensionMismatch { what: "least squares rows", expected: a.nrows(), got: b.len() });
+    }
+    let qr = faer_view(a).col_piv_qr();
+    let rhs = faer::MatRef::from_column_major_slice(b.as_slice(), b.len(), 1);
+    let x = qr.solve_lstsq(rhs);
+    let out = DVector::from_fn(a.ncols(), |i, _| x[(i, 0)]);
+    if out.iter().all(|v| v.is_finite()) {
+        Ok(out)
+    } else {
+        Err(Error::Numerical("least squares: design is rank deficient".into()))
+    }
+}
+
+/// Largest eigenvalue of XᵀX / n by power iteration (the Lipschitz constant of the least-squares
+/// gradient). Deterministic start vector so results do not depend on any RNG.
+pub fn max_eig_gram(x: &DMatrix<f64>, iters: usize) -> f64 {
+    let n = x.nrows().max(1) as f64;
+    let mut v = DVector::from_fn(x.ncols(), |i, _| 1.0 + (i as f64 * 0.618_033_988_75).fract());
+    let mut lambda = 0.0;
+    for _ in 0..iters {
+        let norm = v.norm();
+        if norm == 0.0 {
+            return 0.0;
+        }
+        v /= norm;
+        let w = x.tr_mul(&(x * &v)) / n;
+        let next = v.dot(&w);
+        v = w;
+        if (next - lambda).abs() <= 1e-12 * next.abs() {
+            return next;
+        }
+        lambda = next;
+    }
+    lambda
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_scalars_match_naive_formulas_where_those_are_exact() {
+        for &x in &[-30.0, -2.5, 0.0, 1.0, 20.0] {
+            assert!((sigmoid(x) - 1.0 / (1.0 + f64::exp(-x))).abs() < 1e-15);
+            assert!((log1pexp(x) - (1.0 + f64::exp(x)).ln()).abs() < 1e-14 * (1.0 + x.abs()));
+        }
+        assert_eq!(log1pexp(1000.0), 1000.0);
+        assert!(log1pexp(-1000.0) >= 0.0);
+        assert!((logsumexp(&[1000.0, 1000.0]) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+        assert_eq!(soft_threshold(3.0, 1.0), 2.0);
+        assert_eq!(soft_threshold(-3.0, 1.0), -2.0);
+        assert_eq!(soft_threshold(0.5, 1.0), 0.0);
+    }
+
+    #[test]
+    fn cholesky_solve_has_small_residual() {
+        let n = 6;
+        let b = DMatrix::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 5) as f64 - 2.0);
+        let a = &b * b.transpose() + DMatrix::identity(n, n);
+        let rhs = DVector::from_fn(n, |i, _| i as f64 - 1.5);
+        let ch = Cholesky::new(&a, "A").unwrap();
+        let x = ch.solve(&rhs);
+        assert!((&a * &x - &rhs).norm() < 1e-12 * rhs.norm() * n as f64);
+        let det_ref = a.clone().determinant().ln();
+        assert!((ch.log_det() - det_ref).abs() < 1e-10);
+        let (vals, vecs) = sym_eigen(&a).unwrap();
+        let recon = &vecs * DMatrix::from_diagonal(&vals) * vecs.transpose();
+        assert!((recon - &a).norm() < 1e-10 * a.norm());
+        assert!(Cholesky::new(&(-a), "negated A").is_err());
+    }
+
+    #[test]
+    fn lstsq_and_power_iteration() {
+        let x = DMatrix::from_fn(8, 3, |i, j| ((i + 1) as f64).powi(j as i32));
+        let truth = DVector::from_vec(vec![1.0, -2.0, 0.5]);
+        let y = &x * &truth;
+        let w = lstsq(&x, &y).unwrap();
+        assert!((w - truth).norm() < 1e-9);
+        let g = x.tr_mul(&x) / 8.0;
+        let (vals, _) = sym_eigen(&g).unwrap();
+        assert!((max_eig_gram(&x, 500) - vals[2]).abs() < 1e-8 * vals[2]);
+    }
+}

@@ -1,0 +1,1 @@
+//! Rare-event classification metrics (being built).

@@ -1,0 +1,192 @@
+//! Monte Carlo verification of the papers' claims.
+//!
+//! A [`Claim`] turns one replicate index and its own random stream into a few
+//! [`Observation`]s (rows of a tidy table: string key columns such as `design`, `method`, and
+//! numeric value columns such as `n`, `error`). The [`runner`] executes replicates in parallel,
+//! possibly one shard of them, and collects a [`ResultTable`] whose rows are in replicate order,
+//! so a table is bit-identical whatever the thread or shard count. [`Claim::verdict`] compares
+//! the table with the theory's prediction and returns PASS/FAIL checks with confidence intervals.
+//!
+//! Shape of a run (the CLI's `veristat verify` does exactly this, plus a progress bar):
+//! ```
+//! use veristat::montecarlo::{runner, RunConfig, Scale, NoProgress};
+//! let claim = veristat::claims::find("sparse-random-support", Scale::Test).unwrap();
+//! let cfg = RunConfig::new(1, 2);
+//! let table = runner::run(claim.as_ref(), &cfg, &NoProgress).unwrap();
+//! let verdict = claim.verdict(&table).unwrap();
+//! assert!(!verdict.checks.is_empty());
+//! ```
+
+pub mod runner;
+pub mod stats;
+#[cfg(feature = "io")]
+pub mod store;
+
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+use serde::Serialize;
+
+pub use runner::{NoProgress, Progress, RunConfig, Shard};
+
+/// How big a run is. Claims size their grids from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Scale {
+    /// Seconds: what `cargo test` runs.
+    Test,
+    /// About a minute per module: what `veristat report` runs.
+    Quick,
+    /// The spec's full design: what `veristat verify` runs by default.
+    Full,
+}
+
+/// One row produced by a replicate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// Values of the claim's key columns, in [`Claim::key_columns`] order.
+    pub key: Vec<String>,
+    /// Values of the claim's value columns, in [`Claim::value_columns`] order; finite.
+    pub values: Vec<f64>,
+}
+
+impl Observation {
+    /// Build an observation from string-like keys and values.
+    pub fn new<K: Into<String>>(key: impl IntoIterator<Item = K>, values: Vec<f64>) -> Self {
+        Self { key: key.into_iter().map(Into::into).collect(), values }
+    }
+}
+
+/// A checkable statement from a paper.
+pub trait Claim: Send + Sync {
+    /// Stable identifier, e.g. `sparse-random-support`.
+    fn name(&self) -> &'static str;
+    /// One paragraph: what is simulated.
+    fn description(&self) -> String;
+    /// What the theory predicts, in words (shown in the report next to the verdict).
+    fn prediction(&self) -> String;
+    /// Names of the string key columns of every observation.
+    fn key_columns(&self) -> &'static [&'static str];
+    /// Names of the numeric value columns of every observation.
+    fn value_columns(&self) -> &'static [&'static str];
+    /// The run's parameters (grid, sizes); hashed into each result row so that parts of
+    /// different configurations are never merged.
+    fn config(&self) -> serde_json::Value;
+    /// Replicate count used when the user does not give one.
+    fn default_replicates(&self) -> u64;
+    /// Run replicate `replicate`; all randomness must come from `rng`.
+    fn replicate(&self, replicate: u64, rng: &mut Rng) -> Result<Vec<Observation>>;
+    /// Compare a complete table with the prediction.
+    fn verdict(&self, results: &ResultTable) -> Result<Verdict>;
+}
+
+/// One row of a [`ResultTable`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    /// Replicate index.
+    pub replicate: u64,
+    /// Key column values.
+    pub key: Vec<String>,
+    /// Value column values.
+    pub values: Vec<f64>,
+}
+
+/// All observations of a run (or of one shard), sorted by replicate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultTable {
+    /// Claim name.
+    pub claim: String,
+    /// User seed.
+    pub seed: u64,
+    /// FNV-1a hash of the claim's config JSON.
+    pub config_hash: u64,
+    /// Git commit of the binary that produced the rows.
+    pub git_sha: String,
+    /// Key column names.
+    pub key_columns: Vec<String>,
+    /// Value column names.
+    pub value_columns: Vec<String>,
+    /// Rows, in replicate order then the order the replicate returned them.
+    pub rows: Vec<ResultRow>,
+}
+
+impl ResultTable {
+    fn key_index(&self, name: &str) -> Result<usize> {
+        self.key_columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| Error::Results(format!("claim {} has no key column `{name}`", self.claim)))
+    }
+
+    fn value_index(&self, name: &str) -> Result<usize> {
+        self.value_columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| Error::Results(format!("claim {} has no value column `{name}`", self.claim)))
+    }
+
+    /// Rows whose key columns equal the given (column, value) pairs.
+    pub fn select<'a>(&'a self, filter: &[(&str, &str)]) -> Result<Vec<&'a ResultRow>> {
+        let idx: Vec<(usize, &str)> =
+            filter.iter().map(|(c, v)| Ok((self.key_index(c)?, *v))).collect::<Result<_>>()?;
+        Ok(self.rows.iter().filter(|r| idx.iter().all(|(i, v)| r.key[*i] == *v)).collect())
+    }
+
+    /// Value column `column` of the rows matching `filter`, in row order.
+    pub fn values(&self, filter: &[(&str, &str)], column: &str) -> Result<Vec<f64>> {
+        let j = self.value_index(column)?;
+        Ok(self.select(filter)?.into_iter().map(|r| r.values[j]).collect())
+    }
+
+    /// Distinct values of a key column, in first-seen order.
+    pub fn distinct(&self, column: &str) -> Result<Vec<String>> {
+        let i = self.key_index(column)?;
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if !out.contains(&r.key[i]) {
+                out.push(r.key[i].clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of distinct replicates present.
+    pub fn n_replicates(&self) -> usize {
+        let mut reps: Vec<u64> = self.rows.iter().map(|r| r.replicate).collect();
+        reps.dedup();
+        reps.len()
+    }
+}
+
+/// One PASS/FAIL comparison of an estimate with the theory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// What is compared.
+    pub name: String,
+    /// The Monte Carlo estimate.
+    pub estimate: f64,
+    /// Its confidence interval (level in `level`).
+    pub ci: (f64, f64),
+    /// Confidence level of `ci`, e.g. 0.95.
+    pub level: f64,
+    /// The theory's value or band, in words.
+    pub prediction: String,
+    /// Whether the estimate agrees with the prediction.
+    pub pass: bool,
+}
+
+/// The outcome of a claim on a table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Claim name.
+    pub claim: String,
+    /// Replicates used.
+    pub replicates: usize,
+    /// Individual checks; the claim passes when all pass.
+    pub checks: Vec<Check>,
+}
+
+impl Verdict {
+    /// PASS when every check passes (and there is at least one).
+    pub fn pass(&self) -> bool {
+        !self.checks.is_empty() && self.checks.iter().all(|c| c.pass)
+    }
+}

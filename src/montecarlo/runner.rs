@@ -1,0 +1,171 @@
+//! Parallel, shardable, reproducible execution of a claim's replicates.
+
+use super::{Claim, ResultRow, ResultTable};
+use crate::error::{Error, Result};
+use crate::rng;
+use rayon::prelude::*;
+
+/// Progress reporting, implemented by the CLI (indicatif); the library never prints.
+pub trait Progress: Sync {
+    /// A phase with `total` steps begins.
+    fn start(&self, _label: &str, _total: u64) {}
+    /// `n` more steps are done.
+    fn inc(&self, _n: u64) {}
+    /// The phase ended.
+    fn finish(&self) {}
+}
+
+/// Progress sink that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Shard `index` of `count`: replicates r with r % count == index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based shard index.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The single shard covering everything.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parse `i/N` (as `--shard 3/16`).
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = || Error::param("shard", s, "expected i/N with 0 <= i < N, e.g. 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u64 = i.trim().parse().map_err(|_| bad())?;
+        let count: u64 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+
+    /// Whether replicate `r` belongs to this shard.
+    pub fn contains(&self, r: u64) -> bool {
+        r % self.count == self.index
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// User seed.
+    pub seed: u64,
+    /// Total replicates over all shards.
+    pub replicates: u64,
+    /// Which part of them this process runs.
+    pub shard: Shard,
+}
+
+impl RunConfig {
+    /// All `replicates` of seed `seed` in one process.
+    pub fn new(seed: u64, replicates: u64) -> Self {
+        Self { seed, replicates, shard: Shard::ALL }
+    }
+}
+
+/// The git commit compiled into this binary (`unknown` outside a checkout).
+pub fn git_sha() -> &'static str {
+    option_env!("VERISTAT_GIT_SHA").unwrap_or("unknown")
+}
+
+/// Hash of a claim's configuration (FNV-1a of its canonical JSON).
+pub fn config_hash(claim: &dyn Claim) -> u64 {
+    rng::fnv1a64(claim.config().to_string().as_bytes())
+}
+
+/// Run this shard's replicates of `claim` over rayon's pool. Replicate r draws only from
+/// `rng::stream(seed, claim.name(), r)`, and rows are collected in replicate order, so the table
+/// does not depend on the thread count.
+pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Result<ResultTable> {
+    if cfg.replicates == 0 {
+        return Err(Error::param("replicates", 0, "must be >= 1"));
+    }
+    let reps: Vec<u64> = (0..cfg.replicates).filter(|&r| cfg.shard.contains(r)).collect();
+    progress.start(claim.name(), reps.len() as u64);
+    let nk = claim.key_columns().len();
+    let nv = claim.value_columns().len();
+    let per_rep: Vec<Vec<ResultRow>> = reps
+        .par_iter()
+        .map(|&r| {
+            let mut rng = rng::stream(cfg.seed, claim.name(), r);
+            let obs = claim.replicate(r, &mut rng)?;
+            progress.inc(1);
+            obs.into_iter()
+                .map(|o| {
+                    if o.key.len() != nk || o.values.len() != nv {
+                        return Err(Error::Results(format!(
+                            "claim {} replicate {r} returned {} keys / {} values, expected {nk} / {nv}",
+                            claim.name(),
+                            o.key.len(),
+                            o.values.len()
+                        )));
+                    }
+                    if let Some(j) = o.values.iter().position(|v| !v.is_finite()) {
+                        return Err(Error::Results(format!(
+                            "claim {} replicate {r}: column `{}` is {} at key {:?}",
+                            claim.name(),
+                            claim.value_columns()[j],
+                            o.values[j],
+                            o.key
+                        )));
+                    }
+                    Ok(ResultRow { replicate: r, key: o.key, values: o.values })
+                })
+                .collect()
+        })
+        .collect::<Result<_>>()?;
+    progress.finish();
+    Ok(ResultTable {
+        claim: claim.name().to_string(),
+        seed: cfg.seed,
+        config_hash: config_hash(claim),
+        git_sha: git_sha().to_string(),
+        key_columns: claim.key_columns().iter().map(|s| s.to_string()).collect(),
+        value_columns: claim.value_columns().iter().map(|s| s.to_string()).collect(),
+        rows: per_rep.into_iter().flatten().collect(),
+    })
+}
+
+/// Combine shard tables into one, checking they come from the same claim, seed and config and
+/// that every replicate below `replicates` appears exactly once.
+pub fn combine(mut parts: Vec<ResultTable>, replicates: u64) -> Result<ResultTable> {
+    let first = parts.first().ok_or_else(|| Error::Results("no parts to combine".into()))?.clone();
+    for p in &parts {
+        if p.claim != first.claim || p.seed != first.seed || p.config_hash != first.config_hash {
+            return Err(Error::Results(format!(
+                "parts disagree: {}/seed {}/config {:x} vs {}/seed {}/config {:x}",
+                first.claim, first.seed, first.config_hash, p.claim, p.seed, p.config_hash
+            )));
+        }
+    }
+    let mut rows: Vec<ResultRow> = parts.iter_mut().flat_map(|p| std::mem::take(&mut p.rows)).collect();
+    // Stable sort keeps each replicate's own row order.
+    rows.sort_by_key(|r| r.replicate);
+    let mut seen: Vec<u64> = rows.iter().map(|r| r.replicate).collect();
+    seen.dedup();
+    if seen.len() as u64 != replicates || seen.iter().enumerate().any(|(i, &r)| i as u64 != r) {
+        return Err(Error::Results(format!(
+            "expected replicates 0..{replicates}, found {} distinct replicates",
+            seen.len()
+        )));
+    }
+    Ok(ResultTable { rows, ..first })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_parsing() {
+        assert_eq!(Shard::parse("1/2").unwrap(), Shard { index: 1, count: 2 });
+        assert!(Shard::parse("2/2").is_err());
+        assert!(Shard::parse("x").is_err());
+        assert!(Shard::parse("0/0").is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! `multiplicity` (being built).
