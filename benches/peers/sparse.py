@@ -1,0 +1,98 @@
+"""Time the Lasso path of scikit-learn (lasso_path) and celer (celer_path) against veristat's on
+the same seeded data, in one run (spec §3 timings, §6 check 7; issue 2 acceptance 8).
+
+    /work/venv/bin/python benches/peers/sparse.py [--n 10000 --d 2000 --k 20 --repeats 3]
+
+Data: X iid N(0,1) (n x d), w* with k N(0,1) entries on a random support, y = X w* + 0.5 N(0,1),
+numpy default_rng(0); X and y are centred so that every tool solves the same problem
+(veristat fits its intercept, scikit-learn's lasso_path and celer fit none). Grid: 100 alphas,
+eps 1e-3, from alpha_max = max|X^T y|/n; duality-gap tol 1e-4 (relative to ||y||^2 in all three).
+veristat runs as the release build of examples/sparse_lasso.rs in --bench-file mode (it times
+the path inside the process, loading excluded; the Python timings exclude data generation too).
+Prints each time (best of --repeats), the ratios, and the max coefficient difference.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import sklearn
+from sklearn.linear_model import lasso_path
+
+try:
+    import celer
+    from celer import celer_path
+except ImportError:  # pragma: no cover
+    celer = None
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--n", type=int, default=10_000)
+ap.add_argument("--d", type=int, default=2_000)
+ap.add_argument("--k", type=int, default=20)
+ap.add_argument("--repeats", type=int, default=3)
+ap.add_argument("--tol", type=float, default=1e-4)
+args = ap.parse_args()
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+rng = np.random.default_rng(0)
+n, d, k = args.n, args.d, args.k
+X = rng.standard_normal((n, d))
+w = np.zeros(d)
+w[rng.choice(d, k, replace=False)] = rng.standard_normal(k)
+y = X @ w + 0.5 * rng.standard_normal(n)
+X -= X.mean(axis=0)
+y -= y.mean()
+X = np.asfortranarray(X)
+alpha_max = np.abs(X.T @ y).max() / n
+alphas = np.geomspace(alpha_max, alpha_max * 1e-3, 100)
+
+tmp = tempfile.mkdtemp(prefix="veristat-sparse-bench-")
+data_file, coef_file = os.path.join(tmp, "data.bin"), os.path.join(tmp, "coefs.bin")
+with open(data_file, "wb") as f:
+    np.array([n, d], dtype="<f8").tofile(f)
+    X.ravel(order="F").astype("<f8").tofile(f)
+    y.astype("<f8").tofile(f)
+
+subprocess.run(["cargo", "build", "--release", "--quiet", "--no-default-features", "--example", "sparse_lasso"], cwd=root, check=True)
+exe = os.path.join(root, "target", "release", "examples", "sparse_lasso")
+
+
+def best(fn):
+    times, out = [], None
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def ours():
+    r = subprocess.run([exe, "--bench-file", data_file, "--out", coef_file, "--tol", str(args.tol)],
+                       check=True, capture_output=True, text=True)
+    return json.loads(r.stdout)
+
+
+runs = [ours() for _ in range(args.repeats)]
+t_ours = min(r["seconds"] for r in runs)
+info = runs[0]
+ours_coefs = np.fromfile(coef_file, dtype="<f8").reshape((d, -1), order="F")
+
+t_sk, (_, sk_coefs, _) = best(lambda: lasso_path(X, y, alphas=alphas, tol=args.tol))
+print(f"data: n={n} d={d} k={k}, 100 alphas, eps=1e-3, tol={args.tol}; sklearn {sklearn.__version__}"
+      + (f", celer {celer.__version__}" if celer else ""))
+print(f"veristat lasso_path : {t_ours:8.3f} s  (full passes {info['full_passes']}, epochs {info['epochs']}, "
+      f"nnz at alpha_min {info['nnz_last']}, converged {info['converged']}, gram {info['gram']})")
+print(f"sklearn lasso_path  : {t_sk:8.3f} s  ratio sklearn/veristat = {t_sk / t_ours:.2f}")
+scale = np.abs(sk_coefs).max()
+print(f"  max|coef diff| vs sklearn / max|coef| = {np.abs(ours_coefs - sk_coefs).max() / scale:.2e} "
+      f"(both stop at gap <= tol*||y||^2)")
+if celer is not None:
+    t_ce, (_, ce_coefs, _) = best(lambda: celer_path(X, y, "lasso", alphas=alphas, tol=args.tol))
+    print(f"celer celer_path    : {t_ce:8.3f} s  ratio celer/veristat = {t_ce / t_ours:.2f}")
+    print(f"  max|coef diff| vs celer / max|coef| = {np.abs(ours_coefs - ce_coefs).max() / scale:.2e}")
+else:
+    print("celer not installed", file=sys.stderr)
