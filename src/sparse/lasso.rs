@@ -648,10 +648,11 @@ impl<'a> Engine<'a> {
     /// Recompute X^T r for every feature (a full pass in naive mode; exact refresh in Gram mode).
     /// Returns the number of passes over X it made (0 when Gram columns sufficed).
     fn full_pass(&mut self) -> usize {
-        if self.gram.is_none() && self.cols.is_some() {
-            if let Some(passes) = self.covariance_check() {
-                return passes;
-            }
+        if self.gram.is_none()
+            && self.cols.is_some()
+            && let Some(passes) = self.covariance_check()
+        {
+            return passes;
         }
         match &self.gram {
             None => self.c = self.p.xt(&self.r),
@@ -842,7 +843,7 @@ impl<'a> Engine<'a> {
                 }
                 n_iter += 1;
                 // scikit-learn's cheap test before any gap computation.
-                if w_max == 0.0 || dw_max <= self.tol * w_max || n_iter % 10 == 0 {
+                if w_max == 0.0 || dw_max <= self.tol * w_max || n_iter.is_multiple_of(10) {
                     if full_check_cheap {
                         break;
                     }
@@ -858,15 +859,17 @@ impl<'a> Engine<'a> {
             let dn;
             (gap, dn) = self.gap(lam1, lam2, None);
             let before = ws.len();
-            for j in 0..d {
-                if !self.in_ws[j]
-                    && !discarded[j]
-                    && self.p.col_sq[j] > 0.0
-                    && self.c[j].abs() > lam1
-                {
-                    ws.push(j);
-                    self.in_ws[j] = true;
-                }
+            let violators: Vec<usize> = (0..d)
+                .filter(|&j| {
+                    !self.in_ws[j]
+                        && !discarded[j]
+                        && self.p.col_sq[j] > 0.0
+                        && self.c[j].abs() > lam1
+                })
+                .collect();
+            for j in violators {
+                ws.push(j);
+                self.in_ws[j] = true;
             }
             if ws.len() > before {
                 ws.sort_unstable();
@@ -883,9 +886,9 @@ impl<'a> Engine<'a> {
             }
             if safe && self.screen(&mut discarded, gap, dn, lam1, lam2) {
                 ws.retain(|&j| !discarded[j]);
-                for j in 0..d {
-                    if discarded[j] {
-                        self.in_ws[j] = false;
+                for (inw, &gone) in self.in_ws.iter_mut().zip(discarded.iter()) {
+                    if gone {
+                        *inw = false;
                     }
                 }
             }
