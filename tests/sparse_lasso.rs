@@ -118,7 +118,7 @@ fn random_problem(case: u64) -> (DMatrix<f64>, DVector<f64>, f64, SolverOptions)
         let s = 10f64.powf(rng.random_range(-1.0..1.0));
         x.column_mut(j).scale_mut(s);
     }
-    if case % 7 == 0 {
+    if case.is_multiple_of(7) {
         x.column_mut(d / 2).fill(0.0);
     }
     let k = 5.min(d);
@@ -134,7 +134,7 @@ fn random_problem(case: u64) -> (DMatrix<f64>, DVector<f64>, f64, SolverOptions)
     let y = &x * &w + noise + DVector::from_element(n, 3.0);
     let rho = [1.0, 0.9, 0.5, 0.2, 1.0][(case / 5 % 5) as usize];
     let mut opts = SolverOptions {
-        standardize: case % 3 == 0,
+        standardize: case.is_multiple_of(3),
         tol: 1e-13,
         max_iter: 1_000_000,
         ..Default::default()
@@ -639,5 +639,38 @@ mod cli {
             assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
             assert!(err.contains(needle), "{args:?}: {err}");
         }
+    }
+}
+
+#[test]
+fn same_numbers_whatever_the_thread_count() {
+    let mut rng = veristat::rng::stream(3, "threads", 0);
+    let x = gaussian(&mut rng, 1500, 300);
+    let y = DVector::from_fn(1500, |i, _| x[(i, 3)] - 2.0 * x[(i, 100)] + 0.1 * x[(i, 7)]);
+    for gram in [GramMode::Always, GramMode::Never] {
+        let params = PathParams::new().n_alphas(30).gram(gram);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| lasso_path(&x, &y, &params).unwrap())
+        };
+        let (a, b) = (run(1), run(2));
+        assert_eq!(a.coefs, b.coefs, "{gram:?}");
+        assert_eq!(a.duality_gaps, b.duality_gaps);
+        let cv = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                LassoCv::new(params.clone())
+                    .fit(&x, &y, &Folds::Shuffled { k: 4, seed: 11 })
+                    .unwrap()
+                    .mean
+            })
+        };
+        assert_eq!(cv(1), cv(2));
     }
 }
