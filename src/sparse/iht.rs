@@ -106,8 +106,8 @@ pub struct IhtDiagnostics {
     pub iterations: usize,
     /// Why it stopped.
     pub stop: IhtStop,
-    /// L = σ_max(X)²/n (power iteration).
-    pub lipschitz: f64,
+    /// L = σ_max(X)²/n (power iteration, with a 5% margin), when it was needed.
+    pub lipschitz: Option<f64>,
     /// Step halvings over the run (normalized step only).
     pub halvings: usize,
     /// Final objective (1/2n)‖y − Xw‖².
@@ -177,27 +177,14 @@ impl Iht {
         let (xc, yc) = (&data.x, &data.y);
         let n = xc.nrows() as f64;
         let objective = |fitted: &DVector<f64>| (yc - fitted).norm_squared() / (2.0 * n);
-        // Power iteration underestimates L slightly; the margin keeps μ = 1/L a descent step.
-        let lipschitz = crate::linalg::max_eig_gram(xc, 500) * (1.0 + 1e-6);
-        if lipschitz.is_nan() || lipschitz <= 0.0 {
-            // X centred to zero: every w gives the same fit.
-            let coef = DVector::zeros(xc.ncols());
-            return Ok(IhtFit {
-                intercept: data.intercept(&coef),
-                support: top_k(&coef, p.k),
-                diagnostics: IhtDiagnostics {
-                    iterations: 0,
-                    stop: IhtStop::ZeroGradient,
-                    lipschitz: 0.0,
-                    halvings: 0,
-                    objective: objective(&DVector::zeros(xc.nrows())),
-                    relative_change: 0.0,
-                },
-                coef,
-            });
-        }
-        let min_step = 1.0 / lipschitz;
-
+        // L = σ_max(X)²/n by power iteration, computed only when needed (always for the fixed
+        // step; for the normalized step only once a halving needs its floor 1/L). Power
+        // iteration approaches σ_max² from below; the 5% margin keeps μ = 1/L a descent step.
+        let mut lipschitz: Option<f64> = None;
+        let floor_step = |lip: &mut Option<f64>| -> f64 {
+            let l = *lip.get_or_insert_with(|| crate::linalg::max_eig_gram(xc, 200) * 1.05);
+            if l > 0.0 { 1.0 / l } else { f64::INFINITY }
+        };
         let mut w = DVector::zeros(xc.ncols());
         let mut fitted = DVector::zeros(xc.nrows());
         let mut f = objective(&fitted);
@@ -215,16 +202,14 @@ impl Iht {
                 break;
             }
             let mut mu = match p.step {
-                Step::Fixed => min_step,
+                Step::Fixed => floor_step(&mut lipschitz),
                 Step::Normalized => {
                     let g_s = hard_threshold(&g, &support);
                     let num = g_s.norm_squared();
                     let den = sparse_product(xc, &g_s, &support).norm_squared() / n;
-                    if num > 0.0 && den > 0.0 {
-                        (num / den).max(min_step)
-                    } else {
-                        min_step
-                    }
+                    // μ = ‖g_Γ‖²/(‖X_Γg_Γ‖²/n) ≥ 1/L always; g_Γ = 0 (the support is optimal
+                    // on itself but not globally) falls back to the floor step.
+                    if num > 0.0 && den > 0.0 { num / den } else { floor_step(&mut lipschitz) }
                 }
             };
             let (w_new, fitted_new, f_new, support_new) = loop {
@@ -233,8 +218,8 @@ impl Iht {
                 let cand = hard_threshold(&v, &keep);
                 let fit_c = sparse_product(xc, &cand, &keep);
                 let f_c = objective(&fit_c);
-                if p.step == Step::Normalized && keep != support && f_c > f && mu > min_step {
-                    mu = (mu / 2.0).max(min_step);
+                if p.step == Step::Normalized && keep != support && f_c > f && mu > floor_step(&mut lipschitz) {
+                    mu = (mu / 2.0).max(floor_step(&mut lipschitz));
                     halvings += 1;
                     continue;
                 }

@@ -310,7 +310,7 @@ impl Omp {
         let mut active = vec![false; d];
         let mut gamma: Vec<f64> = Vec::new();
         let mut residual = yc.clone();
-        let mut stop = OmpStop::AllSelected;
+        let stop;
         if p.tol.is_some_and(|t| residual.norm_squared() <= t) {
             stop = OmpStop::ToleranceReached;
         } else {
