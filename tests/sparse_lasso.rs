@@ -1,0 +1,468 @@
+//! Lasso / elastic net: scikit-learn parity on diabetes, optimality certificates on random
+//! problems, screening safety, cross-validation arithmetic, degenerate inputs, the CLI.
+//!
+//! Fixtures: `tests/fixtures/sparse/make_fixtures.py` (scikit-learn, numpy; versions recorded in
+//! the JSON files).
+
+use nalgebra::{DMatrix, DVector};
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+use serde_json::Value;
+use veristat::Error;
+use veristat::sparse::{
+    ElasticNet, Folds, GramMode, Lasso, LassoCv, PathParams, Preconditioner, Screening,
+    SolverOptions, alpha_max, enet_path, kkt_residual, lasso_path, lasso_precond,
+};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn diabetes() -> (DMatrix<f64>, DVector<f64>) {
+    let text = std::fs::read_to_string(format!("{ROOT}/datasets/diabetes.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let n = rows.len();
+    let x = DMatrix::from_fn(n, 10, |i, j| rows[i][j]);
+    let y = DVector::from_fn(n, |i, _| rows[i][10]);
+    (x, y)
+}
+
+fn fixture(name: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{ROOT}/tests/fixtures/sparse/{name}")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn diabetes_paths_match_sklearn() {
+    let (x, y) = diabetes();
+    let fx = fixture("diabetes_paths.json");
+    for p in fx["paths"].as_array().unwrap() {
+        let rho = p["l1_ratio"].as_f64().unwrap();
+        let std = p["standardize"].as_bool().unwrap();
+        let ours = enet_path(
+            &x,
+            &y,
+            &PathParams::new()
+                .l1_ratio(rho)
+                .standardize(std)
+                .tol(1e-12)
+                .max_iter(1_000_000),
+        )
+        .unwrap();
+        let alphas = floats(&p["alphas"]);
+        assert_eq!(ours.alphas.len(), 100);
+        if rho == 1.0 && !std {
+            assert!(
+                (ours.alpha_max - 2.14804).abs() < 1e-5,
+                "alpha_max {}",
+                ours.alpha_max
+            );
+        }
+        let mut worst = 0.0f64;
+        for (k, row) in p["coefs"].as_array().unwrap().iter().enumerate() {
+            assert!(
+                (ours.alphas[k] - alphas[k]).abs() <= 1e-12 * alphas[k],
+                "alpha {k}"
+            );
+            let sk = floats(row);
+            let scale = sk.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let diff = sk
+                .iter()
+                .zip(ours.coefs.column(k).iter())
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            if scale == 0.0 {
+                assert_eq!(
+                    diff, 0.0,
+                    "rho {rho} std {std} alpha {k}: sklearn is all zero"
+                );
+            } else {
+                worst = worst.max(diff / scale);
+            }
+            let b = floats(&p["intercepts"])[k];
+            assert!(
+                (ours.intercepts[k] - b).abs() <= 1e-6 * b.abs().max(1.0),
+                "intercept at {k}"
+            );
+        }
+        assert!(
+            worst <= 1e-6,
+            "rho {rho} standardize {std}: relative max|coef diff| {worst:e}"
+        );
+        println!(
+            "rho {rho} standardize {std}: worst relative max|coef diff| over 100 alphas = {worst:.3e}"
+        );
+    }
+}
+
+fn gaussian(rng: &mut veristat::rng::Rng, n: usize, d: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(n, d, |_, _| StandardNormal.sample(rng))
+}
+
+/// A random sparse problem; some columns rescaled, one sometimes zero, noise sigma 0.5.
+fn random_problem(case: u64) -> (DMatrix<f64>, DVector<f64>, f64, SolverOptions) {
+    let mut rng = veristat::rng::stream(case, "sparse-lasso-tests", 0);
+    let shapes = [(60, 20), (40, 200), (100, 10), (30, 300), (200, 50)];
+    let (n, d) = shapes[(case % 5) as usize];
+    let mut x = gaussian(&mut rng, n, d);
+    for j in 0..d {
+        let s = 10f64.powf(rng.random_range(-1.0..1.0));
+        x.column_mut(j).scale_mut(s);
+    }
+    if case % 7 == 0 {
+        x.column_mut(d / 2).fill(0.0);
+    }
+    let k = 5.min(d);
+    let mut w = DVector::zeros(d);
+    for _ in 0..k {
+        let j = rng.random_range(0..d);
+        w[j] = rng.random_range(-2.0..2.0);
+    }
+    let noise = DVector::from_fn(n, |_, _| {
+        let z: f64 = StandardNormal.sample(&mut rng);
+        0.5 * z
+    });
+    let y = &x * &w + noise + DVector::from_element(n, 3.0);
+    let rho = [1.0, 0.9, 0.5, 0.2, 1.0][(case / 5 % 5) as usize];
+    let mut opts = SolverOptions {
+        standardize: case % 3 == 0,
+        tol: 1e-13,
+        max_iter: 1_000_000,
+        ..Default::default()
+    };
+    if case % 4 == 1 {
+        opts.weights = Some(DVector::from_fn(n, |_, _| rng.random_range(0.2..3.0)));
+    }
+    if case % 11 == 5 {
+        opts.fit_intercept = false;
+    }
+    (x, y, rho, opts)
+}
+
+#[test]
+fn certificates_and_screening_on_random_problems() {
+    let mut worst_kkt = 0.0f64;
+    let mut worst_diff = 0.0f64;
+    for case in 0..50u64 {
+        let (x, y, rho, opts) = random_problem(case);
+        let mut params = PathParams::new().l1_ratio(rho).n_alphas(15).eps(1e-2);
+        params.options = opts.clone();
+        let on = enet_path(&x, &y, &params).unwrap();
+        let mut off_params = params.clone().screening(Screening::none());
+        off_params.options.gram = GramMode::Never;
+        let off = enet_path(&x, &y, &off_params).unwrap();
+        for k in 0..on.alphas.len() {
+            assert!(
+                on.converged[k] && off.converged[k],
+                "case {case} alpha {k} not converged"
+            );
+            assert!(
+                on.duality_gaps[k] <= on.gap_tol,
+                "case {case}: gap {} > {}",
+                on.duality_gaps[k],
+                on.gap_tol
+            );
+            assert!(off.duality_gaps[k] <= off.gap_tol);
+            let coef = on.coef(k);
+            let kkt = kkt_residual(&x, &y, &coef, on.alphas[k], rho, &opts).unwrap();
+            worst_kkt = worst_kkt.max(kkt);
+            assert!(kkt <= 1e-8, "case {case} alpha {k}: KKT residual {kkt:e}");
+            let scale = coef.amax().max(off.coef(k).amax()).max(1.0);
+            let diff = (&coef - off.coef(k)).amax() / scale;
+            worst_diff = worst_diff.max(diff);
+            assert!(
+                diff <= 1e-10,
+                "case {case} alpha {k}: screening on/off differ by {diff:e}"
+            );
+        }
+    }
+    println!(
+        "50 problems: worst KKT residual {worst_kkt:.2e}, worst screening on/off diff {worst_diff:.2e}"
+    );
+}
+
+#[test]
+fn gram_and_naive_modes_agree() {
+    let (x, y) = diabetes();
+    let base = PathParams::new().tol(1e-12).max_iter(1_000_000);
+    let g = lasso_path(&x, &y, &base.clone().gram(GramMode::Always)).unwrap();
+    let n = lasso_path(&x, &y, &base.gram(GramMode::Never)).unwrap();
+    assert!(g.used_gram && !n.used_gram);
+    let diff = (&g.coefs - &n.coefs).amax() / g.coefs.amax();
+    assert!(diff <= 1e-9, "{diff:e}");
+}
+
+#[test]
+fn cv_matches_numpy_reimplementation() {
+    let (x, y) = diabetes();
+    let fx = fixture("diabetes_cv.json");
+    let foldid: Vec<i64> = fx["foldid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    let cv = LassoCv::new(PathParams::new().tol(1e-12).max_iter(1_000_000))
+        .fit(&x, &y, &Folds::Ids(foldid))
+        .unwrap();
+    let (mean, se, alphas) = (
+        floats(&fx["mean"]),
+        floats(&fx["se"]),
+        floats(&fx["alphas"]),
+    );
+    for k in 0..alphas.len() {
+        assert!((cv.alphas[k] - alphas[k]).abs() <= 1e-12 * alphas[k]);
+        assert!(
+            (cv.mean[k] - mean[k]).abs() <= 1e-10 * mean[k],
+            "mean at {k}: {} vs {}",
+            cv.mean[k],
+            mean[k]
+        );
+        assert!(
+            (cv.se[k] - se[k]).abs() <= 1e-10 * se[k].max(1e-300),
+            "se at {k}: {} vs {}",
+            cv.se[k],
+            se[k]
+        );
+    }
+    let rel = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b;
+    assert!(
+        rel(cv.alpha_min, fx["alpha_min"].as_f64().unwrap()),
+        "alpha_min {}",
+        cv.alpha_min
+    );
+    assert!(
+        rel(cv.alpha_1se, fx["alpha_1se"].as_f64().unwrap()),
+        "alpha_1se {}",
+        cv.alpha_1se
+    );
+    let (coef, b) = cv.refit_min();
+    let direct = Lasso::new(cv.alpha_min)
+        .tol(1e-12)
+        .max_iter(1_000_000)
+        .fit(&x, &y)
+        .unwrap();
+    assert!((&coef - &direct.coef).amax() <= 1e-6 * coef.amax());
+    assert!((b - direct.intercept).abs() <= 1e-6 * b.abs());
+    println!("CV alpha_min {} alpha_1se {}", cv.alpha_min, cv.alpha_1se);
+}
+
+#[test]
+fn sklearn_lassocv_alpha_on_diabetes() {
+    // sklearn's LassoCV(cv=5): contiguous folds, tol 1e-4; its fold mean is unweighted while
+    // ours is fold-size weighted (cv.glmnet), which can move the argmin by at most a grid step.
+    let (x, y) = diabetes();
+    let fx = fixture("diabetes_cv.json");
+    let foldid: Vec<i64> = fx["sklearn_lassocv_foldid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    let cv = LassoCv::new(PathParams::new())
+        .fit(&x, &y, &Folds::Ids(foldid))
+        .unwrap();
+    let sk = fx["sklearn_lassocv_alpha"].as_f64().unwrap();
+    assert!((sk - 0.003754).abs() < 1e-6);
+    println!("ours alpha_min {} sklearn LassoCV {}", cv.alpha_min, sk);
+    assert!(
+        (cv.alpha_min / sk).ln().abs() <= 1.01 * (1000f64.ln() / 99.0),
+        "{} vs {sk}",
+        cv.alpha_min
+    );
+}
+
+#[test]
+fn weights_equal_row_duplication() {
+    let (x, y) = diabetes();
+    let n = x.nrows();
+    let w = DVector::from_fn(n, |i, _| (1 + i % 3) as f64);
+    let rows: Vec<usize> = (0..n)
+        .flat_map(|i| std::iter::repeat_n(i, 1 + i % 3))
+        .collect();
+    let (xd, yd) = (x.select_rows(&rows), y.select_rows(&rows));
+    for std in [false, true] {
+        let a = ElasticNet::new(0.05, 0.7)
+            .standardize(std)
+            .tol(1e-13)
+            .weights(w.clone())
+            .fit(&x, &y)
+            .unwrap();
+        let b = ElasticNet::new(0.05, 0.7)
+            .standardize(std)
+            .tol(1e-13)
+            .fit(&xd, &yd)
+            .unwrap();
+        assert!(
+            (&a.coef - &b.coef).amax() <= 1e-8 * b.coef.amax(),
+            "std {std}"
+        );
+        assert!((a.intercept - b.intercept).abs() <= 1e-8 * b.intercept.abs());
+    }
+}
+
+#[test]
+fn preconditioned_lasso_column_normalization_closed_form() {
+    // Diabetes columns have unit l2 norm, so S = D^{-1} = sqrt(n) I and the preconditioned Lasso
+    // at alpha equals the plain Lasso at alpha / sqrt(n) (substitute u = sqrt(n) v).
+    let (x, y) = diabetes();
+    let c = (x.nrows() as f64).sqrt();
+    let pre = lasso_precond(
+        &x,
+        &y,
+        &Preconditioner::ColumnNormalization,
+        &Lasso::new(2.0).tol(1e-13),
+    )
+    .unwrap();
+    let plain = Lasso::new(2.0 / c).tol(1e-13).fit(&x, &y).unwrap();
+    assert!((&pre.coef - &plain.coef).amax() <= 1e-8 * plain.coef.amax());
+    // A user S: predictions X w = (X S) v.
+    let s = DMatrix::from_fn(10, 10, |i, j| {
+        if i == j {
+            2.0
+        } else if j == i + 1 {
+            0.3
+        } else {
+            0.0
+        }
+    });
+    let pre = lasso_precond(
+        &x,
+        &y,
+        &Preconditioner::Matrix(s.clone()),
+        &Lasso::new(0.1).tol(1e-12),
+    )
+    .unwrap();
+    let xs = &x * &s;
+    let p1 = pre.predict(&x).unwrap();
+    let p2 = &xs * &pre.inner.coef + DVector::from_element(x.nrows(), pre.inner.intercept);
+    assert!((p1 - p2).amax() <= 1e-9);
+    assert!(
+        kkt_residual(
+            &xs,
+            &y,
+            &pre.inner.coef,
+            0.1,
+            1.0,
+            &SolverOptions::default()
+        )
+        .unwrap()
+            <= 1e-6
+    );
+    let singular = DMatrix::zeros(10, 10);
+    assert!(lasso_precond(&x, &y, &Preconditioner::Matrix(singular), &Lasso::new(0.1)).is_err());
+}
+
+#[test]
+fn degenerate_inputs() {
+    let (mut x, y) = diabetes();
+    // Zero column: coefficient stays exactly zero, no NaN.
+    x.column_mut(3).fill(0.0);
+    for std in [false, true] {
+        let p = lasso_path(&x, &y, &PathParams::new().standardize(std)).unwrap();
+        assert!(p.coefs.row(3).iter().all(|&v| v == 0.0));
+        assert!(p.coefs.iter().all(|v| v.is_finite()));
+    }
+    // Constant y: the whole path is zero and the intercept is the constant.
+    let yc = DVector::from_element(x.nrows(), 4.5);
+    let p = lasso_path(&x, &yc, &PathParams::new().n_alphas(10)).unwrap();
+    assert!(p.coefs.iter().all(|&v| v == 0.0));
+    assert!(p.intercepts.iter().all(|&b| (b - 4.5).abs() < 1e-12));
+    // alpha >= alpha_max: exactly zero.
+    let (x, y) = diabetes();
+    let amax = alpha_max(&x, &y, 1.0, &SolverOptions::default()).unwrap();
+    for a in [amax, amax * 1.5] {
+        let f = Lasso::new(a).fit(&x, &y).unwrap();
+        assert!(f.coef.iter().all(|&v| v == 0.0));
+        assert!((f.intercept - y.mean()).abs() < 1e-9);
+    }
+    assert!(
+        Lasso::new(amax * 0.99)
+            .fit(&x, &y)
+            .unwrap()
+            .coef
+            .iter()
+            .any(|&v| v != 0.0)
+    );
+    // d > n works (the certificate test covers more).
+    let mut rng = veristat::rng::stream(9, "wide", 0);
+    let xw = gaussian(&mut rng, 20, 100);
+    let yw = DVector::from_fn(20, |i, _| xw[(i, 0)] * 3.0 + xw[(i, 7)]);
+    let f = Lasso::new(0.01).tol(1e-12).fit(&xw, &yw).unwrap();
+    assert!(f.converged && f.coef.iter().filter(|v| **v != 0.0).count() <= 20);
+    // Typed errors naming the parameter.
+    let named = |e: Error, want: &str| match e {
+        Error::InvalidParameter { name, .. } => assert_eq!(name, want),
+        other => panic!("expected InvalidParameter({want}), got {other}"),
+    };
+    named(Lasso::new(-1.0).fit(&x, &y).unwrap_err(), "alpha");
+    named(
+        ElasticNet::new(0.1, 1.5).fit(&x, &y).unwrap_err(),
+        "l1_ratio",
+    );
+    named(
+        ElasticNet::new(0.1, -0.1).fit(&x, &y).unwrap_err(),
+        "l1_ratio",
+    );
+    named(
+        enet_path(&x, &y, &PathParams::new().l1_ratio(2.0)).unwrap_err(),
+        "l1_ratio",
+    );
+    named(
+        enet_path(&x, &y, &PathParams::new().eps(0.0)).unwrap_err(),
+        "eps",
+    );
+    named(Lasso::new(0.1).tol(-1.0).fit(&x, &y).unwrap_err(), "tol");
+    let mut xn = x.clone();
+    xn[(5, 2)] = f64::NAN;
+    let e = Lasso::new(0.1).fit(&xn, &y).unwrap_err();
+    assert!(e.to_string().contains("row 5, column 2"), "{e}");
+    named(
+        Lasso::new(0.1)
+            .weights(DVector::from_element(x.nrows(), -1.0))
+            .fit(&x, &y)
+            .unwrap_err(),
+        "weights",
+    );
+    assert!(matches!(
+        Lasso::new(0.1).fit(&x, &DVector::zeros(3)).unwrap_err(),
+        Error::DimensionMismatch { .. }
+    ));
+    let bad_folds = Folds::Ids(vec![1; x.nrows()]);
+    named(
+        LassoCv::new(PathParams::new())
+            .fit(&x, &y, &bad_folds)
+            .unwrap_err(),
+        "foldid",
+    );
+}
+
+#[test]
+fn early_stop_and_dfmax_end_the_path() {
+    let (x, y) = diabetes();
+    let p = lasso_path(&x, &y, &PathParams::new().eps(1e-4).early_stop(true)).unwrap();
+    assert!(
+        p.alphas.len() < 100 && p.alphas.len() >= 5,
+        "{}",
+        p.alphas.len()
+    );
+    let p = lasso_path(&x, &y, &PathParams::new().dfmax(4)).unwrap();
+    let last = p.coef(p.alphas.len() - 1);
+    assert!(last.iter().filter(|v| **v != 0.0).count() > 4);
+    assert!(
+        p.coef(p.alphas.len() - 2)
+            .iter()
+            .filter(|v| **v != 0.0)
+            .count()
+            <= 4
+    );
+}
