@@ -31,25 +31,48 @@ fn main() -> veristat::Result<()> {
     let num = |i: usize, default: usize| -> veristat::Result<usize> {
         match args.get(i) {
             None => Ok(default),
-            Some(s) => s.parse().map_err(|_| veristat::Error::param("argument", s, "expected a positive integer")),
+            Some(s) => s
+                .parse()
+                .map_err(|_| veristat::Error::param("argument", s, "expected a positive integer")),
         }
     };
     let (n, d, k) = (num(1, 1000)?, num(2, 1000)?, num(3, 20)?);
     let mut rng = veristat::rng::stream(1, "example-sparse-greedy", 0);
     let p = Problem::sample(design, n, d, k, 0.5, &mut rng)?;
-    println!("design {} n={n} d={d} k={k} sigma=0.5; true support {:?}", design.name(), p.support);
-    println!("{:<12} {:>12} {:>6} {:>5} {:>10}", "method", "pred_error", "f1", "nnz", "time");
+    println!(
+        "design {} n={n} d={d} k={k} sigma=0.5; true support {:?}",
+        design.name(),
+        p.support
+    );
+    println!(
+        "{:<12} {:>12} {:>6} {:>5} {:>10}",
+        "method", "pred_error", "f1", "nnz", "time"
+    );
 
     let t = Instant::now();
-    let iht = IhtParams::new(k).fit_intercept(false).check()?.fit(&p.x, &p.y)?;
+    let iht = IhtParams::new(k)
+        .fit_intercept(false)
+        .check()?
+        .fit(&p.x, &p.y)?;
     report("iht", &p, &iht.coef, t);
     let t = Instant::now();
-    let omp = OmpParams::new().n_nonzero_coefs(k).fit_intercept(false).check()?.fit(&p.x, &p.y)?;
+    let omp = OmpParams::new()
+        .n_nonzero_coefs(k)
+        .fit_intercept(false)
+        .check()?
+        .fit(&p.x, &p.y)?;
     report("omp", &p, &omp.coef, t);
     let t = Instant::now();
-    let bs = BestSubsetParams::new().fit_intercept(false).check()?.fit(&p.x, &p.y)?;
+    let bs = BestSubsetParams::new()
+        .fit_intercept(false)
+        .check()?
+        .fit(&p.x, &p.y)?;
     report("best-subset", &p, &bs.coef, t);
-    println!("best subset chose size {} by GIC; exact support: {}", bs.size, bs.support == p.support);
+    println!(
+        "best subset chose size {} by GIC; exact support: {}",
+        bs.size,
+        bs.support == p.support
+    );
     println!(
         "IHT: {} iterations ({:?}), {} step halvings",
         iht.diagnostics.iterations, iht.diagnostics.stop, iht.diagnostics.halvings

@@ -209,7 +209,11 @@ impl Iht {
                     let den = sparse_product(xc, &g_s, &support).norm_squared() / n;
                     // μ = ‖g_Γ‖²/(‖X_Γg_Γ‖²/n) ≥ 1/L always; g_Γ = 0 (the support is optimal
                     // on itself but not globally) falls back to the floor step.
-                    if num > 0.0 && den > 0.0 { num / den } else { floor_step(&mut lipschitz) }
+                    if num > 0.0 && den > 0.0 {
+                        num / den
+                    } else {
+                        floor_step(&mut lipschitz)
+                    }
                 }
             };
             let (w_new, fitted_new, f_new, support_new) = loop {
@@ -218,7 +222,11 @@ impl Iht {
                 let cand = hard_threshold(&v, &keep);
                 let fit_c = sparse_product(xc, &cand, &keep);
                 let f_c = objective(&fit_c);
-                if p.step == Step::Normalized && keep != support && f_c > f && mu > floor_step(&mut lipschitz) {
+                if p.step == Step::Normalized
+                    && keep != support
+                    && f_c > f
+                    && mu > floor_step(&mut lipschitz)
+                {
                     mu = (mu / 2.0).max(floor_step(&mut lipschitz));
                     halvings += 1;
                     continue;
