@@ -615,5 +615,8 @@ fn claim_presto_rare_passes_at_test_scale() {
             .all(|r| r.values.iter().all(|v| v.is_finite()))
     );
     let verdict = claim.verdict(&table).unwrap();
+    for c in &verdict.checks {
+        eprintln!("{}: {:e}", c.name, c.estimate);
+    }
     assert!(verdict.pass(), "{verdict:#?}");
 }
