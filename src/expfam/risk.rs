@@ -244,8 +244,15 @@ pub struct RiskSimulation {
 impl RiskSimulation {
     /// Prepare: project the truth, compute c1 and c2.
     pub fn new(family: Arc<dyn ExponentialFamily>, truth: &Truth) -> Result<Self> {
+        let moments = family.truth_moments(truth)?;
+        Self::with_moments(family, truth, moments)
+    }
+
+    /// Prepare with the moments of t under the truth given (e.g. [`TruthMoments::from_model`]
+    /// for a correctly specified check of a family without closed-form truth moments).
+    pub fn with_moments(family: Arc<dyn ExponentialFamily>, truth: &Truth, moments: TruthMoments) -> Result<Self> {
         let sampler = TruthSampler::new(truth, family.obs_dim())?;
-        let pt = project_truth(family.as_ref(), family.truth_moments(truth)?)?;
+        let pt = project_truth(family.as_ref(), moments)?;
         let terms = expansion_terms(&pt.model, &pt.truth)?;
         let fisher_inv = Cholesky::new(&pt.model.fisher, "Fisher information")?.inverse();
         Ok(Self {
