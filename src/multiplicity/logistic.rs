@@ -468,33 +468,42 @@ fn newton_fit(obj: &Objective) -> Result<LogisticFit> {
     let pos: f64 = obj.w.iter().zip(&obj.y).map(|(w, y)| w * y).sum();
     theta[d - 1] = (pos / (1.0 - pos)).ln();
     let mut j = obj.value(&theta, &mut ws);
-    let mut gnorm = f64::INFINITY;
-    let mut stalled = 0;
+    let mut prev = f64::INFINITY;
+    let mut best = (f64::INFINITY, theta.clone(), j, 0);
     for it in 0..MAX_NEWTON {
         obj.grad_hess(&theta, &mut ws, true);
-        gnorm = ws.g.amax();
-        if gnorm <= 1e-15 || (gnorm <= GRADIENT_TOLERANCE && stalled >= 2) {
-            return finish(obj, theta, j, gnorm, it, &mut ws);
+        let gnorm = ws.g.amax();
+        if gnorm < best.0 {
+            best = (gnorm, theta.clone(), j, it);
         }
+        // Polish past the tolerance until the gradient stops shrinking (rounding floor).
+        if gnorm <= 1e-15 || (gnorm <= GRADIENT_TOLERANCE && gnorm >= 0.5 * prev) {
+            break;
+        }
+        prev = gnorm;
         let chol = Cholesky::new(&ws.h, "logistic Hessian")?;
         let step = chol.solve(&ws.g);
         let dec = ws.g.dot(&step);
-        let mut alpha = 1.0;
-        let mut accepted = false;
-        for _ in 0..60 {
-            let cand = &theta - alpha * &step;
-            let jc = obj.value(&cand, &mut ws);
-            if jc <= j - 0.25 * alpha * dec || (dec < 1e-20 && jc <= j) {
-                theta = cand;
-                accepted = jc < j;
-                j = jc;
-                break;
+        if dec < 1e-8 {
+            // Quadratic-convergence region: Armijo on J values that differ by less than
+            // rounding would stall, so take the full step and judge it by the gradient.
+            theta -= &step;
+            j = obj.value(&theta, &mut ws);
+        } else {
+            let mut alpha = 1.0;
+            let mut accepted = false;
+            for _ in 0..60 {
+                let cand = &theta - alpha * &step;
+                let jc = obj.value(&cand, &mut ws);
+                if jc <= j - 0.25 * alpha * dec {
+                    theta = cand;
+                    j = jc;
+                    accepted = true;
+                    break;
+                }
+                alpha *= 0.5;
             }
-            alpha *= 0.5;
-        }
-        if !accepted {
-            stalled += 1;
-            if stalled >= 3 {
+            if !accepted {
                 break;
             }
         }
@@ -502,10 +511,9 @@ fn newton_fit(obj: &Objective) -> Result<LogisticFit> {
             separation_check(obj, &theta, &mut ws)?;
         }
     }
-    obj.grad_hess(&theta, &mut ws, false);
-    gnorm = gnorm.min(ws.g.amax());
+    let (gnorm, theta, j, it) = best;
     if gnorm <= GRADIENT_TOLERANCE {
-        return finish(obj, theta, j, gnorm, MAX_NEWTON, &mut ws);
+        return finish(obj, theta, j, gnorm, it, &mut ws);
     }
     if obj.lambda == 0.0 {
         return Err(Error::NotIdentifiable(format!(
