@@ -143,8 +143,9 @@ impl LevelSet<'_> {
                     let v0 = self.h0_inv_at.column(i).into_owned();
                     let lower = self.extreme(&a, &v0, Direction::Min, ws)?;
                     let upper = self.extreme(&a, &v0, Direction::Max, ws)?;
+                    // a·θ* (not the stored gemv score) so that ε = 0 gives s⁻ = s0 = s⁺ bit for bit.
                     Ok(ScoreRange {
-                        s0: self.fit.scores[i],
+                        s0: a.dot(&self.fit.theta),
                         lower,
                         upper,
                     })
