@@ -31,7 +31,11 @@ impl Table {
     /// Build a table from named columns, validating lengths, names and cells.
     pub fn new(names: Vec<String>, columns: Vec<Vec<f64>>) -> Result<Self> {
         if names.len() != columns.len() {
-            return Err(Error::DimensionMismatch { what: "column names", expected: columns.len(), got: names.len() });
+            return Err(Error::DimensionMismatch {
+                what: "column names",
+                expected: columns.len(),
+                got: names.len(),
+            });
         }
         if names.is_empty() {
             return Err(Error::InvalidData("the table has no columns".into()));
@@ -39,7 +43,10 @@ impl Table {
         let n = columns[0].len();
         for (name, col) in names.iter().zip(&columns) {
             if col.len() != n {
-                return Err(Error::InvalidData(format!("column `{name}` has {} rows, expected {n}", col.len())));
+                return Err(Error::InvalidData(format!(
+                    "column `{name}` has {} rows, expected {n}",
+                    col.len()
+                )));
             }
             if let Some(row) = col.iter().position(|v| !v.is_finite()) {
                 return Err(Error::BadCell {
@@ -75,7 +82,10 @@ impl Table {
     pub fn column(&self, name: &str) -> Result<&[f64]> {
         match self.names.iter().position(|n| n == name) {
             Some(i) => Ok(&self.columns[i]),
-            None => Err(Error::MissingColumn { column: name.to_string(), available: self.names.join(", ") }),
+            None => Err(Error::MissingColumn {
+                column: name.to_string(),
+                available: self.names.join(", "),
+            }),
         }
     }
 
@@ -88,7 +98,12 @@ impl Table {
                 if v.fract() == 0.0 && v.abs() < 9.0e15 {
                     Ok(v as i64)
                 } else {
-                    Err(Error::BadCell { column: name.into(), row, value: v.to_string(), reason: "not an integer".into() })
+                    Err(Error::BadCell {
+                        column: name.into(),
+                        row,
+                        value: v.to_string(),
+                        reason: "not an integer".into(),
+                    })
                 }
             })
             .collect()
@@ -96,7 +111,12 @@ impl Table {
 
     /// Cut a regression dataset: `target` as y, `features` (or every other column not listed in
     /// `exclude`) as X. The target and excluded columns are never features.
-    pub fn dataset(&self, target: &str, features: Option<&[String]>, exclude: &[&str]) -> Result<Dataset> {
+    pub fn dataset(
+        &self,
+        target: &str,
+        features: Option<&[String]>,
+        exclude: &[&str],
+    ) -> Result<Dataset> {
         let y = DVector::from_column_slice(self.column(target)?);
         let feature_names: Vec<String> = match features {
             Some(list) => {
@@ -110,25 +130,38 @@ impl Table {
                 }
                 list.to_vec()
             }
-            None => {
-                self.names.iter().filter(|n| n.as_str() != target && !exclude.contains(&n.as_str())).cloned().collect()
-            }
+            None => self
+                .names
+                .iter()
+                .filter(|n| n.as_str() != target && !exclude.contains(&n.as_str()))
+                .cloned()
+                .collect(),
         };
         if feature_names.is_empty() {
-            return Err(Error::InvalidData("no feature columns left after removing the target".into()));
+            return Err(Error::InvalidData(
+                "no feature columns left after removing the target".into(),
+            ));
         }
         let n = self.n_rows();
         let mut x = DMatrix::zeros(n, feature_names.len());
         for (j, f) in feature_names.iter().enumerate() {
             x.column_mut(j).copy_from_slice(self.column(f)?);
         }
-        Ok(Dataset { x, y, feature_names, target_name: target.to_string() })
+        Ok(Dataset {
+            x,
+            y,
+            feature_names,
+            target_name: target.to_string(),
+        })
     }
 }
 
 /// Split a comma-separated `--features A,B,C` argument into names.
 pub fn parse_name_list(s: &str) -> Vec<String> {
-    s.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+    s.split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 #[cfg(feature = "io")]
@@ -139,7 +172,10 @@ mod io {
     use std::path::Path;
 
     fn format_err(path: &Path, e: impl std::fmt::Display) -> Error {
-        Error::Format { path: path.to_path_buf(), message: e.to_string() }
+        Error::Format {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     }
 
     /// Read a CSV (`,` or `;` separated, detected from the header) or Parquet file into a
@@ -149,16 +185,27 @@ mod io {
         let path = path.as_ref();
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.len() == 0 {
-            return Err(Error::Format { path: path.to_path_buf(), message: "file is empty".into() });
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                message: "file is empty".into(),
+            });
         }
-        let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        let is_parquet = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
         let df = if is_parquet {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            ParquetReader::new(f).finish().map_err(|e| format_err(path, e))?
+            ParquetReader::new(f)
+                .finish()
+                .map_err(|e| format_err(path, e))?
         } else {
             let head = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
-            let sep = if first_line.contains(&b';') && !first_line.contains(&b',') { b';' } else { b',' };
+            let sep = if first_line.contains(&b';') && !first_line.contains(&b',') {
+                b';'
+            } else {
+                b','
+            };
             CsvReadOptions::default()
                 .with_has_header(true)
                 .with_infer_schema_length(Some(0))
@@ -173,10 +220,16 @@ mod io {
 
     fn table_from_frame(df: &DataFrame, path: &Path) -> Result<Table> {
         if df.width() == 0 {
-            return Err(Error::Format { path: path.to_path_buf(), message: "no columns".into() });
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                message: "no columns".into(),
+            });
         }
         if df.height() == 0 {
-            return Err(Error::Format { path: path.to_path_buf(), message: "no data rows".into() });
+            return Err(Error::Format {
+                path: path.to_path_buf(),
+                message: "no data rows".into(),
+            });
         }
         let mut names = Vec::with_capacity(df.width());
         let mut columns = Vec::with_capacity(df.width());
@@ -190,7 +243,9 @@ mod io {
                     .map(|(row, cell)| parse_cell(&name, row, cell))
                     .collect::<Result<_>>()?
             } else {
-                let cast = s.cast(&DataType::Float64).map_err(|e| format_err(path, e))?;
+                let cast = s
+                    .cast(&DataType::Float64)
+                    .map_err(|e| format_err(path, e))?;
                 let ca = cast.f64().map_err(|e| format_err(path, e))?;
                 ca.into_iter()
                     .enumerate()
@@ -208,11 +263,18 @@ mod io {
     }
 
     fn bad(column: &str, row: usize, value: &str, reason: &str) -> Error {
-        Error::BadCell { column: column.into(), row, value: value.into(), reason: reason.into() }
+        Error::BadCell {
+            column: column.into(),
+            row,
+            value: value.into(),
+            reason: reason.into(),
+        }
     }
 
     fn parse_cell(column: &str, row: usize, cell: Option<&str>) -> Result<f64> {
-        let Some(raw) = cell else { return Err(bad(column, row, "", "missing value")) };
+        let Some(raw) = cell else {
+            return Err(bad(column, row, "", "missing value"));
+        };
         let t = raw.trim();
         match t.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
@@ -231,7 +293,9 @@ mod io {
             .collect();
         let mut df = DataFrame::new_infer_height(cols).map_err(|e| format_err(path, e))?;
         crate::fsutil::atomic_write(path, |f| {
-            CsvWriter::new(f).finish(&mut df).map_err(|e| format_err(path, e))
+            CsvWriter::new(f)
+                .finish(&mut df)
+                .map_err(|e| format_err(path, e))
         })
     }
 }
@@ -247,17 +311,30 @@ mod tests {
     fn dataset_selection_never_uses_target_or_excluded_columns() {
         let t = Table::new(
             vec!["a".into(), "b".into(), "y".into(), "fold".into()],
-            vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0], vec![0.0, 1.0]],
+            vec![
+                vec![1.0, 2.0],
+                vec![3.0, 4.0],
+                vec![5.0, 6.0],
+                vec![0.0, 1.0],
+            ],
         )
         .unwrap();
         let d = t.dataset("y", None, &["fold"]).unwrap();
         assert_eq!(d.feature_names, vec!["a", "b"]);
         assert_eq!(d.x[(1, 1)], 4.0);
         assert!(t.dataset("y", Some(&["y".to_string()]), &[]).is_err());
-        assert!(matches!(t.dataset("zz", None, &[]), Err(Error::MissingColumn { .. })));
+        assert!(matches!(
+            t.dataset("zz", None, &[]),
+            Err(Error::MissingColumn { .. })
+        ));
         let err = Table::new(vec!["a".into()], vec![vec![1.0, f64::NAN]]).unwrap_err();
         assert!(matches!(err, Error::BadCell { row: 1, .. }), "{err}");
         assert!(t.integer_column("a").is_ok());
-        assert!(Table::new(vec!["a".into()], vec![vec![1.5]]).unwrap().integer_column("a").is_err());
+        assert!(
+            Table::new(vec!["a".into()], vec![vec![1.5]])
+                .unwrap()
+                .integer_column("a")
+                .is_err()
+        );
     }
 }

@@ -120,13 +120,24 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::InvalidParameter`].
-    pub fn param(name: &'static str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
-        Error::InvalidParameter { name, value: value.to_string(), reason: reason.into() }
+    pub fn param(
+        name: &'static str,
+        value: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::InvalidParameter {
+            name,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
     }
 
     /// Shorthand for [`Error::Io`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 
@@ -137,12 +148,20 @@ pub mod check {
 
     /// `x` must be finite.
     pub fn finite(name: &'static str, x: f64) -> Result<f64> {
-        if x.is_finite() { Ok(x) } else { Err(Error::param(name, x, "must be finite")) }
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(Error::param(name, x, "must be finite"))
+        }
     }
 
     /// `x` must be finite and > 0.
     pub fn positive(name: &'static str, x: f64) -> Result<f64> {
-        if x.is_finite() && x > 0.0 { Ok(x) } else { Err(Error::param(name, x, "must be finite and > 0")) }
+        if x.is_finite() && x > 0.0 {
+            Ok(x)
+        } else {
+            Err(Error::param(name, x, "must be finite and > 0"))
+        }
     }
 
     /// `x` must be finite and >= 0.
@@ -174,14 +193,22 @@ pub mod check {
 
     /// Integer `k` must be >= `min`.
     pub fn at_least(name: &'static str, k: usize, min: usize) -> Result<usize> {
-        if k >= min { Ok(k) } else { Err(Error::param(name, k, format!("must be >= {min}"))) }
+        if k >= min {
+            Ok(k)
+        } else {
+            Err(Error::param(name, k, format!("must be >= {min}")))
+        }
     }
 
     /// Every entry of a slice must be finite; names the first bad index.
     pub fn all_finite(name: &'static str, xs: &[f64]) -> Result<()> {
         match xs.iter().position(|v| !v.is_finite()) {
             None => Ok(()),
-            Some(i) => Err(Error::param(name, format!("{} at index {i}", xs[i]), "entries must be finite")),
+            Some(i) => Err(Error::param(
+                name,
+                format!("{} at index {i}", xs[i]),
+                "entries must be finite",
+            )),
         }
     }
 }

@@ -7,9 +7,15 @@ use std::path::Path;
 /// Write `path` through `write` into a temporary sibling, then rename it into place. On any error
 /// the temporary file is removed and `path` is untouched.
 pub fn atomic_write(path: &Path, write: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -39,7 +45,10 @@ mod tests {
         assert!(err.is_err());
         assert!(!path.exists());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
-        atomic_write(&path, |f| f.write_all(b"whole").map_err(|e| Error::io("x", e))).unwrap();
+        atomic_write(&path, |f| {
+            f.write_all(b"whole").map_err(|e| Error::io("x", e))
+        })
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "whole");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -65,7 +65,11 @@ impl Cholesky {
     /// Factor `a` (only its lower triangle is read). `what` names the matrix in the error.
     pub fn new(a: &DMatrix<f64>, what: &str) -> Result<Self> {
         if a.nrows() != a.ncols() {
-            return Err(Error::DimensionMismatch { what: "Cholesky (square matrix)", expected: a.nrows(), got: a.ncols() });
+            return Err(Error::DimensionMismatch {
+                what: "Cholesky (square matrix)",
+                expected: a.nrows(),
+                got: a.ncols(),
+            });
         }
         let llt = faer_view(a)
             .llt(faer::Side::Lower)
@@ -115,7 +119,11 @@ pub fn sym_eigen(a: &DMatrix<f64>) -> Result<(DVector<f64>, DMatrix<f64>)> {
 /// Least squares min ||A x - b|| by a column-pivoted QR; `A` must have full column rank.
 pub fn lstsq(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f64>> {
     if a.nrows() != b.len() {
-        return Err(Error::DimensionMismatch { what: "least squares rows", expected: a.nrows(), got: b.len() });
+        return Err(Error::DimensionMismatch {
+            what: "least squares rows",
+            expected: a.nrows(),
+            got: b.len(),
+        });
     }
     let qr = faer_view(a).col_piv_qr();
     let rhs = faer::MatRef::from_column_major_slice(b.as_slice(), b.len(), 1);
@@ -124,7 +132,9 @@ pub fn lstsq(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f64>> {
     if out.iter().all(|v| v.is_finite()) {
         Ok(out)
     } else {
-        Err(Error::Numerical("least squares: design is rank deficient".into()))
+        Err(Error::Numerical(
+            "least squares: design is rank deficient".into(),
+        ))
     }
 }
 
@@ -132,7 +142,9 @@ pub fn lstsq(a: &DMatrix<f64>, b: &DVector<f64>) -> Result<DVector<f64>> {
 /// gradient). Deterministic start vector so results do not depend on any RNG.
 pub fn max_eig_gram(x: &DMatrix<f64>, iters: usize) -> f64 {
     let n = x.nrows().max(1) as f64;
-    let mut v = DVector::from_fn(x.ncols(), |i, _| 1.0 + (i as f64 * 0.618_033_988_75).fract());
+    let mut v = DVector::from_fn(x.ncols(), |i, _| {
+        1.0 + (i as f64 * 0.618_033_988_75).fract()
+    });
     let mut lambda = 0.0;
     for _ in 0..iters {
         let norm = v.norm();

@@ -60,8 +60,12 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Report(a) => cli::report::run(a),
-        Command::Fit { model: FitCommand::Lasso(a) } => cli::sparse::fit_lasso(a),
-        Command::Fit { model: FitCommand::Ordinal(a) } => cli::ordinal::fit_ordinal(a),
+        Command::Fit {
+            model: FitCommand::Lasso(a),
+        } => cli::sparse::fit_lasso(a),
+        Command::Fit {
+            model: FitCommand::Ordinal(a),
+        } => cli::ordinal::fit_ordinal(a),
         Command::Metrics(a) => cli::ordinal::metrics(a),
         Command::Verify(a) => cli::verify::verify(a),
         Command::Merge(a) => cli::verify::merge(a),

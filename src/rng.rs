@@ -78,6 +78,9 @@ mod tests {
                 assert_ne!(x[i], x[j]);
             }
         }
-        assert_ne!(stream(3, "c", 0).random::<u64>(), stream(3, "d", 0).random::<u64>());
+        assert_ne!(
+            stream(3, "c", 0).random::<u64>(),
+            stream(3, "d", 0).random::<u64>()
+        );
     }
 }

@@ -28,5 +28,9 @@ pub fn find(name: &str, scale: Scale) -> Result<Box<dyn Claim>> {
     let known = all.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
     all.into_iter()
         .find(|c| c.name() == name)
-        .ok_or(Error::UnknownName { kind: "claim", name: name.to_string(), known })
+        .ok_or(Error::UnknownName {
+            kind: "claim",
+            name: name.to_string(),
+            known,
+        })
 }

@@ -14,6 +14,8 @@ pub fn run(_a: DeviceArgs) -> Result<()> {
     }
     #[cfg(feature = "cuda")]
     {
-        Err(Error::GpuUnavailable("the CUDA backend is not implemented yet".into()))
+        Err(Error::GpuUnavailable(
+            "the CUDA backend is not implemented yet".into(),
+        ))
     }
 }

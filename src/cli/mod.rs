@@ -12,8 +12,8 @@ pub mod verify;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::sync::Mutex;
-use veristat::montecarlo::Progress;
 use veristat::Result;
+use veristat::montecarlo::Progress;
 
 /// `--format json|table`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -27,7 +27,10 @@ pub enum Format {
 
 /// Print a JSON value on stdout.
 pub fn print_json(v: &serde_json::Value) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v).expect("JSON values always serialize"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("JSON values always serialize")
+    );
     Ok(())
 }
 
@@ -39,7 +42,14 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
             w[i] = w[i].max(c.len());
         }
     }
-    let line = |cells: Vec<&str>| cells.iter().enumerate().map(|(i, c)| format!("{c:>w$}", w = w[i])).collect::<Vec<_>>().join("  ");
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:>w$}", w = w[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
     println!("{}", line(header.to_vec()));
     for r in rows {
         println!("{}", line(r.iter().map(|s| s.as_str()).collect()));
@@ -55,7 +65,10 @@ pub struct Bars {
 impl Bars {
     /// New, empty set of bars.
     pub fn new() -> Self {
-        Self { multi: MultiProgress::new(), current: Mutex::new(None) }
+        Self {
+            multi: MultiProgress::new(),
+            current: Mutex::new(None),
+        }
     }
 }
 
@@ -63,9 +76,11 @@ impl Progress for Bars {
     fn start(&self, label: &str, total: u64) {
         let pb = self.multi.add(ProgressBar::new(total));
         pb.set_style(
-            ProgressStyle::with_template("{prefix:>28} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}")
-                .expect("static template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{prefix:>28} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
         );
         pb.set_prefix(label.to_string());
         *self.current.lock().expect("progress lock") = Some(pb);

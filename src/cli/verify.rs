@@ -85,8 +85,16 @@ pub fn print_verdict(v: &Verdict, format: Format) -> Result<()> {
                     ]
                 })
                 .collect();
-            println!("claim {} ({} replicates): {}", v.claim, v.replicates, if v.pass() { "PASS" } else { "FAIL" });
-            print_table(&["check", "estimate", "interval", "theory", "verdict"], &rows);
+            println!(
+                "claim {} ({} replicates): {}",
+                v.claim,
+                v.replicates,
+                if v.pass() { "PASS" } else { "FAIL" }
+            );
+            print_table(
+                &["check", "estimate", "interval", "theory", "verdict"],
+                &rows,
+            );
             Ok(())
         }
     }
@@ -96,8 +104,14 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
     let claim = claims::find(&a.claim, a.scale.into())?;
     let shard = Shard::parse(&a.shard)?;
     let replicates = a.replicates.unwrap_or_else(|| claim.default_replicates());
-    let cfg = RunConfig { seed: a.seed, replicates, shard };
-    let out = a.out.unwrap_or_else(|| PathBuf::from("results").join(claim.name()));
+    let cfg = RunConfig {
+        seed: a.seed,
+        replicates,
+        shard,
+    };
+    let out = a
+        .out
+        .unwrap_or_else(|| PathBuf::from("results").join(claim.name()));
     let bars = Bars::new();
     let table = runner::run(claim.as_ref(), &cfg, &bars)?;
     let path = store::part_path(&out, shard);
@@ -106,7 +120,12 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
     if shard.count == 1 {
         print_verdict(&claim.verdict(&table)?, a.format)?;
     } else {
-        eprintln!("shard {}/{}: run `veristat merge {}` when all shards are done", shard.index, shard.count, out.display());
+        eprintln!(
+            "shard {}/{}: run `veristat merge {}` when all shards are done",
+            shard.index,
+            shard.count,
+            out.display()
+        );
     }
     Ok(())
 }
@@ -122,13 +141,23 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     }
     let path = a.dir.join("merged.parquet");
     store::write(&table, &path)?;
-    eprintln!("wrote {} ({} rows, {} replicates)", path.display(), table.rows.len(), table.n_replicates());
+    eprintln!(
+        "wrote {} ({} rows, {} replicates)",
+        path.display(),
+        table.rows.len(),
+        table.n_replicates()
+    );
     print_verdict(&claim.verdict(&table)?, a.format)
 }
 
 pub fn list() -> Result<()> {
     for c in claims::all(Scale::Full) {
-        println!("{:<28} {} (default {} replicates)", c.name(), c.description(), c.default_replicates());
+        println!(
+            "{:<28} {} (default {} replicates)",
+            c.name(),
+            c.description(),
+            c.default_replicates()
+        );
     }
     Ok(())
 }

@@ -51,7 +51,10 @@ pub struct Observation {
 impl Observation {
     /// Build an observation from string-like keys and values.
     pub fn new<K: Into<String>>(key: impl IntoIterator<Item = K>, values: Vec<f64>) -> Self {
-        Self { key: key.into_iter().map(Into::into).collect(), values }
+        Self {
+            key: key.into_iter().map(Into::into).collect(),
+            values,
+        }
     }
 }
 
@@ -113,27 +116,41 @@ impl ResultTable {
         self.key_columns
             .iter()
             .position(|c| c == name)
-            .ok_or_else(|| Error::Results(format!("claim {} has no key column `{name}`", self.claim)))
+            .ok_or_else(|| {
+                Error::Results(format!("claim {} has no key column `{name}`", self.claim))
+            })
     }
 
     fn value_index(&self, name: &str) -> Result<usize> {
         self.value_columns
             .iter()
             .position(|c| c == name)
-            .ok_or_else(|| Error::Results(format!("claim {} has no value column `{name}`", self.claim)))
+            .ok_or_else(|| {
+                Error::Results(format!("claim {} has no value column `{name}`", self.claim))
+            })
     }
 
     /// Rows whose key columns equal the given (column, value) pairs.
     pub fn select<'a>(&'a self, filter: &[(&str, &str)]) -> Result<Vec<&'a ResultRow>> {
-        let idx: Vec<(usize, &str)> =
-            filter.iter().map(|(c, v)| Ok((self.key_index(c)?, *v))).collect::<Result<_>>()?;
-        Ok(self.rows.iter().filter(|r| idx.iter().all(|(i, v)| r.key[*i] == *v)).collect())
+        let idx: Vec<(usize, &str)> = filter
+            .iter()
+            .map(|(c, v)| Ok((self.key_index(c)?, *v)))
+            .collect::<Result<_>>()?;
+        Ok(self
+            .rows
+            .iter()
+            .filter(|r| idx.iter().all(|(i, v)| r.key[*i] == *v))
+            .collect())
     }
 
     /// Value column `column` of the rows matching `filter`, in row order.
     pub fn values(&self, filter: &[(&str, &str)], column: &str) -> Result<Vec<f64>> {
         let j = self.value_index(column)?;
-        Ok(self.select(filter)?.into_iter().map(|r| r.values[j]).collect())
+        Ok(self
+            .select(filter)?
+            .into_iter()
+            .map(|r| r.values[j])
+            .collect())
     }
 
     /// Distinct values of a key column, in first-seen order.

@@ -64,7 +64,11 @@ pub struct RunConfig {
 impl RunConfig {
     /// All `replicates` of seed `seed` in one process.
     pub fn new(seed: u64, replicates: u64) -> Self {
-        Self { seed, replicates, shard: Shard::ALL }
+        Self {
+            seed,
+            replicates,
+            shard: Shard::ALL,
+        }
     }
 }
 
@@ -85,7 +89,9 @@ pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Resul
     if cfg.replicates == 0 {
         return Err(Error::param("replicates", 0, "must be >= 1"));
     }
-    let reps: Vec<u64> = (0..cfg.replicates).filter(|&r| cfg.shard.contains(r)).collect();
+    let reps: Vec<u64> = (0..cfg.replicates)
+        .filter(|&r| cfg.shard.contains(r))
+        .collect();
     progress.start(claim.name(), reps.len() as u64);
     let nk = claim.key_columns().len();
     let nv = claim.value_columns().len();
@@ -126,7 +132,11 @@ pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Resul
         config_hash: config_hash(claim),
         git_sha: git_sha().to_string(),
         key_columns: claim.key_columns().iter().map(|s| s.to_string()).collect(),
-        value_columns: claim.value_columns().iter().map(|s| s.to_string()).collect(),
+        value_columns: claim
+            .value_columns()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         rows: per_rep.into_iter().flatten().collect(),
     })
 }
@@ -134,7 +144,10 @@ pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Resul
 /// Combine shard tables into one, checking they come from the same claim, seed and config and
 /// that every replicate below `replicates` appears exactly once.
 pub fn combine(mut parts: Vec<ResultTable>, replicates: u64) -> Result<ResultTable> {
-    let first = parts.first().ok_or_else(|| Error::Results("no parts to combine".into()))?.clone();
+    let first = parts
+        .first()
+        .ok_or_else(|| Error::Results("no parts to combine".into()))?
+        .clone();
     for p in &parts {
         if p.claim != first.claim || p.seed != first.seed || p.config_hash != first.config_hash {
             return Err(Error::Results(format!(
@@ -143,7 +156,10 @@ pub fn combine(mut parts: Vec<ResultTable>, replicates: u64) -> Result<ResultTab
             )));
         }
     }
-    let mut rows: Vec<ResultRow> = parts.iter_mut().flat_map(|p| std::mem::take(&mut p.rows)).collect();
+    let mut rows: Vec<ResultRow> = parts
+        .iter_mut()
+        .flat_map(|p| std::mem::take(&mut p.rows))
+        .collect();
     // Stable sort keeps each replicate's own row order.
     rows.sort_by_key(|r| r.replicate);
     let mut seen: Vec<u64> = rows.iter().map(|r| r.replicate).collect();

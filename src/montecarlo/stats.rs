@@ -17,7 +17,10 @@ pub fn mean(xs: &[f64]) -> Result<f64> {
 /// Unbiased sample variance (n - 1 denominator); needs two points.
 pub fn variance(xs: &[f64]) -> Result<f64> {
     if xs.len() < 2 {
-        return Err(Error::InvalidData(format!("variance needs >= 2 points, got {}", xs.len())));
+        return Err(Error::InvalidData(format!(
+            "variance needs >= 2 points, got {}",
+            xs.len()
+        )));
     }
     let m = mean(xs)?;
     Ok(xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64)
@@ -53,7 +56,9 @@ pub fn normal_quantile(p: f64) -> f64 {
 
 /// Student-t quantile with `df` degrees of freedom.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df).map(|t| t.inverse_cdf(p)).unwrap_or(f64::NAN)
+    StudentsT::new(0.0, 1.0, df)
+        .map(|t| t.inverse_cdf(p))
+        .unwrap_or(f64::NAN)
 }
 
 /// Two-sided t confidence interval for the mean at `level`.
@@ -67,7 +72,11 @@ pub fn mean_ci(xs: &[f64], level: f64) -> Result<(f64, (f64, f64))> {
 /// One-sided paired t-test of H1: mean(a - b) < 0. Returns (mean difference, p-value).
 pub fn paired_t_less(a: &[f64], b: &[f64]) -> Result<(f64, f64)> {
     if a.len() != b.len() {
-        return Err(Error::DimensionMismatch { what: "paired samples", expected: a.len(), got: b.len() });
+        return Err(Error::DimensionMismatch {
+            what: "paired samples",
+            expected: a.len(),
+            got: b.len(),
+        });
     }
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     let m = mean(&d)?;
@@ -75,22 +84,35 @@ pub fn paired_t_less(a: &[f64], b: &[f64]) -> Result<(f64, f64)> {
     if se == 0.0 {
         return Ok((m, if m < 0.0 { 0.0 } else { 1.0 }));
     }
-    let t = StudentsT::new(0.0, 1.0, (d.len() - 1) as f64).map_err(|e| Error::Numerical(e.to_string()))?;
+    let t = StudentsT::new(0.0, 1.0, (d.len() - 1) as f64)
+        .map_err(|e| Error::Numerical(e.to_string()))?;
     Ok((m, t.cdf(m / se)))
 }
 
 /// Clopper-Pearson (exact) interval for a binomial proportion k/n at `level`.
 pub fn clopper_pearson(k: u64, n: u64, level: f64) -> Result<(f64, f64)> {
     if n == 0 || k > n {
-        return Err(Error::param("n", format!("k={k}, n={n}"), "need 0 <= k <= n, n >= 1"));
+        return Err(Error::param(
+            "n",
+            format!("k={k}, n={n}"),
+            "need 0 <= k <= n, n >= 1",
+        ));
     }
     let a = (1.0 - level) / 2.0;
     let (k, n) = (k as f64, n as f64);
-    let lo = if k == 0.0 { 0.0 } else { Beta::new(k, n - k + 1.0).map_err(|e| Error::Numerical(e.to_string()))?.inverse_cdf(a) };
+    let lo = if k == 0.0 {
+        0.0
+    } else {
+        Beta::new(k, n - k + 1.0)
+            .map_err(|e| Error::Numerical(e.to_string()))?
+            .inverse_cdf(a)
+    };
     let hi = if k == n {
         1.0
     } else {
-        Beta::new(k + 1.0, n - k).map_err(|e| Error::Numerical(e.to_string()))?.inverse_cdf(1.0 - a)
+        Beta::new(k + 1.0, n - k)
+            .map_err(|e| Error::Numerical(e.to_string()))?
+            .inverse_cdf(1.0 - a)
     };
     Ok((lo, hi))
 }
@@ -123,7 +145,11 @@ pub fn bootstrap_ci<T: Clone>(
 /// Least-squares slope and intercept of y on x.
 pub fn ols_slope(x: &[f64], y: &[f64]) -> Result<(f64, f64)> {
     if x.len() != y.len() || x.len() < 2 {
-        return Err(Error::InvalidData(format!("slope needs >= 2 paired points, got {} and {}", x.len(), y.len())));
+        return Err(Error::InvalidData(format!(
+            "slope needs >= 2 paired points, got {} and {}",
+            x.len(),
+            y.len()
+        )));
     }
     let mx = mean(x)?;
     let my = mean(y)?;
@@ -140,7 +166,9 @@ pub fn ols_slope(x: &[f64], y: &[f64]) -> Result<(f64, f64)> {
 /// the effective sample size n m / (n + m) and Stephens' small-sample correction).
 pub fn ks_two_sample(a: &[f64], b: &[f64]) -> Result<(f64, f64)> {
     if a.is_empty() || b.is_empty() {
-        return Err(Error::InvalidData("KS test needs two non-empty samples".into()));
+        return Err(Error::InvalidData(
+            "KS test needs two non-empty samples".into(),
+        ));
     }
     let mut x = a.to_vec();
     let mut y = b.to_vec();

@@ -5,5 +5,9 @@ use crate::error::Result;
 
 /// Build the `echo` section.
 pub fn section(_ctx: &mut ReportContext) -> Result<Section> {
-    Ok(Section { id: "echo", title: "echo".into(), html: "<p>Not built yet.</p>".into() })
+    Ok(Section {
+        id: "echo",
+        title: "echo".into(),
+        html: "<p>Not built yet.</p>".into(),
+    })
 }

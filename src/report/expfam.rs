@@ -5,5 +5,9 @@ use crate::error::Result;
 
 /// Build the `expfam` section.
 pub fn section(_ctx: &mut ReportContext) -> Result<Section> {
-    Ok(Section { id: "expfam", title: "expfam".into(), html: "<p>Not built yet.</p>".into() })
+    Ok(Section {
+        id: "expfam",
+        title: "expfam".into(),
+        html: "<p>Not built yet.</p>".into(),
+    })
 }

@@ -5,5 +5,9 @@ use crate::error::Result;
 
 /// Build the `ldp` section.
 pub fn section(_ctx: &mut ReportContext) -> Result<Section> {
-    Ok(Section { id: "ldp", title: "ldp".into(), html: "<p>Not built yet.</p>".into() })
+    Ok(Section {
+        id: "ldp",
+        title: "ldp".into(),
+        html: "<p>Not built yet.</p>".into(),
+    })
 }

@@ -71,7 +71,9 @@ impl ReportContext<'_> {
 
     /// The quick run of claim `name` made for this report.
     pub fn claim_run(&self, name: &str) -> Result<&(ResultTable, Verdict)> {
-        self.runs.get(name).ok_or_else(|| Error::Results(format!("claim {name} was not run for the report")))
+        self.runs
+            .get(name)
+            .ok_or_else(|| Error::Results(format!("claim {name} was not run for the report")))
     }
 
     /// Path of a shipped dataset.
@@ -82,7 +84,10 @@ impl ReportContext<'_> {
 
 /// HTML-escape text.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// An HTML table from a header and rows of already-escaped cells.
@@ -105,7 +110,11 @@ pub fn html_table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// Number formatting for tables: 4 significant digits.
 pub fn num(x: f64) -> String {
-    if x == 0.0 || (1e-3..1e5).contains(&x.abs()) { format!("{:.4}", x) } else { format!("{x:.3e}") }
+    if x == 0.0 || (1e-3..1e5).contains(&x.abs()) {
+        format!("{:.4}", x)
+    } else {
+        format!("{x:.3e}")
+    }
 }
 
 /// Summary of what was written.
@@ -129,9 +138,19 @@ pub fn build(opts: ReportOptions, progress: &dyn Progress) -> Result<ReportSumma
         let verdict = claim.verdict(&table)?;
         runs.insert(claim.name().to_string(), (table, verdict));
     }
-    let mut ctx = ReportContext { opts, progress, runs };
-    let builders: [fn(&mut ReportContext) -> Result<Section>; 6] =
-        [sparse::section, ldp::section, ordinal::section, expfam::section, multiplicity::section, echo::section];
+    let mut ctx = ReportContext {
+        opts,
+        progress,
+        runs,
+    };
+    let builders: [fn(&mut ReportContext) -> Result<Section>; 6] = [
+        sparse::section,
+        ldp::section,
+        ordinal::section,
+        expfam::section,
+        multiplicity::section,
+        echo::section,
+    ];
     let mut sections = Vec::new();
     for b in builders {
         sections.push(b(&mut ctx)?);
@@ -141,9 +160,14 @@ pub fn build(opts: ReportOptions, progress: &dyn Progress) -> Result<ReportSumma
     let index = ctx.opts.out_dir.join("index.html");
     crate::fsutil::atomic_write(&index, |f| {
         use std::io::Write;
-        f.write_all(html.as_bytes()).map_err(|e| Error::io(&index, e))
+        f.write_all(html.as_bytes())
+            .map_err(|e| Error::io(&index, e))
     })?;
-    Ok(ReportSummary { index, verdicts, sections: sections.into_iter().map(|s| s.title).collect() })
+    Ok(ReportSummary {
+        index,
+        verdicts,
+        sections: sections.into_iter().map(|s| s.title).collect(),
+    })
 }
 
 fn claims_table(ctx: &ReportContext, verdicts: &[Verdict]) -> String {
@@ -155,17 +179,45 @@ fn claims_table(ctx: &ReportContext, verdicts: &[Verdict]) -> String {
                 format!("<code>{}</code>", escape(&v.claim)),
                 escape(&c.name),
                 num(c.estimate),
-                format!("[{}, {}] ({:.0}%)", num(c.ci.0), num(c.ci.1), c.level * 100.0),
+                format!(
+                    "[{}, {}] ({:.0}%)",
+                    num(c.ci.0),
+                    num(c.ci.1),
+                    c.level * 100.0
+                ),
                 escape(&c.prediction),
                 v.replicates.to_string(),
-                if c.pass { "<b class=pass>PASS</b>".into() } else { "<b class=fail>FAIL</b>".into() },
+                if c.pass {
+                    "<b class=pass>PASS</b>".into()
+                } else {
+                    "<b class=fail>FAIL</b>".into()
+                },
             ]);
         }
         if let Some(cl) = claim {
-            rows.push(vec![String::new(), format!("<i>{}</i>", escape(&cl.description())), String::new(), String::new(), escape(&cl.prediction()), String::new(), String::new()]);
+            rows.push(vec![
+                String::new(),
+                format!("<i>{}</i>", escape(&cl.description())),
+                String::new(),
+                String::new(),
+                escape(&cl.prediction()),
+                String::new(),
+                String::new(),
+            ]);
         }
     }
-    html_table(&["claim", "check", "estimate", "interval", "theory", "replicates", "verdict"], &rows)
+    html_table(
+        &[
+            "claim",
+            "check",
+            "estimate",
+            "interval",
+            "theory",
+            "replicates",
+            "verdict",
+        ],
+        &rows,
+    )
 }
 
 fn page(sections: &[Section], ctx: &ReportContext, verdicts: &[Verdict]) -> String {
@@ -189,14 +241,28 @@ th{{background:#eee}}figure{{display:inline-block;margin:0.5em}}img{{max-width:5
     }
     s.push_str("<a href=\"#claims\">Claims</a></nav>\n");
     for sec in sections {
-        let _ = write!(s, "<section id=\"{}\"><h2>{}</h2>\n{}</section>\n", sec.id, escape(&sec.title), sec.html);
+        let _ = write!(
+            s,
+            "<section id=\"{}\"><h2>{}</h2>\n{}</section>\n",
+            sec.id,
+            escape(&sec.title),
+            sec.html
+        );
     }
-    let _ = write!(s, "<section id=claims><h2>Claims</h2>\n{}</section></body></html>\n", claims_table(ctx, verdicts));
+    let _ = write!(
+        s,
+        "<section id=claims><h2>Claims</h2>\n{}</section></body></html>\n",
+        claims_table(ctx, verdicts)
+    );
     s
 }
 
 /// Default location of the shipped datasets: `./datasets`, else the source tree's.
 pub fn default_datasets_dir() -> PathBuf {
     let local = Path::new("datasets");
-    if local.is_dir() { local.to_path_buf() } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets") }
+    if local.is_dir() {
+        local.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets")
+    }
 }

@@ -5,5 +5,9 @@ use crate::error::Result;
 
 /// Build the `ordinal` section.
 pub fn section(_ctx: &mut ReportContext) -> Result<Section> {
-    Ok(Section { id: "ordinal", title: "ordinal".into(), html: "<p>Not built yet.</p>".into() })
+    Ok(Section {
+        id: "ordinal",
+        title: "ordinal".into(),
+        html: "<p>Not built yet.</p>".into(),
+    })
 }

@@ -69,7 +69,12 @@ pub struct Series {
 impl Series {
     /// A series with no error bars.
     pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>, style: Style) -> Self {
-        Self { name: name.into(), points, errors: None, style }
+        Self {
+            name: name.into(),
+            points,
+            errors: None,
+            style,
+        }
     }
 
     /// Attach error-bar half-widths.
@@ -125,7 +130,11 @@ fn tf(v: f64, log: bool) -> f64 {
 fn fmt_tick(v: f64, log: bool) -> String {
     if log {
         let p = 10f64.powf(v);
-        if (0.01..1e4).contains(&p) { format!("{}", (p * 1000.0).round() / 1000.0) } else { format!("{p:.0e}") }
+        if (0.01..1e4).contains(&p) {
+            format!("{}", (p * 1000.0).round() / 1000.0)
+        } else {
+            format!("{p:.0e}")
+        }
     } else if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) {
         format!("{v:.1e}")
     } else {
@@ -142,7 +151,11 @@ fn range(vals: impl Iterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1.0) };
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        0.5 * lo.abs().max(1.0)
+    };
     (lo - pad, hi + pad)
 }
 
@@ -194,7 +207,12 @@ impl LineChart {
                     .draw_series(data.iter().map(|&p| Circle::new(p, 3, color.filled())))
                     .map_err(plot_err)?,
                 Style::Dashed => chart
-                    .draw_series(DashedLineSeries::new(data.clone(), 6, 4, color.stroke_width(2)))
+                    .draw_series(DashedLineSeries::new(
+                        data.clone(),
+                        6,
+                        4,
+                        color.stroke_width(2),
+                    ))
                     .map_err(plot_err)?,
                 Style::Line | Style::LinePoints => {
                     if s.style == Style::LinePoints {
@@ -202,7 +220,9 @@ impl LineChart {
                             .draw_series(data.iter().map(|&p| Circle::new(p, 3, color.filled())))
                             .map_err(plot_err)?;
                     }
-                    chart.draw_series(LineSeries::new(data.clone(), color.stroke_width(2))).map_err(plot_err)?
+                    chart
+                        .draw_series(LineSeries::new(data.clone(), color.stroke_width(2)))
+                        .map_err(plot_err)?
                 }
             };
             anno.label(s.name.clone())
@@ -214,7 +234,14 @@ impl LineChart {
                     .zip(errs)
                     .filter(|&(&(x, y), e)| (!lx || x > 0.0) && (!ly || y - e > 0.0))
                     .map(|(&(x, y), &e)| {
-                        ErrorBar::new_vertical(tf(x, lx), tf(y - e, ly), tf(y, ly), tf(y + e, ly), color.stroke_width(1), 6)
+                        ErrorBar::new_vertical(
+                            tf(x, lx),
+                            tf(y - e, ly),
+                            tf(y, ly),
+                            tf(y + e, ly),
+                            color.stroke_width(1),
+                            6,
+                        )
                     })
                     .collect();
                 chart.draw_series(bars).map_err(plot_err)?;
@@ -242,8 +269,13 @@ impl BoxChart {
         root.fill(&WHITE).map_err(plot_err)?;
         let ly = self.log_y;
         let k = self.groups.len().max(1) as f64;
-        let (y0, y1) =
-            range(self.groups.iter().flat_map(|g| g.1.iter().copied()).filter(|&v| !ly || v > 0.0).map(|v| tf(v, ly)));
+        let (y0, y1) = range(
+            self.groups
+                .iter()
+                .flat_map(|g| g.1.iter().copied())
+                .filter(|&v| !ly || v > 0.0)
+                .map(|v| tf(v, ly)),
+        );
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 20))
             .margin(12)
@@ -258,7 +290,11 @@ impl BoxChart {
             .x_labels(self.groups.len().max(1))
             .x_label_formatter(&|v| {
                 let i = v.round();
-                if (v - i).abs() < 0.01 && i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+                if (v - i).abs() < 0.01 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
             })
             .y_desc(&self.y_label)
             .y_label_formatter(&|v| fmt_tick(*v, ly))
@@ -266,16 +302,32 @@ impl BoxChart {
             .draw()
             .map_err(plot_err)?;
         for (i, (_, sample)) in self.groups.iter().enumerate() {
-            let v: Vec<f64> = sample.iter().copied().filter(|&v| !ly || v > 0.0).map(|v| tf(v, ly)).collect();
+            let v: Vec<f64> = sample
+                .iter()
+                .copied()
+                .filter(|&v| !ly || v > 0.0)
+                .map(|v| tf(v, ly))
+                .collect();
             if v.is_empty() {
                 continue;
             }
             let [mn, q1, md, q3, mx] = quartiles(&v);
             let x = i as f64;
             let c = PALETTE[i % PALETTE.len()];
-            chart.draw_series([Rectangle::new([(x - 0.3, q1), (x + 0.3, q3)], c.mix(0.3).filled())]).map_err(plot_err)?;
-            chart.draw_series([Rectangle::new([(x - 0.3, q1), (x + 0.3, q3)], c.stroke_width(2))]).map_err(plot_err)?;
-            let seg = |a: (f64, f64), b: (f64, f64)| PathElement::new(vec![a, b], c.stroke_width(2));
+            chart
+                .draw_series([Rectangle::new(
+                    [(x - 0.3, q1), (x + 0.3, q3)],
+                    c.mix(0.3).filled(),
+                )])
+                .map_err(plot_err)?;
+            chart
+                .draw_series([Rectangle::new(
+                    [(x - 0.3, q1), (x + 0.3, q3)],
+                    c.stroke_width(2),
+                )])
+                .map_err(plot_err)?;
+            let seg =
+                |a: (f64, f64), b: (f64, f64)| PathElement::new(vec![a, b], c.stroke_width(2));
             chart
                 .draw_series([
                     seg((x - 0.3, md), (x + 0.3, md)),
@@ -327,7 +379,8 @@ pub fn render(chart: &dyn Chart, dir: &Path, stem: &str) -> Result<Figure> {
     let svg_path = fig_dir.join(format!("{stem}.svg"));
     crate::fsutil::atomic_write(&svg_path, |f| {
         use std::io::Write;
-        f.write_all(svg.as_bytes()).map_err(|e| Error::io(&svg_path, e))
+        f.write_all(svg.as_bytes())
+            .map_err(|e| Error::io(&svg_path, e))
     })?;
     // The bitmap backend writes straight to its path on `present`; drawing into a temporary
     // sibling and renaming keeps the write atomic.
@@ -344,5 +397,8 @@ pub fn render(chart: &dyn Chart, dir: &Path, stem: &str) -> Result<Figure> {
         let _ = std::fs::remove_file(&tmp);
     }
     res?;
-    Ok(Figure { svg: format!("figures/{stem}.svg"), png: format!("figures/{stem}.png") })
+    Ok(Figure {
+        svg: format!("figures/{stem}.svg"),
+        png: format!("figures/{stem}.png"),
+    })
 }

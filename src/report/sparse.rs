@@ -5,5 +5,9 @@ use crate::error::Result;
 
 /// Build the `sparse` section.
 pub fn section(_ctx: &mut ReportContext) -> Result<Section> {
-    Ok(Section { id: "sparse", title: "sparse".into(), html: "<p>Not built yet.</p>".into() })
+    Ok(Section {
+        id: "sparse",
+        title: "sparse".into(),
+        html: "<p>Not built yet.</p>".into(),
+    })
 }
