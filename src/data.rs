@@ -238,7 +238,7 @@ mod io {
             let s = col.as_materialized_series();
             let values: Vec<f64> = if s.dtype() == &DataType::String {
                 let ca = s.str().map_err(|e| format_err(path, e))?;
-                ca.into_iter()
+                ca.iter()
                     .enumerate()
                     .map(|(row, cell)| parse_cell(&name, row, cell))
                     .collect::<Result<_>>()?
@@ -247,7 +247,7 @@ mod io {
                     .cast(&DataType::Float64)
                     .map_err(|e| format_err(path, e))?;
                 let ca = cast.f64().map_err(|e| format_err(path, e))?;
-                ca.into_iter()
+                ca.iter()
                     .enumerate()
                     .map(|(row, v)| match v {
                         Some(v) if v.is_finite() => Ok(v),

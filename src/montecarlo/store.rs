@@ -114,7 +114,7 @@ pub fn read(path: &Path) -> Result<ResultTable> {
                 key_columns.push(name);
                 let ca = c.str().map_err(|e| fmt_err(path, e))?;
                 keys.push(
-                    ca.into_iter()
+                    ca.iter()
                         .map(|s| s.unwrap_or_default().to_string())
                         .collect(),
                 );

@@ -128,17 +128,20 @@ fn tf(v: f64, log: bool) -> f64 {
 }
 
 fn fmt_tick(v: f64, log: bool) -> String {
-    if log {
-        let p = 10f64.powf(v);
-        if (0.01..1e4).contains(&p) {
-            format!("{}", (p * 1000.0).round() / 1000.0)
-        } else {
-            format!("{p:.0e}")
-        }
-    } else if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) {
-        format!("{v:.1e}")
+    let p = if log { 10f64.powf(v) } else { v };
+    if p == 0.0 {
+        "0".into()
+    } else if p.abs() < 1e-3 || p.abs() >= 1e5 {
+        format!("{p:.1e}")
     } else {
-        format!("{}", (v * 1e4).round() / 1e4)
+        // Three significant digits, trailing zeros dropped.
+        let digits = (2 - p.abs().log10().floor() as i32).max(0) as usize;
+        let s = format!("{p:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 }
 
