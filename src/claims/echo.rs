@@ -60,25 +60,54 @@ pub fn spectrum_path(bench: Benchmark, n_echo: usize) -> Result<PathBuf> {
     )))
 }
 
-/// Reference ln B values keyed by (group, n_echo, likelihood), each sorted by realization.
-pub fn reference_logb() -> Result<HashMap<(String, usize, String), Vec<f64>>> {
+/// One row of `datasets/echo/reference_logb.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceRow {
+    /// `xin | boltzmann | damped | constant | noise`.
+    pub group: String,
+    /// Echo count N.
+    pub n_echo: usize,
+    /// `new | old`.
+    pub likelihood: String,
+    /// ln B.
+    pub log_b: f64,
+    /// Injected optimal SNR in the best-fit band (0 for noise).
+    pub snr: f64,
+}
+
+/// Every reference row (ECHOMASE per-realization results).
+pub fn reference_rows() -> Result<Vec<ReferenceRow>> {
     let path = datasets_dir().join("echo").join("reference_logb.csv");
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let mut out: HashMap<(String, usize, String), Vec<f64>> = HashMap::new();
+    let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let c: Vec<&str> = line.split(',').collect();
         let bad = || Error::Format { path: path.clone(), message: format!("line {}: {line:?}", i + 1) };
-        if c.len() < 5 {
+        if c.len() < 6 {
             return Err(bad());
         }
-        let n: usize = c[1].parse().map_err(|_| bad())?;
-        let v: f64 = c[4].parse().map_err(|_| bad())?;
-        out.entry((c[0].to_string(), n, c[2].to_string())).or_default().push(v);
+        out.push(ReferenceRow {
+            group: c[0].to_string(),
+            n_echo: c[1].parse().map_err(|_| bad())?,
+            likelihood: c[2].to_string(),
+            log_b: c[4].parse().map_err(|_| bad())?,
+            snr: c[5].parse().map_err(|_| bad())?,
+        });
     }
     Ok(out)
 }
 
-fn reference(group: &str, n: usize, lik: &str) -> Result<Vec<f64>> {
+/// Reference ln B values keyed by (group, n_echo, likelihood), each sorted by realization.
+pub fn reference_logb() -> Result<HashMap<(String, usize, String), Vec<f64>>> {
+    let mut out: HashMap<(String, usize, String), Vec<f64>> = HashMap::new();
+    for r in reference_rows()? {
+        out.entry((r.group, r.n_echo, r.likelihood)).or_default().push(r.log_b);
+    }
+    Ok(out)
+}
+
+/// Reference ln B of one configuration (group `xin|boltzmann|damped|constant|noise`).
+pub fn reference(group: &str, n: usize, lik: &str) -> Result<Vec<f64>> {
     static REF: OnceLock<std::result::Result<HashMap<(String, usize, String), Vec<f64>>, String>> = OnceLock::new();
     let table = REF.get_or_init(|| reference_logb().map_err(|e| e.to_string())).as_ref().map_err(|e| Error::InvalidData(e.clone()))?;
     table
@@ -116,20 +145,23 @@ fn echo_sizes(scale: Scale) -> EchoSizes {
     }
 }
 
-/// One search on `bench` at `n` echoes (`scale = 0`: noise only), realization noise from `rng`.
-fn benchmark_run(bench: Benchmark, n: usize, amp: f64, kinds: &[LikelihoodKind], s: EchoSizes, rng: &mut Rng) -> Result<Vec<(f64, f64, u64, f64)>> {
+/// One search on `bench` at `n` echoes (`amp = 0`: noise only), realization noise from `rng`.
+/// Returns per likelihood (ln B, its error, calls, spacing median, injected SNR over [0, f_RD]).
+fn benchmark_run(bench: Benchmark, n: usize, amp: f64, kinds: &[LikelihoodKind], s: EchoSizes, rng: &mut Rng) -> Result<Vec<(f64, f64, u64, f64, f64)>> {
     let spec = load_spectrum(bench, n)?;
     let (freq, h) = spec.positive_half();
     let psd = PsdModel::WhiteWelch { dt: spec.dt(), nfft: 2048, segments: s.welch_segments };
     let real = simulate(&freq, &h, amp, psd, rng)?;
     let prior = CombPrior::benchmark(spec.duration(), real.mean_abs_noise);
+    let band = real.spectrum.band(0.0, crate::echo::benchmarks::f_ringdown(0.69))?;
+    let snr = amp * real.spectrum.optimal_snr(&h, band)?;
     let params = NestedParams::new(s.nlive).walks(s.walks);
     kinds
         .iter()
         .map(|&k| {
             let r = crate::echo::search(&real.spectrum, &prior, k, &params, rng)?;
             let spacing = r.posterior_median.iter().find(|(n, _)| *n == "spacing").map_or(0.0, |p| p.1);
-            Ok((r.log_bayes_factor, r.log_bayes_factor_err, r.n_likelihood_calls, spacing))
+            Ok((r.log_bayes_factor, r.log_bayes_factor_err, r.n_likelihood_calls, spacing, snr))
         })
         .collect()
 }
@@ -350,7 +382,7 @@ impl Claim for NoiseCalibration {
         for &n in &self.n_echo {
             let kinds = [LikelihoodKind::New, LikelihoodKind::Old];
             let res = benchmark_run(Benchmark::Constant, n, 0.0, &kinds, self.sizes, rng)?;
-            for (k, (b, e, c, _)) in kinds.iter().zip(res) {
+            for (k, (b, e, c, _, _)) in kinds.iter().zip(res) {
                 out.push(Observation::new([n.to_string(), k.name().to_string()], vec![b, e, c as f64]));
             }
         }
@@ -420,7 +452,7 @@ impl Claim for Detection {
         &["benchmark", "n_echo", "likelihood"]
     }
     fn value_columns(&self) -> &'static [&'static str] {
-        &["log_b", "log_b_err", "n_calls", "spacing_median"]
+        &["log_b", "log_b_err", "n_calls", "spacing_median", "snr"]
     }
     fn config(&self) -> serde_json::Value {
         json!({"scale": format!("{:?}", self.scale), "nlive": self.sizes.nlive, "walks": self.sizes.walks, "welch_segments": self.sizes.welch_segments,
@@ -435,8 +467,8 @@ impl Claim for Detection {
         for &(b, n) in &self.configs {
             // Each configuration gets its own sub-stream so adding one leaves the others as they were.
             let mut sub = Rng::from_seed_stream(rng.random::<u64>());
-            for (k, (lb, e, c, sp)) in kinds.iter().zip(benchmark_run(b, n, b.injection_amplitude(), &kinds, self.sizes, &mut sub)?) {
-                out.push(Observation::new([b.name().to_string(), n.to_string(), k.name().to_string()], vec![lb, e, c as f64, sp]));
+            for (k, (lb, e, c, sp, snr)) in kinds.iter().zip(benchmark_run(b, n, b.injection_amplitude(), &kinds, self.sizes, &mut sub)?) {
+                out.push(Observation::new([b.name().to_string(), n.to_string(), k.name().to_string()], vec![lb, e, c as f64, sp, snr]));
             }
         }
         Ok(out)

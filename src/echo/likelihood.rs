@@ -143,6 +143,10 @@ impl CombLikelihood {
             DurationFactor::Reference => 1.0,
             DurationFactor::Exact => -1.0,
         };
+        // With f_k = f_0 + kΔf the factor e^{±iω'T} advances by r = e^{±2πiΔfT} from one bin
+        // to the next inside a tooth (r = 1 when T = 1/Δf): one sincos per tooth, not per bin.
+        let (rs, rc) = (sign * 2.0 * PI * self.df * t).sin_cos();
+        let rot = C64::new(rc, rs);
         let n_first = ((self.freq[lo] - phi * delta) * inv_delta + 0.5).floor() as i64;
         let n_last = ((self.freq[hi - 1] - phi * delta) * inv_delta + 0.5).floor() as i64;
         let mut total = 0.0;
@@ -155,6 +159,8 @@ impl CombLikelihood {
                 .max(k_lo as i64) as usize;
             let mut x = C64::new(0.0, 0.0);
             let mut e = 0.0;
+            let mut z = C64::new(0.0, 0.0);
+            let mut k_prev = usize::MAX;
             for k in k_lo..k_hi {
                 let u = (self.freq[k] - phi * delta) / delta;
                 let nk = (u + 0.5).floor();
@@ -166,9 +172,17 @@ impl CombLikelihood {
                     continue;
                 }
                 // h = A γ/(γ + iω') (1 - e^{-γT} e^{±iω'T}).
-                let (s, c) = (sign * wp * t).sin_cos();
-                let fin_re = 1.0 - e_gt * c;
-                let fin_im = -e_gt * s;
+                if k_prev == usize::MAX {
+                    let (s, c) = (sign * wp * t).sin_cos();
+                    z = C64::new(c, s);
+                } else {
+                    for _ in k_prev..k {
+                        z *= rot;
+                    }
+                }
+                k_prev = k;
+                let fin_re = 1.0 - e_gt * z.re;
+                let fin_im = -e_gt * z.im;
                 let den = a / (gamma * gamma + wp * wp);
                 let l_re = gamma * gamma * den;
                 let l_im = -gamma * wp * den;
