@@ -271,7 +271,7 @@ pub struct EnetFit {
     pub gap_tol: f64,
     /// Coordinate-descent epochs (over the working set).
     pub n_iter: usize,
-    /// Full passes over X (KKT/gap checks) made.
+    /// Passes over X made by the KKT/gap checks (0 when Gram columns or Gram mode served them).
     pub n_full_passes: usize,
     /// Whether the gap target was met within `max_iter` epochs.
     pub converged: bool,
@@ -819,12 +819,17 @@ impl<'a> Engine<'a> {
             self.screen(&mut discarded, g0, dn, lam1, lam2);
         }
         let mut ws: Vec<usize> = if self.screening.strong_rule && lam1 > 0.0 {
-            let thresh = nf * self.rho * (2.0 * alpha - self.prev_alpha);
             (0..d)
                 .filter(|&j| {
                     !discarded[j]
                         && self.p.col_sq[j] > 0.0
-                        && (self.w[j] != 0.0 || self.c[j].abs() >= thresh)
+                        && (self.w[j] != 0.0
+                            || screening::strong_rule_keeps(
+                                self.c[j] / nf,
+                                self.rho,
+                                alpha,
+                                self.prev_alpha,
+                            ))
                 })
                 .collect()
         } else {
