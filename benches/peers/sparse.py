@@ -14,6 +14,7 @@ Prints each time (best of --repeats), the ratios, and the max coefficient differ
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,10 @@ alpha_max = np.abs(X.T @ y).max() / n
 alphas = np.geomspace(alpha_max, alpha_max * 1e-3, 100)
 
 tmp = tempfile.mkdtemp(prefix="veristat-sparse-bench-")
+# 160 MB of data: removed at exit whatever happens.
+import atexit  # noqa: E402
+
+atexit.register(shutil.rmtree, tmp, ignore_errors=True)
 data_file, coef_file = os.path.join(tmp, "data.bin"), os.path.join(tmp, "coefs.bin")
 with open(data_file, "wb") as f:
     np.array([n, d], dtype="<f8").tofile(f)
