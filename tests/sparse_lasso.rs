@@ -393,6 +393,15 @@ fn degenerate_inputs() {
             .iter()
             .any(|&v| v != 0.0)
     );
+    // The scaling trap of spec §2.1: standardizing unit-l2 columns multiplies alpha_max by
+    // sqrt(442) (glmnet's standardized lambda_max 45.160).
+    let std_opts = SolverOptions {
+        standardize: true,
+        ..Default::default()
+    };
+    let amax_std = alpha_max(&x, &y, 1.0, &std_opts).unwrap();
+    assert!((amax_std - 45.160).abs() < 1e-3, "{amax_std}");
+    assert!((amax_std / amax - 442f64.sqrt()).abs() < 1e-9);
     // d > n works (the certificate test covers more).
     let mut rng = veristat::rng::stream(9, "wide", 0);
     let xw = gaussian(&mut rng, 20, 100);

@@ -99,7 +99,14 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
     }
     let (path, cv): (EnetPath, Option<CvFit>) = match &folds {
         Some(f) => {
-            let cv = LassoCv::new(params).fit(&ds.x, &ds.y, f)?;
+            // A spinner on stderr (hidden when stderr is not a terminal): the fold paths are
+            // fitted in parallel, so there is no meaningful per-step count to show.
+            let spin = indicatif::ProgressBar::new_spinner();
+            spin.set_message("cross-validating the path");
+            spin.enable_steady_tick(std::time::Duration::from_millis(120));
+            let cv = LassoCv::new(params).fit(&ds.x, &ds.y, f);
+            spin.finish_and_clear();
+            let cv = cv?;
             (cv.path.clone(), Some(cv))
         }
         None => (enet_path(&ds.x, &ds.y, &params)?, None),

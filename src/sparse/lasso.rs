@@ -11,7 +11,14 @@
 //! `X^T r = X^T y - G w` (covariance / Gram mode, chosen automatically when n >> d), runs
 //! coordinate descent on a working set (sequential strong rule + ever-active features), re-checks
 //! the KKT conditions of every other feature on a full pass, and stops on the duality gap in
-//! scikit-learn's units (`gap <= tol * ||y||^2`, spec §2.5).
+//! scikit-learn's units (`gap <= tol * ||y||^2`, spec §2.5). While the path is sparse, the full
+//! check reads no X at all: `X^T r = X^T y - G_A w_A` from the Gram columns of the (few) features
+//! that were ever nonzero, each column computed once (glmnet's covariance idea applied to the
+//! check only). Gap-safe screening (spec §2.4) removes provably-zero features at every gap.
+//!
+//! Performance notes: X is column-major so a coordinate touches one contiguous column; the
+//! kernels use a fixed summation order (AVX2 when present, never FMA) and parallel work is split
+//! by column only, so results are identical for any thread count and either kernel.
 
 use super::screening;
 use crate::error::{Error, Result, check};
@@ -264,7 +271,7 @@ pub struct EnetFit {
     pub gap_tol: f64,
     /// Coordinate-descent epochs (over the working set).
     pub n_iter: usize,
-    /// Full passes over X (KKT/gap checks) made.
+    /// Passes over X made by the KKT/gap checks (0 when Gram columns or Gram mode served them).
     pub n_full_passes: usize,
     /// Whether the gap target was met within `max_iter` epochs.
     pub converged: bool,
@@ -812,12 +819,17 @@ impl<'a> Engine<'a> {
             self.screen(&mut discarded, g0, dn, lam1, lam2);
         }
         let mut ws: Vec<usize> = if self.screening.strong_rule && lam1 > 0.0 {
-            let thresh = nf * self.rho * (2.0 * alpha - self.prev_alpha);
             (0..d)
                 .filter(|&j| {
                     !discarded[j]
                         && self.p.col_sq[j] > 0.0
-                        && (self.w[j] != 0.0 || self.c[j].abs() >= thresh)
+                        && (self.w[j] != 0.0
+                            || screening::strong_rule_keeps(
+                                self.c[j] / nf,
+                                self.rho,
+                                alpha,
+                                self.prev_alpha,
+                            ))
                 })
                 .collect()
         } else {
