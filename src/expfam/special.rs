@@ -20,7 +20,7 @@ fn factorial(k: u32) -> f64 {
 /// the asymptotic series ψ⁽ᵐ⁾(x) ~ (−1)^{m+1}[(m−1)!/x^m + m!/(2x^{m+1}) + Σ_k B_2k (2k+m−1)!/((2k)! x^{2k+m})]
 /// (Abramowitz & Stegun 6.4.11), accurate to a few ulps there.
 pub fn polygamma(m: u32, x: f64) -> f64 {
-    if !(x > 0.0) || m > 3 {
+    if x.is_nan() || x <= 0.0 || m > 3 {
         return f64::NAN;
     }
     let mut shift = 0.0;

@@ -111,7 +111,7 @@ impl ExponentialFamily for GammaFamily {
     }
     fn natural_from_mean(&self, eta: &DVector<f64>) -> Result<DVector<f64>> {
         // Jensen: log E x > E log x strictly unless x is constant; otherwise no MLE exists.
-        if !(eta[0] > 0.0) || eta[0].ln() - eta[1] <= 0.0 {
+        if eta[0].is_nan() || eta[0] <= 0.0 || eta[0].ln() - eta[1] <= 0.0 {
             return Err(Error::NotIdentifiable(format!(
                 "Gamma MLE needs log(mean x) > mean(log x); got mean x = {}, mean log x = {}",
                 eta[0], eta[1]

@@ -649,7 +649,7 @@ impl ExponentialFamily for Gaussian {
         match &self.structure {
             Structure::Isotropic => {
                 let v = (eta[self.d] - m.norm_squared()) / self.d as f64;
-                if !(v > 0.0) {
+                if v.is_nan() || v <= 0.0 {
                     return Err(var_err(format!("pooled variance {v}")));
                 }
                 Ok(self.natural_from_precision(&m, &(DMatrix::identity(self.d, self.d) / v)))
@@ -658,7 +658,7 @@ impl ExponentialFamily for Gaussian {
                 let mut k = DMatrix::zeros(self.d, self.d);
                 for i in 0..self.d {
                     let v = eta[self.d + i] - m[i] * m[i];
-                    if !(v > 1e-12 * eta[self.d + i].abs()) {
+                    if v.is_nan() || v <= 1e-12 * eta[self.d + i].abs() {
                         return Err(var_err(format!("variance of x{i} = {v}")));
                     }
                     k[(i, i)] = 1.0 / v;
@@ -680,7 +680,8 @@ impl ExponentialFamily for Gaussian {
             }
             Structure::Graphical(_) => {
                 for i in 0..self.d {
-                    if !(eta[self.d + i] - m[i] * m[i] > 0.0) {
+                    let v = eta[self.d + i] - m[i] * m[i];
+                    if v.is_nan() || v <= 0.0 {
                         return Err(var_err(format!("variance of x{i}")));
                     }
                 }
