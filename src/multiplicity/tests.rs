@@ -490,3 +490,25 @@ fn unregularized_fit_on_overlapping_classes() {
     let out = set.score_range(&a).unwrap();
     assert!(out.converged() && out.lower.score < out.s0 && out.s0 < out.upper.score);
 }
+
+/// Rayon over points: the ranges are bit-identical whatever the thread count.
+#[test]
+fn ranges_do_not_depend_on_thread_count() {
+    let fit = bc_fit();
+    let set = LevelSet::new(fit, Epsilon::Relative(0.01)).unwrap();
+    let rows: Vec<usize> = (0..569).step_by(13).collect();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let three = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let a = one.install(|| set.training_ranges(&rows).unwrap());
+    let b = three.install(|| set.training_ranges(&rows).unwrap());
+    assert_eq!(a, b);
+    // A single-point call gives the same endpoints as the batched call.
+    let r = set.score_range(&fit.objective.row(rows[1])).unwrap();
+    assert_eq!(r, a[1]);
+}
