@@ -388,7 +388,10 @@ fn measures_are_consistent() {
 #[test]
 fn bad_inputs_are_typed_errors() {
     let (x, y) = breast_cancer();
-    let err = |r: crate::Result<LogisticFit>| r.err().expect("an error");
+    let err = |r: crate::Result<LogisticFit>| match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    };
     let e = err(LogisticParams::new(0.0).standardize(true).fit(&x, &y));
     assert!(
         matches!(e, crate::Error::NotIdentifiable(ref m) if m.contains("separable") && m.contains("l2 > 0")),
