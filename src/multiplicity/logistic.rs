@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result, check};
 use crate::linalg::{Cholesky, log1pexp, sigmoid, sym_eigen};
-use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
 use nalgebra::{DMatrix, DVector};
 
@@ -373,7 +373,8 @@ impl Objective {
         d + 0.5 * self.lambda * pen
     }
 
-    /// ∇J(θ) into `ws.g` and, if `hessian`, ∇²J(θ) = Aᵀ D A + λP into `ws.h`.
+    /// ∇J(θ) into `ws.g` and, if `hessian`, the lower triangle of ∇²J(θ) = Aᵀ D A + λP into
+    /// `ws.h` (the strict upper triangle is left stale).
     pub(crate) fn grad_hess(&self, theta: &DVector<f64>, ws: &mut Workspace, hessian: bool) {
         let (n, d) = self.a.shape();
         ws.s.gemv(1.0, &self.a, theta, 0.0);
@@ -395,7 +396,19 @@ impl Objective {
         if hessian {
             let bv = MatRef::from_column_major_slice(ws.b.as_slice(), n, d);
             let hv = MatMut::from_column_major_slice_mut(ws.h.as_mut_slice(), d, d);
-            matmul(hv, Accum::Replace, bv.transpose(), bv, 1.0, Par::Seq);
+            // Only the lower triangle: the Cholesky factorizations read nothing else, and the
+            // Hessian build is the dominant cost of every Newton step (spec §2.3).
+            triangular::matmul(
+                hv,
+                BlockStructure::TriangularLower,
+                Accum::Replace,
+                bv.transpose(),
+                BlockStructure::Rectangular,
+                bv,
+                BlockStructure::Rectangular,
+                1.0,
+                Par::Seq,
+            );
             for j in 0..self.p {
                 ws.h[(j, j)] += self.lambda;
             }
@@ -413,6 +426,7 @@ impl Objective {
     pub fn hessian(&self, theta: &DVector<f64>) -> DMatrix<f64> {
         let mut ws = Workspace::new(self.n(), self.dim());
         self.grad_hess(theta, &mut ws, true);
+        ws.h.fill_upper_triangle_with_lower_triangle();
         ws.h
     }
 

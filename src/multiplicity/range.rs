@@ -140,7 +140,7 @@ impl LevelSet<'_> {
                 || Workspace::new(n, d),
                 |ws, &i| {
                     let a = self.fit.objective.row(i);
-                    let v0 = self.h0_inv_at.column(i).into_owned();
+                    let v0 = self.h0.solve(&a);
                     let lower = self.extreme(&a, &v0, Direction::Min, ws)?;
                     let upper = self.extreme(&a, &v0, Direction::Max, ws)?;
                     // a·θ* (not the stored gemv score) so that ε = 0 gives s⁻ = s0 = s⁺ bit for bit.
@@ -198,9 +198,10 @@ impl LevelSet<'_> {
         let mut newton = 0;
         let mut outer = 0;
         let mut done = false;
+        let mut last_factor: Option<Cholesky> = None;
         while outer < MAX_OUTER {
             outer += 1;
-            let inner = self.tilted_newton(&c, u, &mut theta, ws);
+            let inner = self.tilted_newton(&c, u, &mut theta, ws, last_factor.take());
             newton += inner.steps;
             let Some(factor) = inner.factor else {
                 // No minimizer reached at this tilt: treat u as too large and bisect.
@@ -245,12 +246,13 @@ impl LevelSet<'_> {
             }
             theta += v * (u_new - u);
             u = u_new;
+            last_factor = Some(factor);
         }
         // The last iterate may sit a hair above τ. Pull it toward θ* along the segment: by
         // convexity J(θ* + (1−κ)(θ−θ*)) ≤ J(θ) − κ(J(θ) − J*), so κ = (ΔJ − ε)/ΔJ restores
         // feasibility at a score cost of κ|s − s0| (≈ 1e-12 relative).
         let mut dj = obj.value_diff(&theta, theta_star, s_star, ws);
-        if !(dj <= eps) || !done {
+        if dj.is_nan() || dj > eps || !done {
             if done {
                 let mut kappa = (dj - eps) / dj;
                 for _ in 0..60 {
@@ -264,7 +266,7 @@ impl LevelSet<'_> {
                     kappa = (2.0 * kappa).max(1e-15);
                 }
             }
-            if !(dj <= eps) || !done {
+            if dj.is_nan() || dj > eps || !done {
                 // Fall back on the best feasible iterate: an inner bound.
                 // Its certificates decide `converged`: it is feasible and solves ∇J = u_lo c.
                 let ep = self.endpoint(a, theta_lo, sign * u_lo, sign, outer, newton, true, ws);
@@ -318,6 +320,7 @@ impl LevelSet<'_> {
         u: f64,
         theta: &mut DVector<f64>,
         ws: &mut Workspace,
+        mut last: Option<Cholesky>,
     ) -> Inner {
         let obj = &self.fit.objective;
         let theta_star = &self.fit.theta;
@@ -327,10 +330,21 @@ impl LevelSet<'_> {
         let f = |th: &DVector<f64>, ws: &mut Workspace| {
             obj.value_diff(th, theta_star, s_star, ws) - u * c.dot(&(th - theta_star))
         };
-        let mut fval = f(theta, ws);
+        let mut fval = 0.0;
+        let mut stale = true;
         for step in 0..MAX_INNER {
-            obj.grad_hess(theta, ws, true);
+            // Gradient first (O(np)): when the warm start is already stationary, the factor of
+            // the previous Newton step (a nearby θ) is good enough for the outer derivative and
+            // predictor, and the O(np²) Hessian build is skipped.
+            obj.grad_hess(theta, ws, false);
             let g = &ws.g - c * u;
+            if g.amax() < INNER_GRAD_TOL && last.is_some() {
+                return Inner {
+                    factor: last,
+                    steps: step,
+                };
+            }
+            obj.grad_hess(theta, ws, true);
             let Some(chol) = factor_with_jitter(&mut ws.h) else {
                 return Inner {
                     factor: None,
@@ -345,9 +359,10 @@ impl LevelSet<'_> {
             }
             let d = chol.solve(&g);
             let dec = g.dot(&d);
+            last = Some(chol);
             if dec < 1e-20 {
                 return Inner {
-                    factor: Some(chol),
+                    factor: last,
                     steps: step,
                 };
             }
@@ -355,8 +370,12 @@ impl LevelSet<'_> {
             // differ by less than rounding would otherwise stall.
             if dec < 1e-8 {
                 *theta -= &d;
-                fval = f(theta, ws);
+                stale = true;
                 continue;
+            }
+            if stale {
+                fval = f(theta, ws);
+                stale = false;
             }
             let mut alpha = 1.0;
             let mut moved = false;

@@ -388,7 +388,10 @@ fn measures_are_consistent() {
 #[test]
 fn bad_inputs_are_typed_errors() {
     let (x, y) = breast_cancer();
-    let err = |r: crate::Result<LogisticFit>| r.err().expect("an error");
+    let err = |r: crate::Result<LogisticFit>| match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    };
     let e = err(LogisticParams::new(0.0).standardize(true).fit(&x, &y));
     assert!(
         matches!(e, crate::Error::NotIdentifiable(ref m) if m.contains("separable") && m.contains("l2 > 0")),
@@ -489,4 +492,26 @@ fn unregularized_fit_on_overlapping_classes() {
     let a = fit.objective.design_row(&[10.0, -10.0]).unwrap();
     let out = set.score_range(&a).unwrap();
     assert!(out.converged() && out.lower.score < out.s0 && out.s0 < out.upper.score);
+}
+
+/// Rayon over points: the ranges are bit-identical whatever the thread count.
+#[test]
+fn ranges_do_not_depend_on_thread_count() {
+    let fit = bc_fit();
+    let set = LevelSet::new(fit, Epsilon::Relative(0.01)).unwrap();
+    let rows: Vec<usize> = (0..569).step_by(13).collect();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let three = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let a = one.install(|| set.training_ranges(&rows).unwrap());
+    let b = three.install(|| set.training_ranges(&rows).unwrap());
+    assert_eq!(a, b);
+    // A single-point call gives the same endpoints as the batched call.
+    let r = set.score_range(&fit.objective.row(rows[1])).unwrap();
+    assert_eq!(r, a[1]);
 }

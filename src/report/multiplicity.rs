@@ -27,11 +27,11 @@ pub fn section(ctx: &mut ReportContext) -> Result<Section> {
     let ranges = set.all_training_ranges()?;
     let secs = t0.elapsed().as_secs_f64();
     let certified = ranges.iter().filter(|r| r.converged()).count();
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<p>Breast cancer (569 rows, 30 standardized features), L2 logistic regression with λ = 1/n (sklearn C = 1), \
          J* = {:.12}. ε = 1% of J* (ε_abs = {}). All {} score ranges (2 solves each) took {:.2} s here; {} of {} points \
-         have both endpoints certified (|J − τ| ≤ 1e-10 τ, ‖∇J − t a‖∞ ≤ 1e-8).</p>\n",
+         have both endpoints certified (|J − τ| ≤ 1e-10 τ, ‖∇J − t a‖∞ ≤ 1e-8).</p>",
         fit.j_star,
         num(set.eps_abs),
         n,
