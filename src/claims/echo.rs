@@ -140,7 +140,7 @@ struct EchoSizes {
 fn echo_sizes(scale: Scale) -> EchoSizes {
     match scale {
         Scale::Test => EchoSizes { nlive: 60, walks: 20, welch_segments: 200, replicates: 3 },
-        Scale::Quick => EchoSizes { nlive: 150, walks: 25, welch_segments: 500, replicates: 20 },
+        Scale::Quick => EchoSizes { nlive: 100, walks: 20, welch_segments: 500, replicates: 20 },
         Scale::Full => EchoSizes { nlive: 1000, walks: 50, welch_segments: 2000, replicates: 20 },
     }
 }

@@ -162,12 +162,12 @@ impl CombPrior {
         let r = self.ranges();
         let mut a = [0.0; 6];
         let mut j = 0;
-        for i in 0..6 {
-            a[i] = if r[i].1.is_free() {
+        for (ai, (_, ri)) in a.iter_mut().zip(r.iter()) {
+            *ai = if ri.is_free() {
                 j += 1;
-                r[i].1.transform(u[j - 1])
+                ri.transform(u[j - 1])
             } else {
-                r[i].1.transform(0.0)
+                ri.transform(0.0)
             };
         }
         CombParams::from_array(a)
@@ -191,17 +191,17 @@ pub struct CombProblem<'a> {
     lik: &'a CombLikelihood,
     prior: &'a CombPrior,
     free: Vec<usize>,
+    /// All six parameters with the fixed ones set (the free ones are overwritten per call).
+    base: [f64; 6],
 }
 
 impl<'a> CombProblem<'a> {
     /// Pair a prepared likelihood with a validated prior.
     pub fn new(lik: &'a CombLikelihood, prior: &'a CombPrior) -> Result<Self> {
         prior.validate()?;
-        Ok(Self {
-            lik,
-            prior,
-            free: prior.free(),
-        })
+        let free = prior.free();
+        let base = prior.transform(&vec![0.0; free.len()]).to_array();
+        Ok(Self { lik, prior, free, base })
     }
 }
 
@@ -230,7 +230,7 @@ impl PriorModel for CombProblem<'_> {
 impl CombProblem<'_> {
     /// Full parameters from the sampled ones.
     pub fn params(&self, theta: &[f64]) -> CombParams {
-        let mut a = self.prior.transform(&vec![0.0; self.free.len()]).to_array();
+        let mut a = self.base;
         for (t, &i) in theta.iter().zip(&self.free) {
             a[i] = *t;
         }

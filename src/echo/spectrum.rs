@@ -237,7 +237,7 @@ pub fn gaussian_noise(psd: &[f64], df: f64, rng: &mut Rng) -> Result<Vec<C64>> {
 pub fn scale_to_snr(spec: &Spectrum, h: &[C64], range: Range<usize>, target: f64) -> Result<f64> {
     check::non_negative("snr", target)?;
     let rho = spec.optimal_snr(h, range)?;
-    if !(rho > 0.0) {
+    if rho.is_nan() || rho <= 0.0 {
         return Err(Error::InvalidData(
             "the signal is zero in the band: cannot scale it to an SNR".into(),
         ));
@@ -325,12 +325,12 @@ pub fn welch_psd(x: &[f64], fs: f64, nfft: usize, noverlap: usize) -> Result<(Ve
     let mut buf = vec![C64::new(0.0, 0.0); nfft];
     for s in 0..nseg {
         let seg = &x[s * step..s * step + nfft];
-        for i in 0..nfft {
-            buf[i] = C64::new(seg[i] * w[i], 0.0);
+        for ((b, x), wi) in buf.iter_mut().zip(seg).zip(&w) {
+            *b = C64::new(x * wi, 0.0);
         }
         fft_radix2(&mut buf)?;
-        for k in 0..half {
-            acc[k] += buf[k].norm_sqr();
+        for (a, b) in acc.iter_mut().zip(&buf) {
+            *a += b.norm_sqr();
         }
     }
     let norm = 1.0 / (nseg as f64 * fs * wss);

@@ -214,7 +214,7 @@ pub fn weighted_quantile(xs: &[f64], w: &[f64], q: f64) -> Result<f64> {
     let mut idx: Vec<usize> = (0..xs.len()).collect();
     idx.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
     let total: f64 = w.iter().sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return Err(Error::Numerical("posterior weights sum to zero".into()));
     }
     let mut cum = 0.0;
@@ -537,8 +537,8 @@ fn live_cholesky(us: &[Vec<f64>], d: usize) -> Vec<f64> {
     let n = us.len() as f64;
     let mut mean = vec![0.0; d];
     for u in us {
-        for i in 0..d {
-            mean[i] += u[i];
+        for (m, x) in mean.iter_mut().zip(u) {
+            *m += x;
         }
     }
     for m in &mut mean {
@@ -601,8 +601,8 @@ mod tests {
             self.d
         }
         fn transform(&self, u: &[f64], t: &mut [f64]) {
-            for i in 0..self.d {
-                t[i] = -self.a + 2.0 * self.a * u[i];
+            for (ti, ui) in t.iter_mut().zip(u) {
+                *ti = -self.a + 2.0 * self.a * ui;
             }
         }
         fn log_likelihood(&self, t: &[f64]) -> f64 {

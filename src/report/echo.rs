@@ -27,7 +27,7 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
     let real = simulate(&freq, &h, bench.injection_amplitude(), PsdModel::WhiteWelch { dt: spec_ref.dt(), nfft: 2048, segments: 500 }, &mut rng)?;
     let prior = CombPrior::benchmark(spec_ref.duration(), real.mean_abs_noise);
     let t0 = std::time::Instant::now();
-    let res = search(&real.spectrum, &prior, LikelihoodKind::New, &NestedParams::new(300), &mut rng)?;
+    let res = search(&real.spectrum, &prior, LikelihoodKind::New, &NestedParams::new(200), &mut rng)?;
     let secs = t0.elapsed().as_secs_f64();
     let best = res.max_likelihood;
     let (fit, _) = qnm_comb(&freq, &best, spec_ref.duration(), DurationFactor::Reference);
@@ -78,7 +78,7 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
                 log_y: *ya == "width",
                 series: vec![Series::new("posterior draws", pts, Style::Points)],
             };
-            html.push_str(&ctx.figure(&chart, &format!("echo-corner-{i}"), &format!("Corner panel: {ya} against {xa} (600 equal-weight draws).")))?);
+            html.push_str(&ctx.figure(&chart, &format!("echo-corner-{i}"), &format!("Corner panel: {ya} against {xa} (600 equal-weight draws)."))?);
         }
     }
 
