@@ -41,5 +41,7 @@ pub mod screening;
 pub use cv::{CvFit, Folds, LassoCv, fold_ids};
 pub use lasso::{ElasticNet, EnetFit, GramMode, Lasso, Screening, SolverOptions};
 pub use path::{EnetPath, PathParams, PathStop, alpha_grid, alpha_max, enet_path, lasso_path};
-pub use precond::{PrecondFit, Preconditioner, column_normalization, lasso_precond, lasso_precond_cv};
+pub use precond::{
+    PrecondFit, Preconditioner, column_normalization, lasso_precond, lasso_precond_cv,
+};
 pub use screening::{duality_gap, kkt_residual};
