@@ -127,8 +127,10 @@ fn main() -> veristat::Result<()> {
     let cv = LassoCv::new(PathParams::new()).fit(&x, &y, &Folds::Shuffled { k: 5, seed: 1 })?;
     let (coef, b) = cv.refit_1se();
     println!(
-        "CV: alpha_min = {:.5}, alpha_1se = {:.5}; 1-SE refit intercept {b:.2}, coef {coef:.2}",
-        cv.alpha_min, cv.alpha_1se
+        "CV: alpha_min = {:.5}, alpha_1se = {:.5}; 1-SE refit intercept {b:.2}, coef {:.2?}",
+        cv.alpha_min,
+        cv.alpha_1se,
+        coef.as_slice()
     );
     // 3. Elastic net with glmnet-style standardization (coefficients on the original scale).
     let enet = ElasticNet::new(0.01, 0.5).standardize(true).fit(&x, &y)?;
@@ -143,6 +145,6 @@ fn main() -> veristat::Result<()> {
         &Preconditioner::ColumnNormalization,
         &ElasticNet::new(1.0, 1.0),
     )?;
-    println!("preconditioned Lasso: w = {:.2}", pre.coef);
+    println!("preconditioned Lasso: w = {:.2?}", pre.coef.as_slice());
     Ok(())
 }
