@@ -118,7 +118,7 @@ fn random_problem(case: u64) -> (DMatrix<f64>, DVector<f64>, f64, SolverOptions)
         let s = 10f64.powf(rng.random_range(-1.0..1.0));
         x.column_mut(j).scale_mut(s);
     }
-    if case % 7 == 0 {
+    if case.is_multiple_of(7) {
         x.column_mut(d / 2).fill(0.0);
     }
     let k = 5.min(d);
@@ -134,7 +134,7 @@ fn random_problem(case: u64) -> (DMatrix<f64>, DVector<f64>, f64, SolverOptions)
     let y = &x * &w + noise + DVector::from_element(n, 3.0);
     let rho = [1.0, 0.9, 0.5, 0.2, 1.0][(case / 5 % 5) as usize];
     let mut opts = SolverOptions {
-        standardize: case % 3 == 0,
+        standardize: case.is_multiple_of(3),
         tol: 1e-13,
         max_iter: 1_000_000,
         ..Default::default()
@@ -393,6 +393,15 @@ fn degenerate_inputs() {
             .iter()
             .any(|&v| v != 0.0)
     );
+    // The scaling trap of spec §2.1: standardizing unit-l2 columns multiplies alpha_max by
+    // sqrt(442) (glmnet's standardized lambda_max 45.160).
+    let std_opts = SolverOptions {
+        standardize: true,
+        ..Default::default()
+    };
+    let amax_std = alpha_max(&x, &y, 1.0, &std_opts).unwrap();
+    assert!((amax_std - 45.160).abs() < 1e-3, "{amax_std}");
+    assert!((amax_std / amax - 442f64.sqrt()).abs() < 1e-9);
     // d > n works (the certificate test covers more).
     let mut rng = veristat::rng::stream(9, "wide", 0);
     let xw = gaussian(&mut rng, 20, 100);
@@ -465,4 +474,212 @@ fn early_stop_and_dfmax_end_the_path() {
             .count()
             <= 4
     );
+}
+
+#[cfg(feature = "io")]
+mod cli {
+    use super::*;
+    use std::process::Command;
+
+    fn tmp(name: &str, text: &str) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "veristat-sparse-lasso-{}-{name}",
+            std::process::id()
+        ));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn run(args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_veristat"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
+    }
+
+    fn diabetes_path() -> String {
+        format!("{ROOT}/datasets/diabetes.csv")
+    }
+
+    #[test]
+    fn cli_path_json_contract() {
+        let (code, out, err) = run(&[
+            "fit",
+            "lasso",
+            "--data",
+            &diabetes_path(),
+            "--target",
+            "target",
+            "--tol",
+            "1e-10",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        let mut want = vec![
+            "method",
+            "feature_names",
+            "alphas",
+            "coef",
+            "intercept",
+            "duality_gap",
+            "n_iter",
+        ];
+        want.sort_unstable();
+        let mut got = keys.clone();
+        got.sort_unstable();
+        assert_eq!(got, want);
+        assert_eq!(v["method"], "lasso");
+        assert_eq!(v["alphas"].as_array().unwrap().len(), 100);
+        assert!((v["alphas"][0].as_f64().unwrap() - 2.14804).abs() < 1e-5);
+        assert_eq!(v["coef"].as_array().unwrap().len(), 100);
+        assert_eq!(v["coef"][99].as_array().unwrap().len(), 10);
+        // The CLI's numbers are the library's.
+        let (x, y) = diabetes();
+        let lib = lasso_path(&x, &y, &PathParams::new().tol(1e-10)).unwrap();
+        assert_eq!(v["coef"][50][2].as_f64().unwrap(), lib.coefs[(2, 50)]);
+    }
+
+    #[test]
+    fn cli_cv_with_foldid_column() {
+        let text = std::fs::read_to_string(diabetes_path()).unwrap();
+        let fx = fixture("diabetes_cv.json");
+        let ids = fx["foldid"].as_array().unwrap();
+        let mut csv = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let extra = if i == 0 {
+                "fold".to_string()
+            } else {
+                ids[i - 1].to_string()
+            };
+            csv.push_str(&format!("{line},{extra}\n"));
+        }
+        let p = tmp("folds.csv", &csv);
+        let (code, out, err) = run(&[
+            "fit",
+            "lasso",
+            "--data",
+            p.to_str().unwrap(),
+            "--target",
+            "target",
+            "--foldid",
+            "fold",
+            "--tol",
+            "1e-12",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let names: Vec<&str> = v["feature_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(!names.contains(&"fold") && !names.contains(&"target") && names.len() == 10);
+        let a = v["cv"]["alpha_min"].as_f64().unwrap();
+        assert!((a - fx["alpha_min"].as_f64().unwrap()).abs() <= 1e-12 * a);
+        assert_eq!(v["cv"]["se"].as_array().unwrap().len(), 100);
+        let (code, out, _) = run(&[
+            "fit",
+            "lasso",
+            "--data",
+            &diabetes_path(),
+            "--target",
+            "target",
+            "--cv",
+            "5",
+            "--format",
+            "table",
+        ]);
+        assert_eq!(code, 0);
+        assert!(out.contains("alpha_min"));
+    }
+
+    #[test]
+    fn cli_bad_input_exits_2_with_one_line() {
+        let d = diabetes_path();
+        let nan = tmp("nan.csv", "a,b,y\n1,2,3\n4,NaN,6\n7,8,9\n");
+        let text = tmp("text.csv", "a,b,y\n1,2,3\n4,abc,6\n7,8,9\n");
+        let empty = tmp("empty.csv", "");
+        let cases: Vec<(Vec<&str>, &str)> = vec![
+            (
+                vec!["--data", nan.to_str().unwrap(), "--target", "y"],
+                "row 1",
+            ),
+            (
+                vec!["--data", text.to_str().unwrap(), "--target", "y"],
+                "abc",
+            ),
+            (vec!["--data", &d, "--target", "nope"], "nope"),
+            (
+                vec!["--data", empty.to_str().unwrap(), "--target", "y"],
+                "empty",
+            ),
+            (
+                vec!["--data", &d, "--target", "target", "--alpha", "-1"],
+                "alpha",
+            ),
+            (
+                vec!["--data", &d, "--target", "target", "--l1-ratio", "1.5"],
+                "l1_ratio",
+            ),
+            (
+                vec![
+                    "--data",
+                    &d,
+                    "--target",
+                    "target",
+                    "--features",
+                    "bmi,target",
+                ],
+                "target",
+            ),
+        ];
+        for (args, needle) in cases {
+            let mut full = vec!["fit", "lasso"];
+            full.extend(args.iter());
+            let (code, _, err) = run(&full);
+            assert_eq!(code, 2, "{args:?}: {err}");
+            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+            assert!(err.contains(needle), "{args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn same_numbers_whatever_the_thread_count() {
+    let mut rng = veristat::rng::stream(3, "threads", 0);
+    let x = gaussian(&mut rng, 1500, 300);
+    let y = DVector::from_fn(1500, |i, _| x[(i, 3)] - 2.0 * x[(i, 100)] + 0.1 * x[(i, 7)]);
+    for gram in [GramMode::Always, GramMode::Never] {
+        let params = PathParams::new().n_alphas(30).gram(gram);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| lasso_path(&x, &y, &params).unwrap())
+        };
+        let (a, b) = (run(1), run(2));
+        assert_eq!(a.coefs, b.coefs, "{gram:?}");
+        assert_eq!(a.duality_gaps, b.duality_gaps);
+        let cv = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                LassoCv::new(params.clone())
+                    .fit(&x, &y, &Folds::Shuffled { k: 4, seed: 11 })
+                    .unwrap()
+                    .mean
+            })
+        };
+        assert_eq!(cv(1), cv(2));
+    }
 }

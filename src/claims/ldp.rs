@@ -1,8 +1,524 @@
-//! Claims of the `ldp` module.
+//! Claims of the `ldp` module: error-rate slopes of the three LDP sparse-regression estimators
+//! (spec §0, §4) and the privacy audit of every mechanism (spec §5.2).
+//!
+//! **Design (deviations from spec §4, and why).** The NLDP estimator is only in its working
+//! range once the averaged covariance noise is small next to λ_min(Σ): ‖N̄₁‖_op ≈ 2σ₁√d/√n with
+//! σ₁ = √32 dτ₁²√ln(2.5/δ)/ε ≈ 20d/ε at δ = 1e−5, so n ≳ 10⁸ already at d = 8 (spec §1a step 8:
+//! "n has to be greater than O(d⁴)"). At the spec's n ∈ [1e4, 1e6] the estimator sits at its
+//! noise ceiling and no slope is visible. The claims therefore use the bounded design of
+//! [`RademacherDesign`] (x uniform on {±1}^d, ζ = ±0.5, so truncation at τ₁ = 1, τ₂ = 1.5 never
+//! binds) whose sufficient statistics are drawn exactly for any n, plus the exact aggregate
+//! noise, which makes n up to 1e11 cheap. d is limited to ≤ 16 by the 2^{d+1} cells. LDP-IHT is
+//! simulated user by user (its Duchi noise has no exact aggregate) with T = 3 rounds held fixed
+//! (the log n factor of T ≍ log n would otherwise bend the n-slope, spec §4). ε grids stay
+//! below 1 so the classic Gaussian σ ∝ 1/ε holds.
+//!
+//! Each replicate evaluates every grid point; the verdict fits the OLS slope of
+//! log(mean error) on log(parameter) and bootstraps replicates for a 95% CI, PASS when the CI
+//! lies inside the band.
 
-use crate::montecarlo::{Claim, Scale};
+use crate::error::{Error, Result};
+use crate::ldp::audit::empirical_audit;
+use crate::ldp::mechanisms::{self, BrokenOue, Mechanism};
+use crate::ldp::regression::simulate::RademacherDesign;
+use crate::ldp::regression::{LdpIht, Nldp, NoiseMode};
+use crate::montecarlo::stats::{bootstrap_ci, mean, ols_slope};
+use crate::montecarlo::{Check, Claim, Observation, ResultTable, Scale, Verdict};
+use crate::rng::{self, Rng};
+use nalgebra::DVector;
+use serde_json::json;
 
 /// This module's claims at the given scale.
-pub fn claims(_scale: Scale) -> Vec<Box<dyn Claim>> {
-    Vec::new()
+pub fn claims(scale: Scale) -> Vec<Box<dyn Claim>> {
+    vec![
+        Box::new(SlopeClaim::new(Estimator::Nldp, scale)),
+        Box::new(SlopeClaim::new(Estimator::Public, scale)),
+        Box::new(SlopeClaim::new(Estimator::Iht, scale)),
+        Box::new(AuditClaim::new(scale)),
+    ]
+}
+
+/// The three estimators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Estimator {
+    /// Non-interactive (§1a).
+    Nldp,
+    /// Public unlabeled covariates (§1b).
+    Public,
+    /// Sequentially interactive LDP-IHT (§1c).
+    Iht,
+}
+
+/// One simulation setting.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Point {
+    /// Users.
+    pub n: u64,
+    /// ε.
+    pub epsilon: f64,
+    /// Dimension.
+    pub d: usize,
+    /// Sparsity.
+    pub k: usize,
+}
+
+/// A one-parameter sweep with its theoretical slope and acceptance band.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Sweep {
+    /// `n`, `epsilon`, `d` or `k`.
+    pub param: &'static str,
+    /// Grid.
+    pub points: Vec<Point>,
+    /// Theoretical log-log slope.
+    pub theory: f64,
+    /// Accepted range of the slope's CI.
+    pub band: (f64, f64),
+}
+
+impl Sweep {
+    /// The swept parameter's value at a point.
+    pub fn value(&self, p: &Point) -> f64 {
+        match self.param {
+            "n" => p.n as f64,
+            "epsilon" => p.epsilon,
+            "d" => p.d as f64,
+            _ => p.k as f64,
+        }
+    }
+}
+
+const DELTA: f64 = 1e-5;
+const TAU1: f64 = 1.0;
+const TAU2: f64 = 1.5;
+const NOISE: f64 = 0.5;
+const IHT_ROUNDS: usize = 3;
+/// A loose ℓ1 bound (‖θ*‖₁ = 1): with R = ‖θ*‖₁ exactly, the projection would snap
+/// θ̂ onto θ* whenever a coordinate overshoots, and the error would be 0.
+const IHT_L1_RADIUS: f64 = 2.0;
+
+/// Error-slope claim for one estimator.
+pub struct SlopeClaim {
+    estimator: Estimator,
+    sweeps: Vec<Sweep>,
+    replicates: u64,
+}
+
+fn sweep(param: &'static str, base: Point, values: &[f64], theory: f64, band: (f64, f64)) -> Sweep {
+    let points = values
+        .iter()
+        .map(|&v| {
+            let mut p = base;
+            match param {
+                "n" => p.n = v as u64,
+                "epsilon" => p.epsilon = v,
+                "d" => p.d = v as usize,
+                _ => p.k = v as usize,
+            }
+            p
+        })
+        .collect();
+    Sweep {
+        param,
+        points,
+        theory,
+        band,
+    }
+}
+
+impl SlopeClaim {
+    /// The claim for `estimator`; `scale` sets the replicate count (grids are the same at
+    /// every scale, because the regimes in which the rates hold do not shrink).
+    pub fn new(estimator: Estimator, scale: Scale) -> Self {
+        let band = |t: f64| (t - 0.15, t + 0.15);
+        let n_band = (-0.6, -0.35);
+        // Õ hides √log d: λ's union-bound factor √(2 ln 2d) adds 1/(2 ln 2d) to the local
+        // slope (0.24 at d = 4), so the d band of the λ-based estimators is widened upward by
+        // that much, as spec §4 widens the n band for log n factors.
+        let d_band = |t: f64| (t - 0.15, t + 0.15 + 1.0 / (2.0 * 8f64.ln()));
+        let sweeps = match estimator {
+            Estimator::Nldp | Estimator::Public => {
+                let d_theory = if estimator == Estimator::Nldp {
+                    1.0
+                } else {
+                    0.5
+                };
+                let base = Point {
+                    n: 10_000_000_000,
+                    epsilon: 0.8,
+                    d: 8,
+                    k: 2,
+                };
+                // Test scale avoids the 2^17-cell d = 16 points (cost, not regime).
+                let (ds, kd, ks): (&[f64], usize, &[f64]) = if scale == Scale::Test {
+                    (&[4.0, 6.0, 8.0, 12.0], 8, &[1.0, 2.0, 4.0, 8.0])
+                } else {
+                    (&[4.0, 6.0, 8.0, 12.0, 16.0], 16, &[2.0, 4.0, 8.0, 16.0])
+                };
+                vec![
+                    sweep("n", base, &[1e9, 1e10, 1e11, 1e12], -0.5, n_band),
+                    sweep(
+                        "epsilon",
+                        Point {
+                            n: 100_000_000_000,
+                            ..base
+                        },
+                        &[0.1, 0.2, 0.4, 0.8],
+                        -1.0,
+                        band(-1.0),
+                    ),
+                    sweep("d", base, ds, d_theory, d_band(d_theory)),
+                    sweep(
+                        "k",
+                        Point {
+                            n: 100_000_000_000,
+                            d: kd,
+                            ..base
+                        },
+                        ks,
+                        0.5,
+                        band(0.5),
+                    ),
+                ]
+            }
+            Estimator::Iht => {
+                // Per-round Duchi noise per coordinate ≈ G·B_d(ε)/√(n/T) with G = 3.5: the grids
+                // keep it well below the smallest signal 1/k so the support is found.
+                // Test scale: a quarter of the users (seconds instead of minutes; too few
+                // replicates for the bands, see the test).
+                let f = if scale == Scale::Test { 4.0 } else { 1.0 };
+                let base = Point {
+                    n: (800_000.0 / f) as u64,
+                    epsilon: 1.0,
+                    d: 4,
+                    k: 1,
+                };
+                let ns: Vec<f64> = [1e5, 2e5, 4e5, 8e5].iter().map(|v| v / f).collect();
+                vec![
+                    sweep("n", base, &ns, -0.5, n_band),
+                    sweep(
+                        "epsilon",
+                        Point {
+                            n: (1_600_000.0 / f) as u64,
+                            ..base
+                        },
+                        &[0.125, 0.25, 0.5, 1.0],
+                        -1.0,
+                        band(-1.0),
+                    ),
+                    sweep("d", base, &[4.0, 8.0, 16.0, 32.0], 0.5, band(0.5)),
+                    sweep(
+                        "k",
+                        Point { d: 8, ..base },
+                        &[1.0, 2.0, 4.0, 8.0],
+                        0.5,
+                        (0.35, 1.15),
+                    ),
+                ]
+            }
+        };
+        let replicates = match (scale, estimator) {
+            (Scale::Test, Estimator::Iht) => 2,
+            (Scale::Test, _) => 30,
+            (Scale::Quick, Estimator::Iht) => 6,
+            (Scale::Quick, _) => 30,
+            (Scale::Full, _) => 50,
+        };
+        Self {
+            estimator,
+            sweeps,
+            replicates,
+        }
+    }
+
+    /// The sweeps (for the report).
+    pub fn sweeps(&self) -> &[Sweep] {
+        &self.sweeps
+    }
+
+    /// ‖θ̂ − θ*‖₂ and support F1 at one point.
+    fn error_at(&self, p: &Point, rng: &mut Rng) -> Result<(f64, f64)> {
+        let design = RademacherDesign::new(p.d, p.k, NOISE)?;
+        let coef: DVector<f64> = match self.estimator {
+            Estimator::Nldp | Estimator::Public => {
+                let est = Nldp::new(p.epsilon, DELTA)
+                    .tau(TAU1, TAU2)
+                    .noise(NoiseMode::Aggregate);
+                let m = design.moments(p.n, TAU2, rng)?;
+                if self.estimator == Estimator::Public {
+                    let rows = p.n.saturating_mul(10);
+                    let g = design.public_gram(rows, rng)?;
+                    est.fit_moments(&m, Some((&g, rows)), rng)?.coef
+                } else {
+                    est.fit_moments(&m, None, rng)?.coef
+                }
+            }
+            Estimator::Iht => {
+                let (x, y) = design.sample(p.n as usize, rng);
+                LdpIht::new(p.epsilon, p.k)
+                    .rounds(IHT_ROUNDS)
+                    .tau(TAU1, TAU2)
+                    .l1_radius(IHT_L1_RADIUS)
+                    .fit(&x, &y, rng)?
+                    .coef
+            }
+        };
+        let err = (&coef - &design.theta).norm();
+        Ok((err, support_f1(&coef, &design.theta)))
+    }
+}
+
+/// F1 score of the estimated support against the true one.
+pub fn support_f1(est: &DVector<f64>, truth: &DVector<f64>) -> f64 {
+    let tp = est
+        .iter()
+        .zip(truth.iter())
+        .filter(|(a, b)| **a != 0.0 && **b != 0.0)
+        .count() as f64;
+    let ne = est.iter().filter(|a| **a != 0.0).count() as f64;
+    let nt = truth.iter().filter(|a| **a != 0.0).count() as f64;
+    if ne + nt == 0.0 {
+        1.0
+    } else {
+        2.0 * tp / (ne + nt)
+    }
+}
+
+/// Log-log slope of mean error on the parameter; `rows[r][i]` = error of replicate r at point i.
+pub fn loglog_slope(x: &[f64], rows: &[Vec<f64>]) -> Result<f64> {
+    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+    let ly: Vec<f64> = (0..x.len())
+        .map(|i| mean(&rows.iter().map(|r| r[i]).collect::<Vec<_>>()).map(f64::ln))
+        .collect::<Result<_>>()?;
+    Ok(ols_slope(&lx, &ly)?.0)
+}
+
+/// Per-replicate error rows of one sweep from a result table.
+pub fn sweep_rows(results: &ResultTable, param: &str, npoints: usize) -> Result<Vec<Vec<f64>>> {
+    let mut by_rep: std::collections::BTreeMap<u64, Vec<f64>> = Default::default();
+    let pi = results
+        .key_columns
+        .iter()
+        .position(|c| c == "sweep")
+        .ok_or_else(|| Error::Results("no sweep column".into()))?;
+    let ei = results
+        .value_columns
+        .iter()
+        .position(|c| c == "error")
+        .ok_or_else(|| Error::Results("no error column".into()))?;
+    for r in results.rows.iter().filter(|r| r.key[pi] == param) {
+        by_rep.entry(r.replicate).or_default().push(r.values[ei]);
+    }
+    let rows: Vec<Vec<f64>> = by_rep
+        .into_values()
+        .filter(|v| v.len() == npoints)
+        .collect();
+    if rows.is_empty() {
+        return Err(Error::Results(format!(
+            "no complete replicate for sweep {param}"
+        )));
+    }
+    Ok(rows)
+}
+
+impl Claim for SlopeClaim {
+    fn name(&self) -> &'static str {
+        match self.estimator {
+            Estimator::Nldp => "ldp-nldp-slopes",
+            Estimator::Public => "ldp-public-slopes",
+            Estimator::Iht => "ldp-iht-slopes",
+        }
+    }
+    fn description(&self) -> String {
+        let what = match self.estimator {
+            Estimator::Nldp => {
+                "non-interactive (ε, δ)-LDP sparse regression (Zhu et al. 2024, Alg. 1), exact aggregate noise"
+            }
+            Estimator::Public => {
+                "NLDP regression with public unlabeled covariates (10n public rows)"
+            }
+            Estimator::Iht => {
+                "sequentially interactive LDP-IHT, T = 3 disjoint user groups, Duchi ℓ∞ gradients"
+            }
+        };
+        format!(
+            "{what}; x uniform on {{±1}}^d, θ* has k entries 1/k, ζ = ±0.5; error ‖θ̂ − θ*‖₂ swept over n, ε, d and k \
+             (grids in the config); slope of log mean error vs log parameter with a replicate bootstrap CI."
+        )
+    }
+    fn prediction(&self) -> String {
+        match self.estimator {
+            Estimator::Nldp => "error Õ(d√k/(√n ε)): slopes n −0.5, ε −1, d +1, k +0.5".into(),
+            Estimator::Public => {
+                "error Õ(√(dk)/(√n ε)): slopes n −0.5, ε −1, d +0.5, k +0.5".into()
+            }
+            Estimator::Iht => {
+                "error Õ(k√d/(√n ε)): slopes n −0.5, ε −1, d +0.5, k in [0.5, 1]".into()
+            }
+        }
+    }
+    fn key_columns(&self) -> &'static [&'static str] {
+        &["sweep"]
+    }
+    fn value_columns(&self) -> &'static [&'static str] {
+        &["n", "epsilon", "d", "k", "error", "f1"]
+    }
+    fn config(&self) -> serde_json::Value {
+        json!({"sweeps": self.sweeps, "delta": DELTA, "tau1": TAU1, "tau2": TAU2, "noise": NOISE, "iht_rounds": IHT_ROUNDS, "iht_l1_radius": IHT_L1_RADIUS})
+    }
+    fn default_replicates(&self) -> u64 {
+        self.replicates
+    }
+    fn replicate(&self, _replicate: u64, rng: &mut Rng) -> Result<Vec<Observation>> {
+        let mut out = Vec::new();
+        for s in &self.sweeps {
+            for p in &s.points {
+                let (err, f1) = self.error_at(p, rng)?;
+                out.push(Observation::new(
+                    [s.param],
+                    vec![p.n as f64, p.epsilon, p.d as f64, p.k as f64, err, f1],
+                ));
+            }
+        }
+        Ok(out)
+    }
+    fn verdict(&self, results: &ResultTable) -> Result<Verdict> {
+        let mut checks = Vec::new();
+        let mut brng = rng::stream(results.seed, self.name(), u64::MAX);
+        for s in &self.sweeps {
+            let x: Vec<f64> = s.points.iter().map(|p| s.value(p)).collect();
+            let rows = sweep_rows(results, s.param, x.len())?;
+            let slope = loglog_slope(&x, &rows)?;
+            let ci = bootstrap_ci(&rows, |b| loglog_slope(&x, b), 400, 0.95, &mut brng)?;
+            checks.push(Check {
+                name: format!("slope of error vs {}", s.param),
+                estimate: slope,
+                ci,
+                level: 0.95,
+                prediction: format!("{:+} (CI within [{}, {}])", s.theory, s.band.0, s.band.1),
+                pass: ci.0 >= s.band.0 && ci.1 <= s.band.1,
+            });
+        }
+        Ok(Verdict {
+            claim: self.name().into(),
+            replicates: results.n_replicates(),
+            checks,
+        })
+    }
+}
+
+/// Every mechanism passes the empirical audit at ε ∈ {0.5, 1, 2}.
+pub struct AuditClaim {
+    draws: u64,
+    broken: bool,
+}
+
+/// The audited mechanisms at ε (δ = 1e−6 for the Gaussian ones; K = 4, d = 3).
+pub fn audited_mechanisms(epsilon: f64, broken: bool) -> Result<Vec<Box<dyn Mechanism>>> {
+    let mut v = Vec::new();
+    for name in mechanisms::NAMES {
+        // The classic Gaussian calibration is only valid for ε < 1.
+        if *name == "gaussian" && epsilon >= 1.0 {
+            continue;
+        }
+        v.push(mechanisms::by_name(name, epsilon, Some(1e-6), 4, 3)?);
+    }
+    if broken {
+        v.push(Box::new(BrokenOue::new(epsilon, 4)?));
+    }
+    Ok(v)
+}
+
+const AUDIT_EPS: [f64; 3] = [0.5, 1.0, 2.0];
+
+impl AuditClaim {
+    /// Draws per input: 1e5 (test), 1e6 (quick), 1e7 (full, spec §5.2).
+    pub fn new(scale: Scale) -> Self {
+        let draws = match scale {
+            Scale::Test => 100_000,
+            Scale::Quick => 1_000_000,
+            Scale::Full => 10_000_000,
+        };
+        Self {
+            draws,
+            broken: false,
+        }
+    }
+    /// **Testing only:** also audit the deliberately broken OUE, which must fail.
+    #[doc(hidden)]
+    pub fn with_broken(mut self) -> Self {
+        self.broken = true;
+        self
+    }
+    fn family_size(&self) -> usize {
+        AUDIT_EPS
+            .iter()
+            .map(|e| audited_mechanisms(*e, self.broken).map_or(0, |v| v.len()))
+            .sum()
+    }
+}
+
+impl Claim for AuditClaim {
+    fn name(&self) -> &'static str {
+        if self.broken {
+            "ldp-audit-with-broken"
+        } else {
+            "ldp-audit"
+        }
+    }
+    fn description(&self) -> String {
+        format!(
+            "Empirical audit of every mechanism at ε ∈ {{0.5, 1, 2}}: {} draws per input of the worst pair, Clopper–Pearson \
+             bounds on bin ratios (hockey-stick divergence for the Gaussian ones), Bonferroni over bins and over the family.",
+            self.draws
+        )
+    }
+    fn prediction(&self) -> String {
+        "the lower confidence bound on the privacy loss is ≤ the claimed ε for every mechanism"
+            .into()
+    }
+    fn key_columns(&self) -> &'static [&'static str] {
+        &["mechanism"]
+    }
+    fn value_columns(&self) -> &'static [&'static str] {
+        &["epsilon", "epsilon_lower", "epsilon_estimate"]
+    }
+    fn config(&self) -> serde_json::Value {
+        json!({"draws": self.draws, "epsilons": AUDIT_EPS, "broken": self.broken})
+    }
+    fn default_replicates(&self) -> u64 {
+        1
+    }
+    fn replicate(&self, _replicate: u64, rng: &mut Rng) -> Result<Vec<Observation>> {
+        let level = 1.0 - 0.05 / self.family_size() as f64;
+        let mut out = Vec::new();
+        for &eps in &AUDIT_EPS {
+            for m in audited_mechanisms(eps, self.broken)? {
+                let a = empirical_audit(m.as_ref(), self.draws, level, rng)?;
+                out.push(Observation::new(
+                    [m.name()],
+                    vec![eps, a.epsilon_lower, a.epsilon_estimate.min(1e300)],
+                ));
+            }
+        }
+        Ok(out)
+    }
+    fn verdict(&self, results: &ResultTable) -> Result<Verdict> {
+        let mut checks = Vec::new();
+        for r in &results.rows {
+            let (eps, lo, est) = (r.values[0], r.values[1], r.values[2]);
+            checks.push(Check {
+                name: format!("{} at ε = {eps}", r.key[0]),
+                estimate: est,
+                ci: (lo, f64::INFINITY),
+                level: 1.0 - 0.05 / self.family_size() as f64,
+                prediction: format!("privacy loss ≤ {eps}"),
+                pass: lo <= eps,
+            });
+        }
+        Ok(Verdict {
+            claim: self.name().into(),
+            replicates: results.n_replicates(),
+            checks,
+        })
+    }
 }

@@ -1,12 +1,198 @@
-//! `veristat pn` (being built).
+//! `veristat pn`: the p-n criterion on a data file, and `veristat pn simulate`: the Monte Carlo
+//! risk of a misspecified family against its expansion.
 
-use clap::Args;
+use super::{Bars, Format, print_json, print_table};
+use clap::{Args, Subcommand};
+use nalgebra::DMatrix;
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use veristat::data::{Table, parse_name_list, read_table};
+use veristat::expfam::columns::read_columns;
+use veristat::expfam::criterion::{self, Bound, DEFAULT_DELTA, Threshold};
+use veristat::expfam::families::{Gaussian, Poisson, Structure};
+use veristat::expfam::risk::{self, RiskSimulation};
+use veristat::expfam::truth::Truth;
+use veristat::expfam::ExponentialFamily;
+use veristat::montecarlo::Progress;
 use veristat::{Error, Result};
 
-/// p-n criterion.
+/// p-n criterion: `veristat pn --data FILE --family F [--columns A,B] [--delta D | --threshold E]`,
+/// or `veristat pn simulate ...`.
 #[derive(Debug, Args)]
-pub struct PnArgs {}
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PnArgs {
+    #[command(subcommand)]
+    command: Option<PnCommand>,
+    /// CSV (`,` or `;`) or Parquet file; one row per observation.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Columns to use (comma-separated); default: every column.
+    #[arg(long)]
+    columns: Option<String>,
+    /// gaussian-diag | gaussian-full | gaussian-iso | poisson | normal.
+    #[arg(long)]
+    family: Option<String>,
+    /// Tolerated departure from indistinguishability: E BER >= 1/2 - delta (default 0.05).
+    #[arg(long, conflicts_with = "threshold")]
+    delta: Option<f64>,
+    /// Risk threshold epsilon given directly.
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Bound turning delta into epsilon: pinsker (8 delta^2) | bhattacharyya.
+    #[arg(long, default_value = "pinsker")]
+    bound: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+}
 
-pub fn run(_a: PnArgs) -> Result<()> {
-    Err(Error::InvalidData("pn is being built".into()))
+#[derive(Debug, Subcommand)]
+enum PnCommand {
+    /// Monte Carlo risk of a model fitted to data from a truth outside it, per n.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// normal | poisson | gaussian-iso | gaussian-diag | gaussian-full.
+    #[arg(long)]
+    family: String,
+    /// gamma:k, student-t:nu, lognormal:s, negbin:r,p, poisson:mu, normal:m,s,
+    /// mixture:w,m1,s1,m2,s2, or gaussian-ar:rho (multivariate).
+    #[arg(long)]
+    truth: String,
+    /// Sample sizes, comma-separated.
+    #[arg(long, default_value = "50,100,200")]
+    n: String,
+    /// Replicates per n.
+    #[arg(long, default_value_t = 10_000)]
+    replicates: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Observation dimension d for the Gaussian families.
+    #[arg(long, default_value_t = 1)]
+    dim: usize,
+}
+
+const FAMILIES: &str = "gaussian-diag, gaussian-full, gaussian-iso, poisson, normal";
+
+fn family_for(name: &str, d: usize) -> Result<Arc<dyn ExponentialFamily>> {
+    let one = |what: &str| -> Result<()> {
+        if d == 1 {
+            Ok(())
+        } else {
+            Err(Error::param("columns", d, format!("the {what} family takes exactly one column")))
+        }
+    };
+    Ok(match name {
+        "normal" => {
+            one("normal")?;
+            Arc::new(Gaussian::normal())
+        }
+        "poisson" => {
+            one("poisson")?;
+            Arc::new(Poisson)
+        }
+        "gaussian-diag" => Arc::new(Gaussian::new(d, Structure::Diagonal)?),
+        "gaussian-full" => Arc::new(Gaussian::new(d, Structure::Full)?),
+        "gaussian-iso" => Arc::new(Gaussian::new(d, Structure::Isotropic)?),
+        other => return Err(Error::UnknownName { kind: "family", name: other.into(), known: FAMILIES.into() }),
+    })
+}
+
+fn load(path: &PathBuf, columns: Option<&str>) -> Result<Table> {
+    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    match columns {
+        Some(list) if !is_parquet => read_columns(path, &parse_name_list(list)),
+        Some(list) => {
+            let t = read_table(path)?;
+            let names = parse_name_list(list);
+            let cols = names.iter().map(|c| t.column(c).map(|v| v.to_vec())).collect::<Result<Vec<_>>>()?;
+            Table::new(names, cols)
+        }
+        None => read_table(path),
+    }
+}
+
+pub fn run(a: PnArgs) -> Result<()> {
+    if let Some(PnCommand::Simulate(s)) = a.command {
+        return simulate(s);
+    }
+    let path = a.data.ok_or_else(|| Error::param("data", "(missing)", "give --data FILE (or use `pn simulate`)"))?;
+    let fam_name = a.family.ok_or_else(|| Error::param("family", "(missing)", format!("give --family, one of {FAMILIES}")))?;
+    let bound = Bound::parse(&a.bound)?;
+    let threshold = match (a.delta, a.threshold) {
+        (_, Some(e)) => Threshold::from_epsilon(e)?,
+        (Some(d), None) => Threshold::from_delta(d, bound)?,
+        (None, None) => Threshold::from_delta(DEFAULT_DELTA, bound)?,
+    };
+    // Validate the family name before reading the file.
+    family_for(&fam_name, if matches!(fam_name.as_str(), "normal" | "poisson") { 1 } else { 2 })?;
+    let table = load(&path, a.columns.as_deref())?;
+    let d = table.names().len();
+    let family = family_for(&fam_name, d)?;
+    let n = table.n_rows();
+    let mut x = DMatrix::zeros(n, d);
+    for (j, name) in table.names().iter().enumerate() {
+        x.column_mut(j).copy_from_slice(table.column(name)?);
+    }
+    let fit = risk::plug_in(family.as_ref(), &x)?;
+    let (c1, c2) = (fit.terms.c1, fit.terms.c2);
+    let eps = threshold.epsilon;
+    let n_min = criterion::n_min(c1, c2, eps)?;
+    let out = json!({
+        "family": fam_name,
+        "p": fit.p,
+        "n": n,
+        "c1": c1,
+        "c2": c2,
+        "risk_first_order": fit.terms.first_order(n as f64),
+        "risk_second_order": fit.terms.second_order(n as f64),
+        "threshold": eps,
+        "accept": n as u64 >= n_min,
+        "n_min": n_min,
+        "aic": fit.criteria.aic,
+        "tic": fit.criteria.tic,
+        "bic": fit.criteria.bic,
+    });
+    match a.format {
+        Format::Json => print_json(&out),
+        Format::Table => {
+            let obj = out.as_object().expect("object");
+            let rows: Vec<Vec<String>> = obj.iter().map(|(k, v)| vec![k.clone(), v.to_string()]).collect();
+            print_table(&["key", "value"], &rows);
+            Ok(())
+        }
+    }
+}
+
+fn simulate(s: SimulateArgs) -> Result<()> {
+    veristat::error::check::at_least("dim", s.dim, 1)?;
+    veristat::error::check::at_least("replicates", s.replicates, 2)?;
+    let ns: Vec<usize> = parse_name_list(&s.n)
+        .iter()
+        .map(|v| match v.parse::<usize>() {
+            Ok(n) if n >= 2 => Ok(n),
+            _ => Err(Error::param("n", v, "sample sizes must be integers >= 2")),
+        })
+        .collect::<Result<_>>()?;
+    if ns.is_empty() {
+        return Err(Error::param("n", &s.n, "give at least one sample size"));
+    }
+    let family = family_for(&s.family, s.dim)?;
+    let truth = Truth::parse(&s.truth, s.dim)?;
+    let sim = RiskSimulation::new(family, &truth)?;
+    let terms = sim.terms();
+    let bars = Bars::new();
+    for &n in &ns {
+        bars.start(&format!("pn simulate n={n}"), 1);
+        let r = sim.run(n, s.replicates, s.seed, &format!("pn-simulate-{n}"))?;
+        bars.inc(1);
+        bars.finish();
+        let line = json!({"n": n, "risk_mc": r.risk, "se": r.se, "c1": terms.c1, "c2": terms.c2});
+        println!("{line}");
+    }
+    Ok(())
 }

@@ -187,13 +187,13 @@ impl LassoCv {
                     .map(|&i| weights.as_ref().map_or(1.0, |w| w[i]))
                     .collect();
                 let wsum: f64 = wt.iter().sum();
+                let pred = &xs * &fold_path.coefs;
                 let mse = (0..grid.len())
                     .map(|kk| {
-                        let pred = xs.clone() * fold_path.coefs.column(kk);
                         let b = fold_path.intercepts[kk];
                         test.iter()
                             .enumerate()
-                            .map(|(t, &i)| wt[t] * (y[i] - pred[t] - b).powi(2))
+                            .map(|(t, &i)| wt[t] * (y[i] - pred[(t, kk)] - b).powi(2))
                             .sum::<f64>()
                             / wsum
                     })

@@ -11,7 +11,14 @@
 //! `X^T r = X^T y - G w` (covariance / Gram mode, chosen automatically when n >> d), runs
 //! coordinate descent on a working set (sequential strong rule + ever-active features), re-checks
 //! the KKT conditions of every other feature on a full pass, and stops on the duality gap in
-//! scikit-learn's units (`gap <= tol * ||y||^2`, spec §2.5).
+//! scikit-learn's units (`gap <= tol * ||y||^2`, spec §2.5). While the path is sparse, the full
+//! check reads no X at all: `X^T r = X^T y - G_A w_A` from the Gram columns of the (few) features
+//! that were ever nonzero, each column computed once (glmnet's covariance idea applied to the
+//! check only). Gap-safe screening (spec §2.4) removes provably-zero features at every gap.
+//!
+//! Performance notes: X is column-major so a coordinate touches one contiguous column; the
+//! kernels use a fixed summation order (AVX2 when present, never FMA) and parallel work is split
+//! by column only, so results are identical for any thread count and either kernel.
 
 use super::screening;
 use crate::error::{Error, Result, check};
@@ -264,7 +271,7 @@ pub struct EnetFit {
     pub gap_tol: f64,
     /// Coordinate-descent epochs (over the working set).
     pub n_iter: usize,
-    /// Full passes over X (KKT/gap checks) made.
+    /// Passes over X made by the KKT/gap checks (0 when Gram columns or Gram mode served them).
     pub n_full_passes: usize,
     /// Whether the gap target was met within `max_iter` epochs.
     pub converged: bool,
@@ -448,20 +455,27 @@ impl Prepared {
     }
 }
 
-/// Dot product with four accumulators (vectorizes; fixed summation order).
-#[inline]
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+/// Dot product with sixteen accumulators combined in a fixed tree, so the result is the same
+/// bit for bit whichever kernel (AVX2 or baseline SIMD) runs it: wider registers only change how
+/// many lanes are added at once, never the order of the additions.
+#[inline(always)]
+fn dot_kernel(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut s = [0.0f64; 4];
-    let ca = a.chunks_exact(4);
-    let cb = b.chunks_exact(4);
+    let mut s = [0.0f64; 16];
+    let ca = a.chunks_exact(16);
+    let cb = b.chunks_exact(16);
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        s[0] += x[0] * y[0];
-        s[1] += x[1] * y[1];
-        s[2] += x[2] * y[2];
-        s[3] += x[3] * y[3];
+        for l in 0..16 {
+            s[l] += x[l] * y[l];
+        }
+    }
+    for l in 0..8 {
+        s[l] += s[l + 8];
+    }
+    for l in 0..4 {
+        s[l] += s[l + 4];
     }
     let mut t = (s[0] + s[2]) + (s[1] + s[3]);
     for (x, y) in ra.iter().zip(rb) {
@@ -470,12 +484,47 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     t
 }
 
-/// `r += c * x`.
-#[inline]
-fn axpy(r: &mut [f64], c: f64, x: &[f64]) {
+#[inline(always)]
+fn axpy_kernel(r: &mut [f64], c: f64, x: &[f64]) {
     for (ri, xi) in r.iter_mut().zip(x) {
         *ri += c * xi;
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    // SAFETY (both): only called after `is_x86_feature_detected!("avx2")`; no FMA is enabled, so
+    // every product and sum rounds exactly as in the baseline kernel.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn dot(a: &[f64], b: &[f64]) -> f64 {
+        super::dot_kernel(a, b)
+    }
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn axpy(r: &mut [f64], c: f64, x: &[f64]) {
+        super::axpy_kernel(r, c, x)
+    }
+}
+
+/// Dot product (deterministic summation order; AVX2 when the CPU has it).
+#[inline]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the feature was just detected.
+        return unsafe { avx2::dot(a, b) };
+    }
+    dot_kernel(a, b)
+}
+
+/// `r += c * x`.
+#[inline]
+fn axpy(r: &mut [f64], c: f64, x: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the feature was just detected.
+        return unsafe { avx2::axpy(r, c, x) };
+    }
+    axpy_kernel(r, c, x)
 }
 
 /// Outcome of one alpha's solve.
@@ -501,8 +550,22 @@ pub(crate) struct Engine<'a> {
     /// X^T r at the current w, valid after every full check (always exact in Gram mode).
     c: Vec<f64>,
     gram: Option<Gram>,
+    /// Naive mode, early path: Gram columns of the ever-nonzero features, so the KKT check is
+    /// `X^T r = X^T y - G_A w_A` (O(d |A|)) instead of a full pass (O(nd)); dropped once |A|
+    /// passes `min(d / 10, 64)` or 16 features enter at once: a column costs about one pass of
+    /// arithmetic, so columns pay only while the path is sparse.
+    cols: Option<GramCols>,
     prev_alpha: f64,
     in_ws: Vec<bool>,
+}
+
+/// `X^T x_k` for the features k in `index`, column-major d x |A| in `g`, plus `X^T y`.
+struct GramCols {
+    xty: Vec<f64>,
+    index: Vec<usize>,
+    slot: Vec<usize>,
+    g: Vec<f64>,
+    cap: usize,
 }
 
 struct Gram {
@@ -545,6 +608,13 @@ impl<'a> Engine<'a> {
             screening: opts.screening,
             w: vec![0.0; d],
             r: if use_gram { Vec::new() } else { p.y.clone() },
+            cols: (!use_gram && opts.screening.strong_rule && d >= 20).then(|| GramCols {
+                xty: c.clone(),
+                index: Vec::new(),
+                slot: vec![usize::MAX; d],
+                g: Vec::new(),
+                cap: (d / 10).min(64),
+            }),
             c,
             gram,
             prev_alpha: amax,
@@ -583,7 +653,14 @@ impl<'a> Engine<'a> {
     }
 
     /// Recompute X^T r for every feature (a full pass in naive mode; exact refresh in Gram mode).
-    fn full_pass(&mut self) {
+    /// Returns the number of passes over X it made (0 when Gram columns sufficed).
+    fn full_pass(&mut self) -> usize {
+        if self.gram.is_none()
+            && self.cols.is_some()
+            && let Some(passes) = self.covariance_check()
+        {
+            return passes;
+        }
         match &self.gram {
             None => self.c = self.p.xt(&self.r),
             Some(g) => {
@@ -597,6 +674,51 @@ impl<'a> Engine<'a> {
                 self.c = c;
             }
         }
+        usize::from(self.gram.is_none())
+    }
+
+    /// The KKT-check correlations from Gram columns: compute the missing columns of the nonzero
+    /// features in one pass over X (parallel over rows of X^T X_new, each entry one
+    /// deterministic dot), then `c = X^T y - G_A w_A`. Returns false (and drops the columns) when
+    /// the active set has outgrown the cap; the caller then makes a plain full pass.
+    fn covariance_check(&mut self) -> Option<usize> {
+        let cols = self.cols.as_mut()?;
+        let new: Vec<usize> = (0..self.w.len())
+            .filter(|&j| self.w[j] != 0.0 && cols.slot[j] == usize::MAX)
+            .collect();
+        if cols.index.len() + new.len() > cols.cap || new.len() > 16 {
+            self.cols = None;
+            return None;
+        }
+        let d = self.w.len();
+        if !new.is_empty() {
+            let p = self.p;
+            let mut block = vec![0.0; d * new.len()];
+            // Row j of X^T X_new: x_j is read once for all new columns.
+            let rows: Vec<Vec<f64>> = (0..d)
+                .into_par_iter()
+                .map(|j| new.iter().map(|&k| dot(p.col(j), p.col(k))).collect())
+                .collect();
+            for (j, row) in rows.iter().enumerate() {
+                for (t, v) in row.iter().enumerate() {
+                    block[t * d + j] = *v;
+                }
+            }
+            for &k in &new {
+                cols.slot[k] = cols.index.len();
+                cols.index.push(k);
+            }
+            cols.g.extend_from_slice(&block);
+        }
+        let mut c = cols.xty.clone();
+        for (t, &k) in cols.index.iter().enumerate() {
+            let wk = self.w[k];
+            if wk != 0.0 {
+                axpy(&mut c, -wk, &cols.g[t * d..(t + 1) * d]);
+            }
+        }
+        self.c = c;
+        Some(usize::from(!new.is_empty()))
     }
 
     /// Coordinate update of feature j; returns |Δw_j|.
@@ -697,12 +819,17 @@ impl<'a> Engine<'a> {
             self.screen(&mut discarded, g0, dn, lam1, lam2);
         }
         let mut ws: Vec<usize> = if self.screening.strong_rule && lam1 > 0.0 {
-            let thresh = nf * self.rho * (2.0 * alpha - self.prev_alpha);
             (0..d)
                 .filter(|&j| {
                     !discarded[j]
                         && self.p.col_sq[j] > 0.0
-                        && (self.w[j] != 0.0 || self.c[j].abs() >= thresh)
+                        && (self.w[j] != 0.0
+                            || screening::strong_rule_keeps(
+                                self.c[j] / nf,
+                                self.rho,
+                                alpha,
+                                self.prev_alpha,
+                            ))
                 })
                 .collect()
         } else {
@@ -715,8 +842,10 @@ impl<'a> Engine<'a> {
         let mut gap;
         let mut converged = false;
         loop {
-            // Coordinate descent on the working set until its sub-problem meets the target.
-            let covers_most = ws.len() * 2 > d;
+            // Coordinate descent on the working set until its sub-problem meets the target. The
+            // sub-problem gap costs |ws| dots and nearly always passes once the cheap test does,
+            // so it is worth computing only when the full check costs much more (|ws| << d).
+            let full_check_cheap = ws.len() * 16 > d || self.gram.is_some() || self.cols.is_some();
             while n_iter < self.max_iter && !ws.is_empty() {
                 let (mut dw_max, mut w_max) = (0.0f64, 0.0f64);
                 for &j in &ws {
@@ -726,8 +855,8 @@ impl<'a> Engine<'a> {
                 }
                 n_iter += 1;
                 // scikit-learn's cheap test before any gap computation.
-                if w_max == 0.0 || dw_max <= self.tol * w_max || n_iter % 10 == 0 {
-                    if covers_most || self.gram.is_some() {
+                if w_max == 0.0 || dw_max <= self.tol * w_max || n_iter.is_multiple_of(10) {
+                    if full_check_cheap {
                         break;
                     }
                     for &j in &ws {
@@ -738,20 +867,21 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            self.full_pass();
-            passes += 1;
+            passes += self.full_pass();
             let dn;
             (gap, dn) = self.gap(lam1, lam2, None);
             let before = ws.len();
-            for j in 0..d {
-                if !self.in_ws[j]
-                    && !discarded[j]
-                    && self.p.col_sq[j] > 0.0
-                    && self.c[j].abs() > lam1
-                {
-                    ws.push(j);
-                    self.in_ws[j] = true;
-                }
+            let violators: Vec<usize> = (0..d)
+                .filter(|&j| {
+                    !self.in_ws[j]
+                        && !discarded[j]
+                        && self.p.col_sq[j] > 0.0
+                        && self.c[j].abs() > lam1
+                })
+                .collect();
+            for j in violators {
+                ws.push(j);
+                self.in_ws[j] = true;
             }
             if ws.len() > before {
                 ws.sort_unstable();
@@ -768,16 +898,15 @@ impl<'a> Engine<'a> {
             }
             if safe && self.screen(&mut discarded, gap, dn, lam1, lam2) {
                 ws.retain(|&j| !discarded[j]);
-                for j in 0..d {
-                    if discarded[j] {
-                        self.in_ws[j] = false;
+                for (inw, &gone) in self.in_ws.iter_mut().zip(discarded.iter()) {
+                    if gone {
+                        *inw = false;
                     }
                 }
             }
             if ws.is_empty() {
                 // Nothing left to move: w = 0 on the survivors is the answer; the gap says so.
-                self.full_pass();
-                passes += 1;
+                passes += self.full_pass();
                 gap = self.gap(lam1, lam2, None).0;
                 converged = gap <= target;
                 break;

@@ -143,7 +143,8 @@ pub struct EnetPath {
     pub gap_tol: f64,
     /// Epochs per alpha.
     pub n_iter: Vec<usize>,
-    /// Full passes over X per alpha (naive mode) or exact correlation refreshes (Gram mode).
+    /// Passes over X per alpha made by the KKT/gap checks (0 when Gram columns or Gram mode
+    /// served them).
     pub n_full_passes: Vec<usize>,
     /// Convergence flag per alpha.
     pub converged: Vec<bool>,

@@ -102,3 +102,46 @@ pub fn kkt_residual(
     }
     Ok(worst)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One feature: the elastic-net optimum is `S(x.y, lam1) / (x.x + lam2)` in closed form, and
+    /// the gap there must vanish (and be positive anywhere else).
+    #[test]
+    fn gap_vanishes_at_the_closed_form_optimum() {
+        let x = [1.0, -2.0, 0.5, 3.0];
+        let y = [2.0, -1.0, 0.0, 4.0];
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>();
+        for (lam1, lam2) in [(3.0, 0.0), (3.0, 2.0), (0.0, 2.0), (100.0, 1.0)] {
+            let xy = dot(&x, &y);
+            let w_opt = crate::linalg::soft_threshold(xy, lam1) / (dot(&x, &x) + lam2);
+            let gap_at = |w: f64| {
+                let r: Vec<f64> = x.iter().zip(&y).map(|(xi, yi)| yi - xi * w).collect();
+                let c = dot(&x, &r);
+                let dn = if lam1 == 0.0 {
+                    c.abs()
+                } else {
+                    dual_norm(&[c], &[w], lam2, 0..1)
+                };
+                duality_gap(dot(&r, &r), dot(&r, &y), dn, w.abs(), w * w, lam1, lam2)
+            };
+            assert!(
+                gap_at(w_opt).abs() < 1e-12,
+                "lam1 {lam1} lam2 {lam2}: {}",
+                gap_at(w_opt)
+            );
+            assert!(gap_at(w_opt + 0.1) > 1e-6);
+        }
+    }
+
+    #[test]
+    fn gap_safe_sphere_test_keeps_boundary_features() {
+        // |x^T theta| = 1 at the boundary: never discard, whatever the radius.
+        assert!(!gap_safe_discard(5.0, 5.0, 1.0, 0.0));
+        assert!(gap_safe_discard(2.0, 5.0, 1.0, 0.1));
+        assert!(!gap_safe_discard(2.0, 5.0, 1.0, 0.7));
+        assert!(strong_rule_keeps(0.5, 1.0, 0.3, 0.4) && !strong_rule_keeps(0.1, 1.0, 0.3, 0.4));
+    }
+}

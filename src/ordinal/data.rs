@@ -1,0 +1,195 @@
+//! Validated input of an ordinal fit.
+
+use crate::error::{Error, Result, check};
+use nalgebra::DMatrix;
+
+/// A design matrix, integer class labels `0..K` in order, and observation weights.
+///
+/// Every class `0..K` must have at least one row: an empty class has no cutpoint MLE (adjacent
+/// cutpoints coincide), so it is an error naming the level rather than a silent merge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrdinalData {
+    x: DMatrix<f64>,
+    y: Vec<usize>,
+    weights: Vec<f64>,
+    n_classes: usize,
+}
+
+impl OrdinalData {
+    /// Build from a design and labels given as numbers (as read from a table).
+    ///
+    /// `n_classes`: the declared number of classes K; `None` takes `max(label) + 1`.
+    /// Errors: non-finite cells, non-integer or negative labels, labels ≥ K, a class with no
+    /// rows, K < 2, row-count mismatch.
+    pub fn from_labels(x: DMatrix<f64>, labels: &[f64], n_classes: Option<usize>) -> Result<Self> {
+        if labels.len() != x.nrows() {
+            return Err(Error::DimensionMismatch {
+                what: "rows of y and x",
+                expected: x.nrows(),
+                got: labels.len(),
+            });
+        }
+        if x.nrows() == 0 {
+            return Err(Error::InvalidData("no rows".into()));
+        }
+        check::all_finite("x", x.as_slice())?;
+        let mut y = Vec::with_capacity(labels.len());
+        for (i, &v) in labels.iter().enumerate() {
+            if !v.is_finite() || v.fract() != 0.0 || v < 0.0 || v > 1e9 {
+                return Err(Error::param(
+                    "y",
+                    format!("{v} at row {i}"),
+                    "labels must be integers 0..K-1 in the order of the classes",
+                ));
+            }
+            y.push(v as usize);
+        }
+        let max = y.iter().copied().max().unwrap_or(0);
+        let k = match n_classes {
+            None => max + 1,
+            Some(k) => {
+                if max >= k {
+                    let i = y.iter().position(|&c| c >= k).unwrap_or(0);
+                    return Err(Error::param(
+                        "y",
+                        format!("{} at row {i}", y[i]),
+                        format!("labels must be < K = {k}"),
+                    ));
+                }
+                k
+            }
+        };
+        check::at_least("n_classes", k, 2)?;
+        let data = Self {
+            x,
+            y,
+            weights: vec![1.0; labels.len()],
+            n_classes: k,
+        };
+        data.check_levels()?;
+        Ok(data)
+    }
+
+    /// Attach observation weights (finite, > 0); the likelihood is Σ w_i log p_i,y_i and the
+    /// PRESTO objective divides by N = Σ w_i.
+    pub fn with_weights(mut self, weights: Vec<f64>) -> Result<Self> {
+        if weights.len() != self.y.len() {
+            return Err(Error::DimensionMismatch {
+                what: "weights",
+                expected: self.y.len(),
+                got: weights.len(),
+            });
+        }
+        if let Some(i) = weights.iter().position(|w| !(w.is_finite() && *w > 0.0)) {
+            return Err(Error::param(
+                "weights",
+                format!("{} at row {i}", weights[i]),
+                "weights must be finite and > 0",
+            ));
+        }
+        self.weights = weights;
+        Ok(self)
+    }
+
+    fn check_levels(&self) -> Result<()> {
+        let counts = self.class_counts();
+        if let Some(k) = counts.iter().position(|&c| c == 0) {
+            return Err(Error::NotIdentifiable(format!(
+                "class {k} of y (of 0..{}) has no rows; its cutpoints have no MLE (merge or drop the level)",
+                self.n_classes - 1
+            )));
+        }
+        Ok(())
+    }
+
+    /// n × p design.
+    pub fn x(&self) -> &DMatrix<f64> {
+        &self.x
+    }
+    /// Class labels `0..K`.
+    pub fn y(&self) -> &[usize] {
+        &self.y
+    }
+    /// Observation weights.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+    /// K, the number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.y.len()
+    }
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.x.ncols()
+    }
+    /// Total weight N (= n for unit weights).
+    pub fn total_weight(&self) -> f64 {
+        self.weights.iter().sum()
+    }
+    /// Rows per class.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut c = vec![0; self.n_classes];
+        for &v in &self.y {
+            c[v] += 1;
+        }
+        c
+    }
+
+    /// Weighted cumulative class proportions P̂(Y ≤ k), k = 0..K-1.
+    pub fn cumulative_proportions(&self) -> Vec<f64> {
+        let mut w = vec![0.0; self.n_classes];
+        for (&c, &wi) in self.y.iter().zip(&self.weights) {
+            w[c] += wi;
+        }
+        let total: f64 = w.iter().sum();
+        let mut acc = 0.0;
+        w[..self.n_classes - 1]
+            .iter()
+            .map(|v| {
+                acc += v;
+                acc / total
+            })
+            .collect()
+    }
+
+    /// The rows `rows` (in that order), keeping K. Errors if a class has no rows there.
+    pub fn subset(&self, rows: &[usize]) -> Result<Self> {
+        let x = self.x.select_rows(rows);
+        let y = rows.iter().map(|&i| self.y[i]).collect();
+        let weights = rows.iter().map(|&i| self.weights[i]).collect();
+        let d = Self {
+            x,
+            y,
+            weights,
+            n_classes: self.n_classes,
+        };
+        d.check_levels()?;
+        Ok(d)
+    }
+
+    /// The same labels with a new design (used for standardization).
+    pub(crate) fn with_x(&self, x: DMatrix<f64>) -> Self {
+        Self {
+            x,
+            y: self.y.clone(),
+            weights: self.weights.clone(),
+            n_classes: self.n_classes,
+        }
+    }
+
+    /// Binary data `1{y = K-1}` (the rare last class against the rest), K = 2.
+    pub fn last_vs_rest(&self) -> Self {
+        let last = self.n_classes - 1;
+        let y = self.y.iter().map(|&c| usize::from(c == last)).collect();
+        Self {
+            x: self.x.clone(),
+            y,
+            weights: self.weights.clone(),
+            n_classes: 2,
+        }
+    }
+}

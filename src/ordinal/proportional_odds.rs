@@ -1,0 +1,303 @@
+//! Proportional odds MLE (`P(Y ≤ k | x) = σ(θ_k − xᵀ b)`) by Newton's method with ordered
+//! cutpoints, and the "logistic regression on the last class" baseline (spec §1.6, §3).
+//!
+//! Ordering is built into the parameters as in statsmodels' `OrderedModel`:
+//! `θ_0`, `θ_k = θ_{k−1} + exp(δ_k)`, so every Newton iterate has strictly increasing
+//! cutpoints and a valid likelihood. The gradient and Hessian come from the analytic ones in
+//! (θ, b) by the chain rule; at the optimum the Hessian term from the curvature of the
+//! reparameterization vanishes, so standard errors are read off the observed information in
+//! (θ, b) directly.
+
+use super::data::OrdinalData;
+use super::likelihood::{Derivatives, po_derivatives};
+use super::model::CumulativeLogit;
+use crate::error::{Error, Result, check};
+use crate::linalg::Cholesky;
+use nalgebra::{DMatrix, DVector};
+
+/// A linear predictor that moves by more than this (log-odds) across the training rows is
+/// taken as (quasi-)complete separation: the MLE does not exist and Newton only walks the
+/// coefficients off to infinity (σ(30) = 1 − 9e−14).
+pub const SEPARATION_LOGIT_SPAN: f64 = 30.0;
+
+/// Proportional-odds fitter (builder).
+#[derive(Debug, Clone)]
+pub struct ProportionalOdds {
+    max_iter: usize,
+    tol: f64,
+}
+
+impl Default for ProportionalOdds {
+    fn default() -> Self {
+        Self {
+            max_iter: 100,
+            tol: 1e-10,
+        }
+    }
+}
+
+/// A proportional-odds (or binary logistic) fit.
+#[derive(Debug, Clone)]
+pub struct PoFit {
+    /// The fitted model (equal slope rows).
+    pub model: CumulativeLogit,
+    /// Common slopes b (p), polr sign.
+    pub coef: Vec<f64>,
+    /// Cutpoints θ (K−1), increasing.
+    pub cutpoints: Vec<f64>,
+    /// Standard errors of `coef` from the observed information.
+    pub std_errors: Vec<f64>,
+    /// Standard errors of `cutpoints`.
+    pub cutpoint_std_errors: Vec<f64>,
+    /// Weighted log-likelihood at the optimum.
+    pub loglik: f64,
+    /// Newton iterations.
+    pub n_iter: usize,
+    /// max |∂(−loglik/N)| at the returned point.
+    pub gradient_norm: f64,
+    /// Whether `gradient_norm` ≤ the tolerance (a fit that stalls at the gradient's precision
+    /// floor above it, but below 1e-6, is returned with `false`; worse is an error).
+    pub converged: bool,
+}
+
+fn theta_from_phi(phi: &[f64], k1: usize) -> Vec<f64> {
+    let mut t = Vec::with_capacity(k1);
+    t.push(phi[0]);
+    for m in 1..k1 {
+        t.push(t[m - 1] + phi[m].exp());
+    }
+    t
+}
+
+/// Span of the linear predictor x_iᵀ b over the rows.
+pub(crate) fn predictor_span(x: &DMatrix<f64>, b: &DVector<f64>) -> f64 {
+    let eta = x * b;
+    if eta.is_empty() {
+        0.0
+    } else {
+        eta.max() - eta.min()
+    }
+}
+
+impl ProportionalOdds {
+    /// Defaults: at most 100 Newton steps, converged when max |∇(−loglik/N)| ≤ 1e-10.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Maximum Newton iterations (≥ 1).
+    pub fn max_iter(mut self, v: usize) -> Self {
+        self.max_iter = v;
+        self
+    }
+
+    /// Gradient tolerance on the per-observation scale (> 0).
+    pub fn tol(mut self, v: f64) -> Self {
+        self.tol = v;
+        self
+    }
+
+    /// Fit by Newton with Armijo step halving.
+    ///
+    /// Errors: [`Error::NotIdentifiable`] on (quasi-)separation (a linear predictor spanning more
+    /// than [`SEPARATION_LOGIT_SPAN`]) or a singular information matrix (collinear or constant
+    /// columns); [`Error::NotConverged`] when the iteration limit is hit.
+    pub fn fit(&self, data: &OrdinalData) -> Result<PoFit> {
+        check::at_least("max_iter", self.max_iter, 1)?;
+        check::positive("tol", self.tol)?;
+        let (p, k1) = (data.n_features(), data.n_classes() - 1);
+        let n_w = data.total_weight();
+        let theta0: Vec<f64> = data
+            .cumulative_proportions()
+            .iter()
+            .map(|&q| (q / (1.0 - q)).ln())
+            .collect();
+        let mut phi = DVector::zeros(k1 + p);
+        phi[0] = theta0[0];
+        for m in 1..k1 {
+            phi[m] = (theta0[m] - theta0[m - 1]).ln();
+        }
+        let split = |phi: &DVector<f64>| {
+            (
+                theta_from_phi(phi.as_slice(), k1),
+                phi.rows(k1, p).into_owned(),
+            )
+        };
+        let eval = |phi: &DVector<f64>| -> Option<Derivatives> {
+            let (t, b) = split(phi);
+            po_derivatives(data, &t, &b)
+        };
+        let nll = |phi: &DVector<f64>| -> f64 {
+            let (t, b) = split(phi);
+            let bm = DMatrix::from_fn(p, k1, |j, _| b[j]);
+            super::likelihood::loglik(data, &t, &bm).map_or(f64::INFINITY, |l| -l)
+        };
+        let mut der = eval(&phi)
+            .ok_or_else(|| Error::Numerical("proportional odds: invalid start".into()))?;
+        let newton = |phi: &mut DVector<f64>,
+                      der: &mut Derivatives,
+                      tol: f64,
+                      max_iter: usize|
+         -> Result<(usize, bool)> {
+            let mut n_iter = 0;
+            let mut gnorm = der.grad.amax() / n_w;
+            while gnorm > tol && n_iter < max_iter {
+                n_iter += 1;
+                // Chain rule to φ = (θ_0, δ, b): J = ∂θ/∂(θ_0, δ).
+                let d = k1 + p;
+                let mut j = DMatrix::identity(d, d);
+                for k in 0..k1 {
+                    for m in 1..=k {
+                        j[(k, m)] = phi[m].exp();
+                    }
+                }
+                let g_theta = -&der.grad;
+                let h_theta = -&der.hess;
+                let g = j.transpose() * &g_theta;
+                let mut h = j.transpose() * &h_theta * &j;
+                for m in 1..k1 {
+                    h[(m, m)] += phi[m].exp() * (m..k1).map(|k| g_theta[k]).sum::<f64>();
+                }
+                let step = newton_step(&h, &g)?;
+                let f0 = -der.ll;
+                let slope = g.dot(&step);
+                let mut t = 1.0;
+                let mut accepted = None;
+                for _ in 0..50 {
+                    let cand = &*phi + t * &step;
+                    let f1 = nll(&cand);
+                    // Within rounding of the objective the Armijo test is noise; Newton's local
+                    // quadratic convergence then carries the gradient to its precision floor.
+                    if f1 <= f0 + 1e-4 * t * slope.min(0.0)
+                        || (t == 1.0 && (f1 - f0).abs() <= 1e-13 * f0.abs().max(1.0))
+                    {
+                        accepted = Some(cand);
+                        break;
+                    }
+                    t *= 0.5;
+                }
+                let tiny = match accepted {
+                    Some(c) => {
+                        let tiny = (&c - &*phi).amax() <= 1e-15 * phi.amax().max(1.0);
+                        *phi = c;
+                        tiny
+                    }
+                    None => return Ok((n_iter, true)),
+                };
+                *der = eval(phi)
+                    .ok_or_else(|| Error::Numerical("proportional odds: invalid iterate".into()))?;
+                gnorm = der.grad.amax() / n_w;
+                if tiny {
+                    return Ok((n_iter, true));
+                }
+            }
+            Ok((n_iter, false))
+        };
+        let (n_iter, stalled) = newton(&mut phi, &mut der, self.tol, self.max_iter)?;
+        let gnorm = der.grad.amax() / n_w;
+        // Separation probe: at an MLE more Newton steps change nothing; under (quasi-)separation
+        // the log-likelihood keeps creeping up while the slopes walk off to infinity.
+        let before = phi.rows(k1, p).into_owned();
+        let mut probe = phi.clone();
+        let mut probe_der = Derivatives {
+            ll: der.ll,
+            grad: der.grad.clone(),
+            hess: der.hess.clone(),
+        };
+        newton(&mut probe, &mut probe_der, 0.0, 10)?;
+        let moved = (probe.rows(k1, p) - &before).amax();
+        if moved > 1.0 {
+            return Err(Error::NotIdentifiable(format!(
+                "proportional odds: the slopes keep growing (by {moved:.2} in 10 extra Newton steps) while the \
+                 log-likelihood still increases; the classes are (quasi-)completely separated and the MLE does not exist"
+            )));
+        }
+        let (theta, b) = split(&phi);
+        if predictor_span(data.x(), &b) > SEPARATION_LOGIT_SPAN {
+            return Err(Error::NotIdentifiable(format!(
+                "proportional odds: the linear predictor spans more than {SEPARATION_LOGIT_SPAN} log-odds (max |b| = {:.3e}); \
+                 the classes are (quasi-)completely separated and the MLE does not exist",
+                b.amax()
+            )));
+        }
+        // At machine precision the line search can stall just above a tight tolerance.
+        let converged = gnorm <= self.tol;
+        // Stalled just above a tight tolerance is the gradient's precision floor, reported as
+        // `converged = false`; far above it is a failure.
+        if gnorm > 1e-6 || (!converged && !stalled && gnorm > self.tol.sqrt()) {
+            return Err(Error::NotConverged {
+                solver: "proportional odds Newton",
+                iterations: n_iter,
+                residual: gnorm,
+            });
+        }
+        let info = Cholesky::new(&(-&der.hess), "proportional odds observed information").map_err(|_| {
+            Error::NotIdentifiable(
+                "proportional odds: the observed information is singular (constant or collinear features?)".into(),
+            )
+        })?;
+        let cov = info.inverse();
+        let se: Vec<f64> = (0..k1 + p).map(|i| cov[(i, i)].max(0.0).sqrt()).collect();
+        let model = CumulativeLogit {
+            cutpoints: theta.clone(),
+            coef: DMatrix::from_fn(k1, p, |_, j| b[j]),
+        };
+        Ok(PoFit {
+            model,
+            coef: b.iter().copied().collect(),
+            cutpoints: theta,
+            std_errors: se[k1..].to_vec(),
+            cutpoint_std_errors: se[..k1].to_vec(),
+            loglik: der.ll,
+            n_iter,
+            gradient_norm: gnorm,
+            converged,
+        })
+    }
+}
+
+/// Newton direction −H⁻¹g; Levenberg damping when H is not positive definite (the δ-curvature
+/// term can make it indefinite far from the optimum).
+pub(crate) fn newton_step(h: &DMatrix<f64>, g: &DVector<f64>) -> Result<DVector<f64>> {
+    let d = h.nrows();
+    let scale = (0..d)
+        .map(|i| h[(i, i)].abs())
+        .fold(0.0, f64::max)
+        .max(1e-300);
+    let mut mu = 0.0;
+    for _ in 0..30 {
+        let mut hm = h.clone();
+        for i in 0..d {
+            hm[(i, i)] += mu;
+        }
+        if let Ok(c) = Cholesky::new(&hm, "Newton system") {
+            let s = -c.solve(g);
+            if s.iter().all(|v| v.is_finite()) {
+                return Ok(s);
+            }
+        }
+        mu = if mu == 0.0 { 1e-10 * scale } else { mu * 10.0 };
+    }
+    Err(Error::Numerical(
+        "Newton system could not be regularized".into(),
+    ))
+}
+
+/// Logistic regression of `1{y = K−1}` on x: the authors' "Logit" baseline for the rare
+/// class (spec §1.6), a proportional-odds fit with K = 2.
+#[derive(Debug, Clone, Default)]
+pub struct LogitLast {
+    inner: ProportionalOdds,
+}
+
+impl LogitLast {
+    /// Same defaults as [`ProportionalOdds`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fit; the returned model has K = 2 and its last class is the original last class.
+    pub fn fit(&self, data: &OrdinalData) -> Result<PoFit> {
+        self.inner.fit(&data.last_vs_rest())
+    }
+}
