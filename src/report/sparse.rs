@@ -137,13 +137,10 @@ fn path_nnz(coefs: &nalgebra::DMatrix<f64>, k: usize) -> usize {
 }
 
 /// Mean and standard error of `column` for (design, method) at each N of the grid.
-fn curve(
-    t: &ResultTable,
-    design: &str,
-    method: &str,
-    column: &str,
-    ns: &[usize],
-) -> Result<(Vec<(f64, f64)>, Vec<f64>)> {
+/// (N, mean) points and their standard errors.
+type Curve = (Vec<(f64, f64)>, Vec<f64>);
+
+fn curve(t: &ResultTable, design: &str, method: &str, column: &str, ns: &[usize]) -> Result<Curve> {
     let n_col = t.values(&[("design", design), ("method", method)], "n")?;
     let v_col = t.values(&[("design", design), ("method", method)], column)?;
     let mut pts = Vec::new();
@@ -243,10 +240,10 @@ fn random_support(ctx: &ReportContext) -> Result<String> {
             ]);
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<p>Mean over replicates at N* = round(4k ln d) = {n_star} (where the verdict looks; the bound there is \
-         2 sigma^2 k ln d / N* = {}) and at the largest N = {n_max}.</p>\n",
+         2 sigma^2 k ln d / N* = {}) and at the largest N = {n_max}.</p>",
         num(2.0 * claim.rate(n_star))
     );
     html.push_str(&html_table(

@@ -161,6 +161,9 @@ fn ols(x: &DMatrix<f64>, y: &DVector<f64>, a: &[usize]) -> Option<(DVector<f64>,
     Some((beta, resid))
 }
 
+/// (active set, β, residual, loss) of a least-squares fit on a candidate active set.
+type Candidate = (Vec<usize>, DVector<f64>, DVector<f64>, f64);
+
 struct Spliced {
     support: Vec<usize>,
     beta: DVector<f64>,
@@ -237,7 +240,8 @@ impl BestSubset {
             backward.reverse();
             let forward = order_desc(&inactive, &sacrifice);
             let c_max = self.params.max_exchange.min(s).min(inactive.len());
-            let mut best: Option<(Vec<usize>, DVector<f64>, DVector<f64>, f64)> = None;
+            // (active set, β, residual, loss) of the best exchange tried so far.
+            let mut best: Option<Candidate> = None;
             for c in 1..=c_max {
                 let drop = &backward[..c];
                 let mut cand: Vec<usize> =
