@@ -139,3 +139,83 @@ pub fn label_flip_discrepancy(a: &DMatrix<f64>, ranges: &[ScoreRange]) -> Result
         / n;
     Ok((lower, label_flip_ambiguity(ranges)?))
 }
+
+/// Capacity in bits of the two-input binary channel with rows (p_lo, 1 − p_lo) and
+/// (p_hi, 1 − p_hi), by Blahut–Arimoto (Blahut 1972; Arimoto 1972) to a gap of 1e-12 nats
+/// between its lower and upper capacity bounds. For binary outputs the capacity over a set of
+/// models depends only on the extreme probabilities (spec §1, "Rashomon capacity" [D]), so with
+/// p_lo, p_hi the VPR endpoints this is the exact log2 Rashomon capacity of Hsu & Calmon (2022).
+pub fn binary_channel_capacity(p_lo: f64, p_hi: f64) -> Result<f64> {
+    let p_lo = check::in_closed("p_lo", p_lo, 0.0, 1.0)?;
+    let p_hi = check::in_closed("p_hi", p_hi, 0.0, 1.0)?;
+    let w = [[p_lo, 1.0 - p_lo], [p_hi, 1.0 - p_hi]];
+    if (p_hi - p_lo).abs() < 1e-15 {
+        return Ok(0.0);
+    }
+    let mut r = [0.5, 0.5];
+    let mut lower = 0.0;
+    for _ in 0..100_000 {
+        let q = [
+            r[0] * w[0][0] + r[1] * w[1][0],
+            r[0] * w[0][1] + r[1] * w[1][1],
+        ];
+        // c_x = exp(D(W(·|x) ‖ q)), with 0 log 0 = 0.
+        let c: Vec<f64> = w
+            .iter()
+            .map(|row| {
+                let kl: f64 = row
+                    .iter()
+                    .zip(&q)
+                    .filter(|(wy, _)| **wy > 0.0)
+                    .map(|(wy, qy)| wy * (wy / qy).ln())
+                    .sum();
+                kl.exp()
+            })
+            .collect();
+        let z = r[0] * c[0] + r[1] * c[1];
+        lower = z.ln();
+        let upper = c[0].max(c[1]).ln();
+        if upper - lower < 1e-12 {
+            break;
+        }
+        r = [r[0] * c[0] / z, r[1] * c[1] / z];
+    }
+    Ok(lower / std::f64::consts::LN_2)
+}
+
+/// Rashomon capacity RC = 2^C ∈ [1, 2] of one point from its viable prediction range.
+pub fn rashomon_capacity(range: &ScoreRange) -> Result<f64> {
+    let (lo, hi) = range.probability_range();
+    Ok(2f64.powf(binary_channel_capacity(lo, hi)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h2(p: f64) -> f64 {
+        -(p * p.log2() + (1.0 - p) * (1.0 - p).log2())
+    }
+
+    #[test]
+    fn channel_capacity_closed_forms() {
+        // Binary symmetric channel: C = 1 − h(a).
+        for a in [0.05, 0.2, 0.4, 0.49] {
+            assert!(
+                (binary_channel_capacity(a, 1.0 - a).unwrap() - (1.0 - h2(a))).abs() < 1e-9,
+                "{a}"
+            );
+        }
+        // Z channel (one noiseless row): C = log2(1 + (1 − a) a^{a/(1−a)}).
+        for a in [0.1_f64, 0.5, 0.9] {
+            let exact = (1.0 + (1.0 - a) * a.powf(a / (1.0 - a))).log2();
+            assert!(
+                (binary_channel_capacity(0.0, 1.0 - a).unwrap() - exact).abs() < 1e-9,
+                "{a}"
+            );
+        }
+        assert_eq!(binary_channel_capacity(0.3, 0.3).unwrap(), 0.0);
+        assert!((binary_channel_capacity(0.0, 1.0).unwrap() - 1.0).abs() < 1e-12);
+        assert!(binary_channel_capacity(-0.1, 0.5).is_err());
+    }
+}

@@ -31,7 +31,8 @@ pub mod range;
 pub use level_set::{EllipsoidRange, Epsilon, LevelSet};
 pub use logistic::{LogisticFit, LogisticParams, Objective};
 pub use measures::{
-    Discrepancy, ambiguity, discrepancy, label_flip_ambiguity, label_flip_discrepancy,
+    Discrepancy, ambiguity, binary_channel_capacity, discrepancy, label_flip_ambiguity,
+    label_flip_discrepancy, rashomon_capacity,
 };
 pub use range::{Direction, Endpoint, ScoreRange};
 

@@ -382,6 +382,19 @@ fn measures_are_consistent() {
     assert!(crossing > 0.0);
     let (lb, ub) = label_flip_discrepancy(a, ranges).unwrap();
     assert!(0.0 < lb && lb <= ub);
+    // Rashomon capacity lies in [1, 2] and grows with the width of the range.
+    let rc: Vec<f64> = ranges
+        .iter()
+        .map(|r| rashomon_capacity(r).unwrap())
+        .collect();
+    assert!(rc.iter().all(|&c| (1.0..=2.0).contains(&c)));
+    let widest = (0..ranges.len())
+        .max_by(|&i, &j| ranges[i].width().total_cmp(&ranges[j].width()))
+        .unwrap();
+    let narrowest = (0..ranges.len())
+        .min_by(|&i, &j| ranges[i].width().total_cmp(&ranges[j].width()))
+        .unwrap();
+    assert!(rc[widest] > rc[narrowest]);
 }
 
 /// Bad inputs: typed errors, never NaN.

@@ -6,6 +6,7 @@ use super::{BoxChart, LineChart, ReportContext, Section, Series, Style, escape, 
 use crate::error::Result;
 use crate::multiplicity::{
     Epsilon, LevelSet, LogisticParams, ambiguity, discrepancy, label_flip_ambiguity,
+    rashomon_capacity,
 };
 use std::fmt::Write as _;
 
@@ -99,6 +100,10 @@ pub fn section(ctx: &mut ReportContext) -> Result<Section> {
         .map(|&d| ambiguity(&ranges, d))
         .collect::<Result<_>>()?;
     let disc = discrepancy(fit.objective.design(), &ranges, &DELTAS)?;
+    let rc: Vec<f64> = ranges
+        .iter()
+        .map(rashomon_capacity)
+        .collect::<Result<_>>()?;
     let rows: Vec<Vec<String>> = DELTAS
         .iter()
         .zip(&amb)
@@ -123,8 +128,12 @@ pub fn section(ctx: &mut ReportContext) -> Result<Section> {
     );
     let _ = writeln!(
         html,
-        "<p>Label-flip ambiguity (range crosses 0.5): {:.4}.</p>",
-        label_flip_ambiguity(&ranges)?
+        "<p>Label-flip ambiguity (range crosses 0.5): {:.4}. Rashomon capacity 2^C (C the capacity of the \
+         two-row channel of the VPR endpoints): mean {:.4}, max {:.4} (1 = no multiplicity, 2 = the label is \
+         arbitrary).</p>",
+        label_flip_ambiguity(&ranges)?,
+        rc.iter().sum::<f64>() / rc.len() as f64,
+        rc.iter().copied().fold(1.0, f64::max)
     );
 
     // Ambiguity vs ε on every third point (keeps this section to a few seconds).
