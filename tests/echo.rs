@@ -131,8 +131,7 @@ fn template_matches_the_numpy_transcription() {
     let (spec, _) = reference_spectrum();
     let (_, lrows) = read_csv("likelihood.csv");
     let (h, rows) = read_csv("template.csv");
-    for set in 0..3 {
-        let l = &lrows[set];
+    for (set, l) in lrows.iter().enumerate().take(3) {
         let p = CombParams {
             width: l[1],
             amplitude: l[2],

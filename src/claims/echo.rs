@@ -68,6 +68,12 @@ pub fn spectrum_path(bench: Benchmark, n_echo: usize) -> Result<PathBuf> {
     )))
 }
 
+/// Reference ln B keyed by (group, n_echo, likelihood).
+type RefTable = HashMap<(String, usize, String), Vec<f64>>;
+
+/// Per likelihood: (ln B, its error, calls, spacing median, injected SNR).
+type RunSummary = (f64, f64, u64, f64, f64);
+
 /// One row of `datasets/echo/reference_logb.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferenceRow {
@@ -121,8 +127,7 @@ pub fn reference_logb() -> Result<HashMap<(String, usize, String), Vec<f64>>> {
 
 /// Reference ln B of one configuration (group `xin|boltzmann|damped|constant|noise`).
 pub fn reference(group: &str, n: usize, lik: &str) -> Result<Vec<f64>> {
-    static REF: OnceLock<std::result::Result<HashMap<(String, usize, String), Vec<f64>>, String>> =
-        OnceLock::new();
+    static REF: OnceLock<std::result::Result<RefTable, String>> = OnceLock::new();
     let table = REF
         .get_or_init(|| reference_logb().map_err(|e| e.to_string()))
         .as_ref()
@@ -187,7 +192,7 @@ fn benchmark_run(
     kinds: &[LikelihoodKind],
     s: EchoSizes,
     rng: &mut Rng,
-) -> Result<Vec<(f64, f64, u64, f64, f64)>> {
+) -> Result<Vec<RunSummary>> {
     let spec = load_spectrum(bench, n)?;
     let (freq, h) = spec.positive_half();
     let psd = PsdModel::WhiteWelch {
