@@ -13,7 +13,10 @@ fn read(path: &str) -> veristat::Result<Spectrum> {
     let text = std::fs::read_to_string(path).map_err(|e| veristat::Error::io(path, e))?;
     let (mut f, mut d, mut s) = (Vec::new(), Vec::new(), Vec::new());
     for line in text.lines().skip(1) {
-        let c: Vec<f64> = line.split(',').map(|x| x.trim().parse().unwrap_or(f64::NAN)).collect();
+        let c: Vec<f64> = line
+            .split(',')
+            .map(|x| x.trim().parse().unwrap_or(f64::NAN))
+            .collect();
         f.push(c[0]);
         d.push(C64::new(c[1], c[2]));
         s.push(c[3]);
@@ -23,7 +26,9 @@ fn read(path: &str) -> veristat::Result<Spectrum> {
 
 fn main() -> veristat::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).expect("usage: echo_toy DATA.csv A0 [nlive] [walks] [seed]");
+    let path = args
+        .get(1)
+        .expect("usage: echo_toy DATA.csv A0 [nlive] [walks] [seed]");
     let a0: f64 = args.get(2).and_then(|s| s.parse().ok()).expect("A0");
     let nlive: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(500);
     let walks: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(25);
@@ -34,7 +39,9 @@ fn main() -> veristat::Result<()> {
 
     // Throughput: single-threaded evaluations at prior draws.
     let mut rng = veristat::rng::stream(seed, "echo-toy-throughput", 0);
-    let pts: Vec<_> = (0..20_000).map(|_| prior.transform(&[rng.random(), rng.random(), rng.random()])).collect();
+    let pts: Vec<_> = (0..20_000)
+        .map(|_| prior.transform(&[rng.random(), rng.random(), rng.random()]))
+        .collect();
     let mut rates = Vec::new();
     for kind in [LikelihoodKind::New, LikelihoodKind::Old] {
         let lik = CombLikelihood::new(&spec, kind);
@@ -50,9 +57,19 @@ fn main() -> veristat::Result<()> {
 
     let t = Instant::now();
     let mut rng = veristat::rng::stream(seed, "echo-toy-search", 0);
-    let res = search(&spec, &prior, LikelihoodKind::New, &NestedParams::new(nlive).walks(walks), &mut rng)?;
+    let res = search(
+        &spec,
+        &prior,
+        LikelihoodKind::New,
+        &NestedParams::new(nlive).walks(walks),
+        &mut rng,
+    )?;
     let secs = t.elapsed().as_secs_f64();
-    let med: Vec<String> = res.posterior_median.iter().map(|(n, v)| format!("\"{n}\": {v}")).collect();
+    let med: Vec<String> = res
+        .posterior_median
+        .iter()
+        .map(|(n, v)| format!("\"{n}\": {v}"))
+        .collect();
     println!(
         "{{\"log_bayes_factor\": {}, \"log_bayes_factor_err\": {}, \"n_likelihood_calls\": {}, \"seconds\": {}, \"posterior_median\": {{{}}}, \"new_calls_per_second\": {}, \"old_calls_per_second\": {}, \"threads\": {}}}",
         res.log_bayes_factor,

@@ -88,10 +88,10 @@ wts = np.exp(res.logwt - res.logz[-1])
 post = dynesty.utils.resample_equal(res.samples, wts / wts.sum())
 dyn_med = np.median(post, axis=0)
 
-exe = os.path.join("target", "release", "examples", "echo_toy")
+exe = os.environ.get("ECHO_TOY_EXE", os.path.join("target", "release", "examples", "echo_toy"))
 if not os.path.exists(exe):
-    sys.exit("build it first: cargo build --release --example echo_toy")
-out = subprocess.run([exe, csv, repr(A0), "500", "25", "1"], capture_output=True, text=True, check=True)
+    sys.exit("build it first: cargo build --release --no-default-features --example echo_toy (or set ECHO_TOY_EXE)")
+out = subprocess.run([exe, csv, repr(float(A0)), "500", "25", "1"], capture_output=True, text=True, check=True)
 ours = json.loads(out.stdout)
 
 print(f"toy: {NB} bins, SNR {SNR}, A0 = {A0:.4f}; dynesty {dynesty.__version__}, numpy {np.__version__}")

@@ -30,7 +30,11 @@ use std::sync::{Arc, OnceLock};
 
 /// This module's claims at the given scale.
 pub fn claims(scale: Scale) -> Vec<Box<dyn Claim>> {
-    vec![Box::new(NestedEvidence::new(scale)), Box::new(NoiseCalibration::new(scale)), Box::new(Detection::new(scale))]
+    vec![
+        Box::new(NestedEvidence::new(scale)),
+        Box::new(NoiseCalibration::new(scale)),
+        Box::new(Detection::new(scale)),
+    ]
 }
 
 /// Folder of the shipped datasets (`$VERISTAT_DATASETS`, `./datasets`, or the source tree's).
@@ -39,7 +43,11 @@ pub fn datasets_dir() -> PathBuf {
         return PathBuf::from(d);
     }
     let local = PathBuf::from("datasets");
-    if local.join("echo").is_dir() { local } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets") }
+    if local.join("echo").is_dir() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets")
+    }
 }
 
 /// Path of a benchmark spectrum: `datasets/echo/` first, then `$VERISTAT_ECHO_SPECTRA`.
@@ -59,6 +67,12 @@ pub fn spectrum_path(bench: Benchmark, n_echo: usize) -> Result<PathBuf> {
         "benchmark spectrum {name} not found in datasets/echo/ or $VERISTAT_ECHO_SPECTRA (the ECHOMASE echo_wave_injection/echo_waves folder)"
     )))
 }
+
+/// Reference ln B keyed by (group, n_echo, likelihood).
+type RefTable = HashMap<(String, usize, String), Vec<f64>>;
+
+/// Per likelihood: (ln B, its error, calls, spacing median, injected SNR).
+type RunSummary = (f64, f64, u64, f64, f64);
 
 /// One row of `datasets/echo/reference_logb.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +96,10 @@ pub fn reference_rows() -> Result<Vec<ReferenceRow>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let c: Vec<&str> = line.split(',').collect();
-        let bad = || Error::Format { path: path.clone(), message: format!("line {}: {line:?}", i + 1) };
+        let bad = || Error::Format {
+            path: path.clone(),
+            message: format!("line {}: {line:?}", i + 1),
+        };
         if c.len() < 6 {
             return Err(bad());
         }
@@ -101,15 +118,20 @@ pub fn reference_rows() -> Result<Vec<ReferenceRow>> {
 pub fn reference_logb() -> Result<HashMap<(String, usize, String), Vec<f64>>> {
     let mut out: HashMap<(String, usize, String), Vec<f64>> = HashMap::new();
     for r in reference_rows()? {
-        out.entry((r.group, r.n_echo, r.likelihood)).or_default().push(r.log_b);
+        out.entry((r.group, r.n_echo, r.likelihood))
+            .or_default()
+            .push(r.log_b);
     }
     Ok(out)
 }
 
 /// Reference ln B of one configuration (group `xin|boltzmann|damped|constant|noise`).
 pub fn reference(group: &str, n: usize, lik: &str) -> Result<Vec<f64>> {
-    static REF: OnceLock<std::result::Result<HashMap<(String, usize, String), Vec<f64>>, String>> = OnceLock::new();
-    let table = REF.get_or_init(|| reference_logb().map_err(|e| e.to_string())).as_ref().map_err(|e| Error::InvalidData(e.clone()))?;
+    static REF: OnceLock<std::result::Result<RefTable, String>> = OnceLock::new();
+    let table = REF
+        .get_or_init(|| reference_logb().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| Error::InvalidData(e.clone()))?;
     table
         .get(&(group.to_string(), n, lik.to_string()))
         .cloned()
@@ -117,7 +139,8 @@ pub fn reference(group: &str, n: usize, lik: &str) -> Result<Vec<f64>> {
 }
 
 fn load_spectrum(bench: Benchmark, n: usize) -> Result<Arc<ReferenceSpectrum>> {
-    static CACHE: OnceLock<std::sync::Mutex<HashMap<String, Arc<ReferenceSpectrum>>>> = OnceLock::new();
+    static CACHE: OnceLock<std::sync::Mutex<HashMap<String, Arc<ReferenceSpectrum>>>> =
+        OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = bench.file_name(n);
     if let Some(s) = cache.lock().expect("spectrum cache").get(&key) {
@@ -139,29 +162,67 @@ struct EchoSizes {
 
 fn echo_sizes(scale: Scale) -> EchoSizes {
     match scale {
-        Scale::Test => EchoSizes { nlive: 60, walks: 20, welch_segments: 200, replicates: 3 },
-        Scale::Quick => EchoSizes { nlive: 100, walks: 20, welch_segments: 500, replicates: 20 },
-        Scale::Full => EchoSizes { nlive: 1000, walks: 50, welch_segments: 2000, replicates: 20 },
+        Scale::Test => EchoSizes {
+            nlive: 60,
+            walks: 20,
+            welch_segments: 200,
+            replicates: 3,
+        },
+        Scale::Quick => EchoSizes {
+            nlive: 100,
+            walks: 20,
+            welch_segments: 500,
+            replicates: 20,
+        },
+        Scale::Full => EchoSizes {
+            nlive: 1000,
+            walks: 50,
+            welch_segments: 2000,
+            replicates: 20,
+        },
     }
 }
 
 /// One search on `bench` at `n` echoes (`amp = 0`: noise only), realization noise from `rng`.
 /// Returns per likelihood (ln B, its error, calls, spacing median, injected SNR over [0, f_RD]).
-fn benchmark_run(bench: Benchmark, n: usize, amp: f64, kinds: &[LikelihoodKind], s: EchoSizes, rng: &mut Rng) -> Result<Vec<(f64, f64, u64, f64, f64)>> {
+fn benchmark_run(
+    bench: Benchmark,
+    n: usize,
+    amp: f64,
+    kinds: &[LikelihoodKind],
+    s: EchoSizes,
+    rng: &mut Rng,
+) -> Result<Vec<RunSummary>> {
     let spec = load_spectrum(bench, n)?;
     let (freq, h) = spec.positive_half();
-    let psd = PsdModel::WhiteWelch { dt: spec.dt(), nfft: 2048, segments: s.welch_segments };
+    let psd = PsdModel::WhiteWelch {
+        dt: spec.dt(),
+        nfft: 2048,
+        segments: s.welch_segments,
+    };
     let real = simulate(&freq, &h, amp, psd, rng)?;
     let prior = CombPrior::benchmark(spec.duration(), real.mean_abs_noise);
-    let band = real.spectrum.band(0.0, crate::echo::benchmarks::f_ringdown(0.69))?;
+    let band = real
+        .spectrum
+        .band(0.0, crate::echo::benchmarks::f_ringdown(0.69))?;
     let snr = amp * real.spectrum.optimal_snr(&h, band)?;
     let params = NestedParams::new(s.nlive).walks(s.walks);
     kinds
         .iter()
         .map(|&k| {
             let r = crate::echo::search(&real.spectrum, &prior, k, &params, rng)?;
-            let spacing = r.posterior_median.iter().find(|(n, _)| *n == "spacing").map_or(0.0, |p| p.1);
-            Ok((r.log_bayes_factor, r.log_bayes_factor_err, r.n_likelihood_calls, spacing, snr))
+            let spacing = r
+                .posterior_median
+                .iter()
+                .find(|(n, _)| *n == "spacing")
+                .map_or(0.0, |p| p.1);
+            Ok((
+                r.log_bayes_factor,
+                r.log_bayes_factor_err,
+                r.n_likelihood_calls,
+                spacing,
+                snr,
+            ))
         })
         .collect()
 }
@@ -214,7 +275,9 @@ impl Toy {
         let z: f64 = self
             .comps()
             .iter()
-            .map(|&(w, mu)| w * (0.5 * (erf((Self::A - mu) / s) - erf((-Self::A - mu) / s))).powf(d))
+            .map(|&(w, mu)| {
+                w * (0.5 * (erf((Self::A - mu) / s) - erf((-Self::A - mu) / s))).powf(d)
+            })
             .sum();
         z.ln() - d * (2.0 * Self::A).ln()
     }
@@ -232,8 +295,13 @@ impl PriorModel for Toy {
     fn log_likelihood(&self, t: &[f64]) -> f64 {
         let s2 = Self::SIGMA * Self::SIGMA;
         let norm = -0.5 * self.d() as f64 * (2.0 * std::f64::consts::PI * s2).ln();
-        let terms: Vec<f64> =
-            self.comps().iter().map(|&(w, mu)| w.ln() + norm - 0.5 * t.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / s2).collect();
+        let terms: Vec<f64> = self
+            .comps()
+            .iter()
+            .map(|&(w, mu)| {
+                w.ln() + norm - 0.5 * t.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / s2
+            })
+            .collect();
         crate::linalg::logsumexp(&terms)
     }
 }
@@ -247,7 +315,13 @@ pub struct NestedEvidence {
 
 impl NestedEvidence {
     fn new(scale: Scale) -> Self {
-        let toys = vec![Toy::Gaussian { d: 2 }, Toy::Gaussian { d: 5 }, Toy::Gaussian { d: 10 }, Toy::Mixture { d: 2 }, Toy::Mixture { d: 6 }];
+        let toys = vec![
+            Toy::Gaussian { d: 2 },
+            Toy::Gaussian { d: 5 },
+            Toy::Gaussian { d: 10 },
+            Toy::Mixture { d: 2 },
+            Toy::Mixture { d: 6 },
+        ];
         let nlive = match scale {
             Scale::Test => 100,
             Scale::Quick => 200,
@@ -274,7 +348,15 @@ impl Claim for NestedEvidence {
         &["toy"]
     }
     fn value_columns(&self) -> &'static [&'static str] {
-        &["d", "log_z", "log_z_err", "log_z_true", "z", "covered", "n_calls"]
+        &[
+            "d",
+            "log_z",
+            "log_z_err",
+            "log_z_true",
+            "z",
+            "covered",
+            "n_calls",
+        ]
     }
     fn config(&self) -> serde_json::Value {
         json!({"scale": format!("{:?}", self.scale), "nlive": self.nlive, "toys": self.toys.iter().map(|t| t.name()).collect::<Vec<_>>()})
@@ -296,7 +378,15 @@ impl Claim for NestedEvidence {
                 let z = (res.log_z - truth) / res.log_z_err.max(1e-12);
                 Ok(Observation::new(
                     [toy.name()],
-                    vec![toy.d() as f64, res.log_z, res.log_z_err, truth, z, f64::from(u8::from(z.abs() <= 3.0)), res.diagnostics.n_calls as f64],
+                    vec![
+                        toy.d() as f64,
+                        res.log_z,
+                        res.log_z_err,
+                        truth,
+                        z,
+                        f64::from(u8::from(z.abs() <= 3.0)),
+                        res.diagnostics.n_calls as f64,
+                    ],
                 ))
             })
             .collect()
@@ -321,7 +411,11 @@ impl Claim for NestedEvidence {
             let tru = t.values(&[("toy", &toy)], "log_z_true")?;
             let err: Vec<f64> = est.iter().zip(&tru).map(|(a, b)| a - b).collect();
             let m = crate::montecarlo::stats::mean(&err)?;
-            let se = if err.len() > 1 { crate::montecarlo::stats::std_error(&err)? } else { 0.0 };
+            let se = if err.len() > 1 {
+                crate::montecarlo::stats::std_error(&err)?
+            } else {
+                0.0
+            };
             checks.push(Check {
                 name: format!("{toy}: mean ln Z error"),
                 estimate: m,
@@ -331,7 +425,11 @@ impl Claim for NestedEvidence {
                 pass: m.abs() < 3.0 * se + 0.05,
             });
         }
-        Ok(Verdict { claim: self.name().into(), replicates: t.n_replicates(), checks })
+        Ok(Verdict {
+            claim: self.name().into(),
+            replicates: t.n_replicates(),
+            checks,
+        })
     }
 }
 
@@ -347,8 +445,16 @@ pub struct NoiseCalibration {
 
 impl NoiseCalibration {
     fn new(scale: Scale) -> Self {
-        let n_echo = if scale == Scale::Full { vec![10, 20, 50, 100, 150, 200] } else { vec![10] };
-        Self { scale, sizes: echo_sizes(scale), n_echo }
+        let n_echo = if scale == Scale::Full {
+            vec![10, 20, 50, 100, 150, 200]
+        } else {
+            vec![10]
+        };
+        Self {
+            scale,
+            sizes: echo_sizes(scale),
+            n_echo,
+        }
     }
 }
 
@@ -375,7 +481,11 @@ impl Claim for NoiseCalibration {
         json!({"scale": format!("{:?}", self.scale), "nlive": self.sizes.nlive, "walks": self.sizes.walks, "welch_segments": self.sizes.welch_segments, "n_echo": self.n_echo})
     }
     fn default_replicates(&self) -> u64 {
-        if self.scale == Scale::Test { 4 } else { self.sizes.replicates }
+        if self.scale == Scale::Test {
+            4
+        } else {
+            self.sizes.replicates
+        }
     }
     fn replicate(&self, _r: u64, rng: &mut Rng) -> Result<Vec<Observation>> {
         let mut out = Vec::new();
@@ -383,7 +493,10 @@ impl Claim for NoiseCalibration {
             let kinds = [LikelihoodKind::New, LikelihoodKind::Old];
             let res = benchmark_run(Benchmark::Constant, n, 0.0, &kinds, self.sizes, rng)?;
             for (k, (b, e, c, _, _)) in kinds.iter().zip(res) {
-                out.push(Observation::new([n.to_string(), k.name().to_string()], vec![b, e, c as f64]));
+                out.push(Observation::new(
+                    [n.to_string(), k.name().to_string()],
+                    vec![b, e, c as f64],
+                ));
             }
         }
         Ok(out)
@@ -397,7 +510,10 @@ impl Claim for NoiseCalibration {
                 let (m, ci) = median_ci(&b, &mut rng)?;
                 let reference = reference("noise", n.parse().unwrap_or(10), &lik)?;
                 checks.push(Check {
-                    name: format!("noise-only median ln B, N={n}, {lik} (reference median {:.2})", median(&reference)?),
+                    name: format!(
+                        "noise-only median ln B, N={n}, {lik} (reference median {:.2})",
+                        median(&reference)?
+                    ),
                     estimate: m,
                     ci,
                     level: 0.95,
@@ -406,7 +522,11 @@ impl Claim for NoiseCalibration {
                 });
             }
         }
-        Ok(Verdict { claim: self.name().into(), replicates: t.n_replicates(), checks })
+        Ok(Verdict {
+            claim: self.name().into(),
+            replicates: t.n_replicates(),
+            checks,
+        })
     }
 }
 
@@ -425,9 +545,16 @@ impl Detection {
         let configs = match scale {
             Scale::Test => vec![(Benchmark::Xin, 10)],
             Scale::Quick => vec![(Benchmark::Xin, 10), (Benchmark::Boltzmann, 10)],
-            Scale::Full => Benchmark::ALL.iter().flat_map(|&b| [10, 20, 50, 100, 150, 200].map(|n| (b, n))).collect(),
+            Scale::Full => Benchmark::ALL
+                .iter()
+                .flat_map(|&b| [10, 20, 50, 100, 150, 200].map(|n| (b, n)))
+                .collect(),
         };
-        Self { scale, sizes: echo_sizes(scale), configs }
+        Self {
+            scale,
+            sizes: echo_sizes(scale),
+            configs,
+        }
     }
 }
 
@@ -438,11 +565,19 @@ impl Claim for Detection {
     fn description(&self) -> String {
         format!(
             "Inject the reference benchmark spectra ({}) at the reference amplitudes into white Gaussian noise (Welch PSD, {} segments) and search with both likelihoods on the same realization (nlive = {}, walks = {}). Detection: ln B above the reference's noise-only maximum at the same N and likelihood, for ours and the reference alike.{}",
-            self.configs.iter().map(|(b, n)| format!("{} N={n}", b.name())).collect::<Vec<_>>().join(", "),
+            self.configs
+                .iter()
+                .map(|(b, n)| format!("{} N={n}", b.name()))
+                .collect::<Vec<_>>()
+                .join(", "),
             self.sizes.welch_segments,
             self.sizes.nlive,
             self.sizes.walks,
-            if self.scale == Scale::Full { "" } else { " Reduced set at this scale; Scale::Full runs all 4 benchmarks x 6 echo counts." }
+            if self.scale == Scale::Full {
+                ""
+            } else {
+                " Reduced set at this scale; Scale::Full runs all 4 benchmarks x 6 echo counts."
+            }
         )
     }
     fn prediction(&self) -> String {
@@ -467,8 +602,18 @@ impl Claim for Detection {
         for &(b, n) in &self.configs {
             // Each configuration gets its own sub-stream so adding one leaves the others as they were.
             let mut sub = Rng::from_seed_stream(rng.random::<u64>());
-            for (k, (lb, e, c, sp, snr)) in kinds.iter().zip(benchmark_run(b, n, b.injection_amplitude(), &kinds, self.sizes, &mut sub)?) {
-                out.push(Observation::new([b.name().to_string(), n.to_string(), k.name().to_string()], vec![lb, e, c as f64, sp, snr]));
+            for (k, (lb, e, c, sp, snr)) in kinds.iter().zip(benchmark_run(
+                b,
+                n,
+                b.injection_amplitude(),
+                &kinds,
+                self.sizes,
+                &mut sub,
+            )?) {
+                out.push(Observation::new(
+                    [b.name().to_string(), n.to_string(), k.name().to_string()],
+                    vec![lb, e, c as f64, sp, snr],
+                ));
             }
         }
         Ok(out)
@@ -479,18 +624,31 @@ impl Claim for Detection {
         for &(b, n) in &self.configs {
             let ns = n.to_string();
             for lik in ["new", "old"] {
-                let ours = t.values(&[("benchmark", b.name()), ("n_echo", &ns), ("likelihood", lik)], "log_b")?;
+                let ours = t.values(
+                    &[
+                        ("benchmark", b.name()),
+                        ("n_echo", &ns),
+                        ("likelihood", lik),
+                    ],
+                    "log_b",
+                )?;
                 if ours.is_empty() {
                     continue;
                 }
                 let refs = reference(b.name(), n, lik)?;
-                let thr = reference("noise", n, lik)?.into_iter().fold(f64::NEG_INFINITY, f64::max);
+                let thr = reference("noise", n, lik)?
+                    .into_iter()
+                    .fold(f64::NEG_INFINITY, f64::max);
                 let k_ours = ours.iter().filter(|&&v| v > thr).count() as u64;
                 let k_ref = refs.iter().filter(|&&v| v > thr).count() as u64;
                 let ci_ours = clopper_pearson(k_ours, ours.len() as u64, 0.95)?;
                 let ci_ref = clopper_pearson(k_ref, refs.len() as u64, 0.95)?;
                 checks.push(Check {
-                    name: format!("{} N={n} {lik}: detection rate (reference {:.2})", b.name(), k_ref as f64 / refs.len() as f64),
+                    name: format!(
+                        "{} N={n} {lik}: detection rate (reference {:.2})",
+                        b.name(),
+                        k_ref as f64 / refs.len() as f64
+                    ),
                     estimate: k_ours as f64 / ours.len() as f64,
                     ci: ci_ours,
                     level: 0.95,
@@ -509,8 +667,22 @@ impl Claim for Detection {
                 });
             }
             if b == Benchmark::Xin {
-                let new = t.values(&[("benchmark", b.name()), ("n_echo", &ns), ("likelihood", "new")], "log_b")?;
-                let old = t.values(&[("benchmark", b.name()), ("n_echo", &ns), ("likelihood", "old")], "log_b")?;
+                let new = t.values(
+                    &[
+                        ("benchmark", b.name()),
+                        ("n_echo", &ns),
+                        ("likelihood", "new"),
+                    ],
+                    "log_b",
+                )?;
+                let old = t.values(
+                    &[
+                        ("benchmark", b.name()),
+                        ("n_echo", &ns),
+                        ("likelihood", "old"),
+                    ],
+                    "log_b",
+                )?;
                 let diff: Vec<f64> = new.iter().zip(&old).map(|(a, c)| a - c).collect();
                 let (m, ci) = median_ci(&diff, &mut rng)?;
                 checks.push(Check {
@@ -523,7 +695,11 @@ impl Claim for Detection {
                 });
             }
         }
-        Ok(Verdict { claim: self.name().into(), replicates: t.n_replicates(), checks })
+        Ok(Verdict {
+            claim: self.name().into(),
+            replicates: t.n_replicates(),
+            checks,
+        })
     }
 }
 

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 use veristat::claims::echo::spectrum_path;
 use veristat::data::{Table, read_table, write_csv};
 use veristat::echo::benchmarks::{LN_M_OVER_LP_M50, analytic_spectrum, f_ringdown, r_bar};
-use veristat::echo::{Benchmark, C64, CombLikelihood, CombParams, CombPrior, LikelihoodKind, PsdModel, ReferenceSpectrum, Spectrum, simulate};
+use veristat::echo::{
+    Benchmark, C64, CombLikelihood, CombParams, CombPrior, LikelihoodKind, PsdModel,
+    ReferenceSpectrum, Spectrum, simulate,
+};
 use veristat::inference::NestedParams;
 use veristat::{Error, Result};
 
@@ -111,7 +114,11 @@ fn inject(a: InjectArgs) -> Result<()> {
     if a.n_echo == 0 {
         return Err(Error::param("n-echo", a.n_echo, "must be >= 1"));
     }
-    let reference = if a.analytic { None } else { spectrum_path(bench, a.n_echo).ok() };
+    let reference = if a.analytic {
+        None
+    } else {
+        spectrum_path(bench, a.n_echo).ok()
+    };
     let (freq, h, dt, source) = match (reference, bench.reflectivity()) {
         (Some(p), _) => {
             let r = ReferenceSpectrum::read(&p)?;
@@ -132,14 +139,28 @@ fn inject(a: InjectArgs) -> Result<()> {
         }
     };
     let mut rng = veristat::rng::stream(a.seed, "echo-inject", 0);
-    let psd = PsdModel::WhiteWelch { dt, nfft: 2048, segments: a.welch_segments };
+    let psd = PsdModel::WhiteWelch {
+        dt,
+        nfft: 2048,
+        segments: a.welch_segments,
+    };
     let noise = simulate(&freq, &h, 0.0, psd, &mut rng)?;
     let band = noise.spectrum.band(0.0, f_ringdown(0.69))?;
     let scale = veristat::echo::spectrum::scale_to_snr(&noise.spectrum, &h, band, a.snr)?;
     let data = noise.spectrum.inject(&h, scale)?;
     let table = Table::new(
-        vec!["frequency".into(), "real".into(), "imaginary".into(), "psd".into()],
-        vec![data.freq().to_vec(), data.data().iter().map(|z| z.re).collect(), data.data().iter().map(|z| z.im).collect(), data.psd().to_vec()],
+        vec![
+            "frequency".into(),
+            "real".into(),
+            "imaginary".into(),
+            "psd".into(),
+        ],
+        vec![
+            data.freq().to_vec(),
+            data.data().iter().map(|z| z.re).collect(),
+            data.data().iter().map(|z| z.im).collect(),
+            data.psd().to_vec(),
+        ],
     )?;
     write_csv(&table, &a.out)?;
     print_json(&json!({
@@ -154,7 +175,11 @@ fn read_spectrum(path: &PathBuf) -> Result<Spectrum> {
     let re = t.column("real")?;
     let im = t.column("imaginary")?;
     let psd = t.column("psd")?.to_vec();
-    Spectrum::new(f, re.iter().zip(im).map(|(&r, &i)| C64::new(r, i)).collect(), psd)
+    Spectrum::new(
+        f,
+        re.iter().zip(im).map(|(&r, &i)| C64::new(r, i)).collect(),
+        psd,
+    )
 }
 
 fn search(a: SearchArgs) -> Result<()> {
@@ -176,7 +201,10 @@ fn search(a: SearchArgs) -> Result<()> {
     spec.band(0.0, fmax)?;
     let params = NestedParams::new(a.nlive).walks(a.walks);
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} echo search ({msg}) {elapsed}").expect("static template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} echo search ({msg}) {elapsed}")
+            .expect("static template"),
+    );
     bar.set_message(format!("{} likelihood, nlive {}", kind.name(), a.nlive));
     bar.enable_steady_tick(Duration::from_millis(200));
     let t0 = Instant::now();
@@ -188,9 +216,16 @@ fn search(a: SearchArgs) -> Result<()> {
     let _ = r_bar;
     match a.format {
         Format::Json => {
-            let med: serde_json::Map<String, serde_json::Value> = res.posterior_median.iter().map(|(n, v)| (n.to_string(), json!(v))).collect();
-            let best: serde_json::Map<String, serde_json::Value> =
-                CombParams::NAMES.iter().zip(res.max_likelihood.to_array()).map(|(n, v)| (n.to_string(), json!(v))).collect();
+            let med: serde_json::Map<String, serde_json::Value> = res
+                .posterior_median
+                .iter()
+                .map(|(n, v)| (n.to_string(), json!(v)))
+                .collect();
+            let best: serde_json::Map<String, serde_json::Value> = CombParams::NAMES
+                .iter()
+                .zip(res.max_likelihood.to_array())
+                .map(|(n, v)| (n.to_string(), json!(v)))
+                .collect();
             print_json(&json!({
                 "log_bayes_factor": res.log_bayes_factor,
                 "log_bayes_factor_err": res.log_bayes_factor_err,
@@ -206,9 +241,18 @@ fn search(a: SearchArgs) -> Result<()> {
         }
         Format::Table => {
             let mut rows = vec![
-                vec!["log_bayes_factor".into(), format!("{:.4}", res.log_bayes_factor)],
-                vec!["log_bayes_factor_err".into(), format!("{:.4}", res.log_bayes_factor_err)],
-                vec!["n_likelihood_calls".into(), res.n_likelihood_calls.to_string()],
+                vec![
+                    "log_bayes_factor".into(),
+                    format!("{:.4}", res.log_bayes_factor),
+                ],
+                vec![
+                    "log_bayes_factor_err".into(),
+                    format!("{:.4}", res.log_bayes_factor_err),
+                ],
+                vec![
+                    "n_likelihood_calls".into(),
+                    res.n_likelihood_calls.to_string(),
+                ],
                 vec!["seconds".into(), format!("{secs:.3}")],
             ];
             for (n, v) in &res.posterior_median {
@@ -224,16 +268,32 @@ fn search(a: SearchArgs) -> Result<()> {
 fn parse_params(s: &str) -> Result<CombParams> {
     let mut vals = [f64::NAN; 6];
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').ok_or_else(|| Error::param("params", part, "expected key=value"))?;
-        let i = CombParams::NAMES.iter().position(|n| *n == k.trim()).ok_or_else(|| Error::UnknownName {
-            kind: "comb parameter",
-            name: k.trim().into(),
-            known: CombParams::NAMES.join(", "),
-        })?;
-        vals[i] = v.trim().parse().map_err(|_| Error::param("params", part, "value is not a number"))?;
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| Error::param("params", part, "expected key=value"))?;
+        let i = CombParams::NAMES
+            .iter()
+            .position(|n| *n == k.trim())
+            .ok_or_else(|| Error::UnknownName {
+                kind: "comb parameter",
+                name: k.trim().into(),
+                known: CombParams::NAMES.join(", "),
+            })?;
+        vals[i] = v
+            .trim()
+            .parse()
+            .map_err(|_| Error::param("params", part, "value is not a number"))?;
     }
     if let Some(i) = vals.iter().position(|v| v.is_nan()) {
-        return Err(Error::param("params", s, format!("missing `{}` (need {})", CombParams::NAMES[i], CombParams::NAMES.join(", "))));
+        return Err(Error::param(
+            "params",
+            s,
+            format!(
+                "missing `{}` (need {})",
+                CombParams::NAMES[i],
+                CombParams::NAMES.join(", ")
+            ),
+        ));
     }
     Ok(CombParams::from_array(vals))
 }

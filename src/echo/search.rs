@@ -201,7 +201,12 @@ impl<'a> CombProblem<'a> {
         prior.validate()?;
         let free = prior.free();
         let base = prior.transform(&vec![0.0; free.len()]).to_array();
-        Ok(Self { lik, prior, free, base })
+        Ok(Self {
+            lik,
+            prior,
+            free,
+            base,
+        })
     }
 }
 

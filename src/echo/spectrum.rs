@@ -338,7 +338,7 @@ pub fn welch_psd(x: &[f64], fs: f64, nfft: usize, noverlap: usize) -> Result<(Ve
         .iter()
         .enumerate()
         .map(|(k, a)| {
-            if k == 0 || (nfft % 2 == 0 && k == nfft / 2) {
+            if k == 0 || (nfft.is_multiple_of(2) && k == nfft / 2) {
                 a * norm
             } else {
                 2.0 * a * norm
@@ -468,13 +468,13 @@ mod tests {
             .collect();
         let mut y = x.clone();
         fft_radix2(&mut y).unwrap();
-        for k in 0..16 {
+        for (k, yk) in y.iter().enumerate() {
             let mut s = C64::new(0.0, 0.0);
             for (j, xj) in x.iter().enumerate() {
                 let a = -2.0 * PI * (j * k) as f64 / 16.0;
                 s += xj * C64::new(a.cos(), a.sin());
             }
-            assert!((s - y[k]).norm() < 1e-12);
+            assert!((s - yk).norm() < 1e-12);
         }
     }
 

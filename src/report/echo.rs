@@ -6,7 +6,9 @@ use super::{BoxChart, LineChart, ReportContext, Section, Series, Style, escape, 
 use crate::claims::echo::{reference, reference_rows, spectrum_path};
 use crate::echo::benchmarks::f_ringdown;
 use crate::echo::template::{DurationFactor, qnm_comb};
-use crate::echo::{Benchmark, CombPrior, LikelihoodKind, PsdModel, ReferenceSpectrum, search, simulate};
+use crate::echo::{
+    Benchmark, CombPrior, LikelihoodKind, PsdModel, ReferenceSpectrum, search, simulate,
+};
 use crate::error::Result;
 use crate::inference::NestedParams;
 use crate::montecarlo::stats::median;
@@ -24,18 +26,38 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
     let spec_ref = ReferenceSpectrum::read(spectrum_path(bench, 10)?)?;
     let (freq, h) = spec_ref.positive_half();
     let mut rng = crate::rng::stream(ctx.opts.seed, "echo-report", 0);
-    let real = simulate(&freq, &h, bench.injection_amplitude(), PsdModel::WhiteWelch { dt: spec_ref.dt(), nfft: 2048, segments: 500 }, &mut rng)?;
+    let real = simulate(
+        &freq,
+        &h,
+        bench.injection_amplitude(),
+        PsdModel::WhiteWelch {
+            dt: spec_ref.dt(),
+            nfft: 2048,
+            segments: 500,
+        },
+        &mut rng,
+    )?;
     let prior = CombPrior::benchmark(spec_ref.duration(), real.mean_abs_noise);
     let t0 = std::time::Instant::now();
-    let res = search(&real.spectrum, &prior, LikelihoodKind::New, &NestedParams::new(200), &mut rng)?;
+    let res = search(
+        &real.spectrum,
+        &prior,
+        LikelihoodKind::New,
+        &NestedParams::new(200),
+        &mut rng,
+    )?;
     let secs = t0.elapsed().as_secs_f64();
     let best = res.max_likelihood;
     let (fit, _) = qnm_comb(&freq, &best, spec_ref.duration(), DurationFactor::Reference);
     let df = real.spectrum.df();
     let norm = |k: usize, v: f64| v * (4.0 * df / real.spectrum.psd()[k]).sqrt();
-    let (lo, hi) = (0.03, 0.045);
+    // Zoom on the first 0.015/M of the fitted band, where the comb is non-zero.
+    let (lo, hi) = (best.fmin, (best.fmin + 0.015).min(best.fmax));
     let pick = |vals: &dyn Fn(usize) -> f64| -> Vec<(f64, f64)> {
-        (0..freq.len()).filter(|&k| freq[k] >= lo && freq[k] <= hi).map(|k| (freq[k], vals(k))).collect()
+        (0..freq.len())
+            .filter(|&k| freq[k] >= lo && freq[k] <= hi)
+            .map(|k| (freq[k], vals(k)))
+            .collect()
     };
     let in_band = |k: usize| freq[k] >= best.fmin && freq[k] <= best.fmax;
     let chart = LineChart {
@@ -45,12 +67,30 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
         log_x: false,
         log_y: false,
         series: vec![
-            Series::new("data", pick(&|k| norm(k, real.spectrum.data()[k].norm())), Style::Line),
-            Series::new("injected echo", pick(&|k| norm(k, bench.injection_amplitude() * h[k].norm())), Style::Dashed),
-            Series::new("fitted comb (new likelihood)", pick(&|k| if in_band(k) { norm(k, fit[k].norm()) } else { 0.0 }), Style::LinePoints),
+            Series::new(
+                "data",
+                pick(&|k| norm(k, real.spectrum.data()[k].norm())),
+                Style::Line,
+            ),
+            Series::new(
+                "injected echo",
+                pick(&|k| norm(k, bench.injection_amplitude() * h[k].norm())),
+                Style::Dashed,
+            ),
+            Series::new(
+                "fitted comb (new likelihood)",
+                pick(&|k| {
+                    if in_band(k) {
+                        norm(k, fit[k].norm())
+                    } else {
+                        0.0
+                    }
+                }),
+                Style::LinePoints,
+            ),
         ],
     };
-    html.push_str(&ctx.figure(&chart, "echo-spectrum", "Whitened data, injected Xin echo (x160) and the maximum-likelihood QNM comb, zoomed to 0.030-0.045/M.")?);
+    html.push_str(&ctx.figure(&chart, "echo-spectrum", &format!("Whitened data, injected Xin echo (x160) and the maximum-likelihood QNM comb, zoomed to [{lo:.4}, {hi:.4}]/M inside the fitted band."))?);
     let _ = write!(
         html,
         "<p>This search: ln B = {} ± {}, {} likelihood calls in {:.2} s; posterior median spacing {} (1/Δt_echo = 1.1493e-3), band [{}, {}].</p>\n",
@@ -58,7 +98,11 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
         num(res.log_bayes_factor_err),
         res.n_likelihood_calls,
         secs,
-        num(res.posterior_median.iter().find(|(n, _)| *n == "spacing").map_or(f64::NAN, |p| p.1)),
+        num(res
+            .posterior_median
+            .iter()
+            .find(|(n, _)| *n == "spacing")
+            .map_or(f64::NAN, |p| p.1)),
         num(best.fmin),
         num(best.fmax)
     );
@@ -66,7 +110,12 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
     // Corner-style panels from equal-weight posterior draws.
     let draws = res.nested.resample_equal(600, &mut rng);
     let idx = |name: &str| res.free_names.iter().position(|n| *n == name);
-    let pairs = [("spacing", "width"), ("spacing", "phase"), ("spacing", "amplitude"), ("fmin", "fmax")];
+    let pairs = [
+        ("spacing", "width"),
+        ("spacing", "phase"),
+        ("spacing", "amplitude"),
+        ("fmin", "fmax"),
+    ];
     for (i, (xa, ya)) in pairs.iter().enumerate() {
         if let (Some(ix), Some(iy)) = (idx(xa), idx(ya)) {
             let pts: Vec<(f64, f64)> = draws.iter().map(|d| (d[ix], d[iy])).collect();
@@ -78,7 +127,11 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
                 log_y: *ya == "width",
                 series: vec![Series::new("posterior draws", pts, Style::Points)],
             };
-            html.push_str(&ctx.figure(&chart, &format!("echo-corner-{i}"), &format!("Corner panel: {ya} against {xa} (600 equal-weight draws)."))?);
+            html.push_str(&ctx.figure(
+                &chart,
+                &format!("echo-corner-{i}"),
+                &format!("Corner panel: {ya} against {xa} (600 equal-weight draws)."),
+            )?);
         }
     }
 
@@ -89,12 +142,22 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
         for b in table.distinct("benchmark")? {
             for n in table.distinct("n_echo")? {
                 for lik in ["new", "old"] {
-                    let v = table.values(&[("benchmark", &b), ("n_echo", &n), ("likelihood", lik)], "log_b")?;
+                    let v = table.values(
+                        &[("benchmark", &b), ("n_echo", &n), ("likelihood", lik)],
+                        "log_b",
+                    )?;
                     if v.is_empty() {
                         continue;
                     }
                     let r = reference(&b, n.parse().unwrap_or(10), lik)?;
-                    rows.push(vec![escape(&b), n.clone(), lik.into(), num(median(&v)?), num(median(&r)?), v.len().to_string()]);
+                    rows.push(vec![
+                        escape(&b),
+                        n.clone(),
+                        lik.into(),
+                        num(median(&v)?),
+                        num(median(&r)?),
+                        v.len().to_string(),
+                    ]);
                     groups.push((format!("{b} {lik}"), v));
                     groups.push((format!("ref {b} {lik}"), r));
                 }
@@ -108,15 +171,37 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
                 continue;
             }
             let r = reference("noise", 10, lik)?;
-            rows.push(vec!["noise".into(), "10".into(), lik.into(), num(median(&v)?), num(median(&r)?), v.len().to_string()]);
+            rows.push(vec![
+                "noise".into(),
+                "10".into(),
+                lik.into(),
+                num(median(&v)?),
+                num(median(&r)?),
+                v.len().to_string(),
+            ]);
             groups.push((format!("noise {lik}"), v));
             groups.push((format!("ref noise {lik}"), r));
         }
     }
     if !groups.is_empty() {
-        let chart = BoxChart { title: "ln B: signal vs noise, ours vs reference (N = 10)".into(), y_label: "ln B".into(), log_y: false, groups };
+        let chart = BoxChart {
+            title: "ln B: signal vs noise, ours vs reference (N = 10)".into(),
+            y_label: "ln B".into(),
+            log_y: false,
+            groups,
+        };
         html.push_str(&ctx.figure(&chart, "echo-logb-box", "Box plots of per-realization ln B (ours: the report's quick claim runs; ref: ECHOMASE, 100 realizations).")?);
-        html.push_str(&html_table(&["benchmark", "N", "likelihood", "median ln B (ours)", "median ln B (reference)", "realizations"], &rows));
+        html.push_str(&html_table(
+            &[
+                "benchmark",
+                "N",
+                "likelihood",
+                "median ln B (ours)",
+                "median ln B (reference)",
+                "realizations",
+            ],
+            &rows,
+        ));
     }
 
     // Detection rate vs SNR: every reference configuration, and ours.
@@ -126,8 +211,13 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
         let mut pts = Vec::new();
         for b in Benchmark::ALL {
             for n in [10, 20, 50, 100, 150, 200] {
-                let thr = reference("noise", n, lik)?.into_iter().fold(f64::NEG_INFINITY, f64::max);
-                let sel: Vec<&_> = refs.iter().filter(|r| r.group == b.name() && r.n_echo == n && r.likelihood == lik).collect();
+                let thr = reference("noise", n, lik)?
+                    .into_iter()
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let sel: Vec<&_> = refs
+                    .iter()
+                    .filter(|r| r.group == b.name() && r.n_echo == n && r.likelihood == lik)
+                    .collect();
                 if sel.is_empty() {
                     continue;
                 }
@@ -137,24 +227,41 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
             }
         }
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        series.push(Series::new(format!("reference, {lik} likelihood"), pts, Style::Points));
+        series.push(Series::new(
+            format!("reference, {lik} likelihood"),
+            pts,
+            Style::Points,
+        ));
     }
     if let Ok((table, _)) = ctx.claim_run("echo-detection") {
         for lik in ["new", "old"] {
             let mut pts = Vec::new();
             for b in table.distinct("benchmark")? {
                 for n in table.distinct("n_echo")? {
-                    let f = [("benchmark", b.as_str()), ("n_echo", n.as_str()), ("likelihood", lik)];
+                    let f = [
+                        ("benchmark", b.as_str()),
+                        ("n_echo", n.as_str()),
+                        ("likelihood", lik),
+                    ];
                     let v = table.values(&f, "log_b")?;
                     if v.is_empty() {
                         continue;
                     }
                     let snr = median(&table.values(&f, "snr")?)?;
-                    let thr = reference("noise", n.parse().unwrap_or(10), lik)?.into_iter().fold(f64::NEG_INFINITY, f64::max);
-                    pts.push((snr, v.iter().filter(|&&x| x > thr).count() as f64 / v.len() as f64));
+                    let thr = reference("noise", n.parse().unwrap_or(10), lik)?
+                        .into_iter()
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    pts.push((
+                        snr,
+                        v.iter().filter(|&&x| x > thr).count() as f64 / v.len() as f64,
+                    ));
                 }
             }
-            series.push(Series::new(format!("ours, {lik} likelihood"), pts, Style::LinePoints));
+            series.push(Series::new(
+                format!("ours, {lik} likelihood"),
+                pts,
+                Style::LinePoints,
+            ));
         }
     }
     let chart = LineChart {
@@ -170,5 +277,9 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
         "echo-detection-snr",
         &format!("Detection rate vs SNR: each point is one benchmark and echo count (reference SNR in its best-fit band; ours over [0, f_RD = {:.4}/M]).", f_ringdown(0.69)),
     )?);
-    Ok(Section { id: "echo", title: "Gravitational-wave echo search".into(), html })
+    Ok(Section {
+        id: "echo",
+        title: "Gravitational-wave echo search".into(),
+        html,
+    })
 }
