@@ -783,8 +783,15 @@ mod cli {
                 "fit", "ordinal", "--data", csv, "--target", "nope", "--model", "po",
             ],
             vec![
-                "fit", "ordinal", "--data", csv, "--target", "y", "--model", "presto", "--lambda",
-                "-1",
+                "fit",
+                "ordinal",
+                "--data",
+                csv,
+                "--target",
+                "y",
+                "--model",
+                "presto",
+                "--lambda=-1",
             ],
             vec!["metrics", "--data", csv, "--label", "y", "--score", "x1"], // labels not 0/1
         ];
