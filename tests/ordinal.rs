@@ -620,3 +620,221 @@ fn claim_presto_rare_passes_at_test_scale() {
     }
     assert!(verdict.pass(), "{verdict:#?}");
 }
+
+// ---------------------------------------------------------------- CLI
+
+#[cfg(feature = "report")]
+mod cli {
+    use super::*;
+    use std::process::Command;
+
+    fn write_csv(name: &str, header: &str, rows: &[String]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("veristat-ordinal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        path
+    }
+
+    fn dataset_a_csv() -> std::path::PathBuf {
+        let a = dataset_a();
+        let rows: Vec<String> = (0..30)
+            .map(|i| format!("{},{},{}", a.x()[(i, 0)], a.x()[(i, 1)], a.y()[i]))
+            .collect();
+        write_csv("a.csv", "x1,x2,y", &rows)
+    }
+
+    fn run(args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_veristat"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
+    }
+
+    #[test]
+    fn fit_ordinal_json_contract() {
+        let f = fixtures();
+        let csv = dataset_a_csv();
+        let csv = csv.to_str().unwrap();
+        let (code, out, err) = run(&[
+            "fit", "ordinal", "--data", csv, "--target", "y", "--model", "po",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        for key in [
+            "model",
+            "feature_names",
+            "cutpoints",
+            "coef",
+            "loglik",
+            "lambda",
+            "n_iter",
+            "converged",
+            "std_errors",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key}");
+        }
+        close(
+            v["loglik"].as_f64().unwrap(),
+            f["po"]["loglik"].as_f64().unwrap(),
+            1e-6,
+            "CLI loglik",
+        );
+        assert_eq!(v["coef"].as_array().unwrap().len(), 2);
+        assert_eq!(v["coef"][0], v["coef"][1]);
+        let (code, out, err) = run(&[
+            "fit", "ordinal", "--data", csv, "--target", "y", "--model", "presto", "--lambda",
+            "0.05",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        close(
+            v["objective"].as_f64().unwrap(),
+            0.957239064,
+            1e-7,
+            "CLI PRESTO objective",
+        );
+        assert!(v.get("std_errors").is_none());
+        let (code, out, err) = run(&[
+            "fit",
+            "ordinal",
+            "--data",
+            csv,
+            "--target",
+            "y",
+            "--model",
+            "presto",
+            "--n-lambdas",
+            "5",
+            "--cv",
+            "3",
+            "--penalize-first",
+            "false",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["lambdas"].as_array().unwrap().len(), 5);
+        close(
+            v["lambdas"][0].as_f64().unwrap(),
+            0.0802158,
+            5e-8,
+            "CLI lambda_max (w1 = 0)",
+        );
+        let (code, out, _) = run(&[
+            "fit",
+            "ordinal",
+            "--data",
+            csv,
+            "--target",
+            "y",
+            "--model",
+            "logit-last",
+        ]);
+        assert_eq!(code, 0);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["cutpoints"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn metrics_json_contract() {
+        let f = fixtures();
+        let m = &f["metrics"];
+        let rows: Vec<String> = vec_of(&m["y"])
+            .iter()
+            .zip(vec_of(&m["score"]))
+            .map(|(y, s)| format!("{y},{s}"))
+            .collect();
+        let csv = write_csv("m.csv", "label,score", &rows);
+        let (code, out, err) = run(&[
+            "metrics",
+            "--data",
+            csv.to_str().unwrap(),
+            "--label",
+            "label",
+            "--score",
+            "score",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        for key in ["auroc", "average_precision", "brier", "log_loss"] {
+            close(
+                v[key].as_f64().unwrap(),
+                m[key].as_f64().unwrap(),
+                1e-12,
+                key,
+            );
+        }
+    }
+
+    #[test]
+    fn bad_input_exits_2_with_one_line() {
+        let csv = dataset_a_csv();
+        let csv = csv.to_str().unwrap();
+        let cases: Vec<Vec<&str>> = vec![
+            vec![
+                "fit", "ordinal", "--data", csv, "--target", "x1", "--model", "po",
+            ], // non-integer labels
+            vec![
+                "fit", "ordinal", "--data", csv, "--target", "nope", "--model", "po",
+            ],
+            vec![
+                "fit",
+                "ordinal",
+                "--data",
+                csv,
+                "--target",
+                "y",
+                "--model",
+                "presto",
+                "--lambda=-1",
+            ],
+            vec!["metrics", "--data", csv, "--label", "y", "--score", "x1"], // labels not 0/1
+        ];
+        for args in cases {
+            let (code, _, err) = run(&args);
+            assert_eq!(code, 2, "{args:?}: {err}");
+            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        }
+        // A class with no rows is named.
+        let rows: Vec<String> = (0..9)
+            .map(|i| format!("{},{}", i as f64 * 0.1, [0, 2, 3][i % 3]))
+            .collect();
+        let gap = write_csv("gap.csv", "x,y", &rows);
+        let (code, _, err) = run(&[
+            "fit",
+            "ordinal",
+            "--data",
+            gap.to_str().unwrap(),
+            "--target",
+            "y",
+            "--model",
+            "po",
+        ]);
+        assert_eq!(code, 2);
+        assert!(err.contains("class 1"), "{err}");
+        // K < 3 for PRESTO.
+        let rows: Vec<String> = (0..10)
+            .map(|i| format!("{},{}", i as f64 * 0.1 + 0.05 * (i % 3) as f64, i % 2))
+            .collect();
+        let bin = write_csv("bin.csv", "x,y", &rows);
+        let (code, _, err) = run(&[
+            "fit",
+            "ordinal",
+            "--data",
+            bin.to_str().unwrap(),
+            "--target",
+            "y",
+            "--model",
+            "presto",
+            "--lambda",
+            "0.1",
+        ]);
+        assert_eq!(code, 2);
+        assert!(err.contains("K"), "{err}");
+    }
+}

@@ -106,7 +106,7 @@ pub fn loglik(data: &OrdinalData, theta: &[f64], b: &DMatrix<f64>) -> Option<f64
     ))
 }
 
-/// Sum in a fixed order, chunk by chunk (the same association as the parallel sums).
+/// Sum in row order (deterministic whatever the thread count).
 fn ordered_sum(it: impl Iterator<Item = f64>) -> f64 {
     it.fold(0.0, |a, v| a + v)
 }

@@ -39,7 +39,11 @@ fn claim_part(ctx: &ReportContext) -> Result<String> {
     let settings = table.distinct("setting")?;
     let mut groups = Vec::new();
     let mut rows = Vec::new();
-    for setting in SETTINGS.iter().filter(|s| settings.iter().any(|t| t == *s)) {
+    for setting in SETTINGS
+        .iter()
+        .copied()
+        .filter(|s| settings.iter().any(|t| t.as_str() == *s))
+    {
         for m in METHODS {
             let v = table.values(&[("setting", setting), ("method", m)], "mse")?;
             groups.push((format!("{setting} {m}"), v.clone()));
