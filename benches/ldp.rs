@@ -3,7 +3,7 @@
 //! The peer comparison at n = 10⁶ is `benches/peers/ldp.py`.
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use veristat::ldp::estimate::privatize_all;
-use veristat::ldp::mechanisms::{self, Mechanism};
+use veristat::ldp::mechanisms;
 use veristat::ldp::regression::Nldp;
 use veristat::ldp::regression::simulate::RademacherDesign;
 use veristat::rng;
@@ -28,10 +28,10 @@ fn bench(c: &mut Criterion) {
             1
         };
         let m = mechanisms::by_name(name, 0.5, Some(1e-5), 16, d).unwrap();
-        let x: Vec<f64> = if m.estimate_dim() != m.input_dim() {
-            vec![3.0]
-        } else {
-            vec![0.3; d]
+        let x: Vec<f64> = match *name {
+            "rr" => vec![1.0],
+            "grr" | "oue" | "sue" | "olh" => vec![3.0],
+            _ => vec![0.3; d],
         };
         let inputs = vec![x; n];
         let mut r = rng::stream(1, "bench", 0);

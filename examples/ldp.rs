@@ -8,7 +8,7 @@
 use std::time::Instant;
 use veristat::ldp::audit::empirical_audit;
 use veristat::ldp::estimate::{estimate, privatize_all};
-use veristat::ldp::mechanisms::{self, Mechanism};
+use veristat::ldp::mechanisms;
 use veristat::ldp::regression::simulate::RademacherDesign;
 use veristat::ldp::regression::{LdpIht, Nldp, NoiseMode};
 use veristat::{Result, rng};
@@ -114,10 +114,10 @@ fn bench(n: usize) -> Result<()> {
             },
         );
         let m = mechanisms::by_name(name, 0.5, Some(1e-5), k, d)?;
-        let x: Vec<f64> = if m.estimate_dim() != m.input_dim() {
-            vec![3.0]
-        } else {
-            vec![0.3; d]
+        let x: Vec<f64> = match *name {
+            "rr" => vec![1.0],
+            "grr" | "oue" | "sue" | "olh" => vec![3.0],
+            _ => vec![0.3; d],
         };
         let inputs = vec![x; n];
         let t = Instant::now();

@@ -146,10 +146,10 @@ fn variance_section(ctx: &ReportContext) -> Result<String> {
     let mut rows = Vec::new();
     for name in mechanisms::NAMES {
         let m = mechanisms::by_name(name, 1.0, Some(1e-5), 4, 3)?;
-        let x: Vec<f64> = if m.estimate_dim() != m.input_dim() {
-            vec![1.0]
-        } else {
-            (0..m.input_dim()).map(|j| 0.3 - 0.2 * j as f64).collect()
+        let x: Vec<f64> = match *name {
+            "rr" => vec![1.0],
+            "grr" | "oue" | "sue" | "olh" => vec![1.0],
+            _ => (0..m.input_dim()).map(|j| 0.3 - 0.2 * j as f64).collect(),
         };
         let reports = privatize_all(m.as_ref(), &vec![x.clone(); draws], &mut r)?;
         let dec: Vec<f64> = reports.iter().map(|rep| m.decode(rep)[0]).collect();
