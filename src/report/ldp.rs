@@ -63,7 +63,7 @@ fn slope_panel(ctx: &ReportContext) -> Result<String> {
                 .iter()
                 .map(|v| (*v, y0 * (v / x0).powf(sweep.theory)))
                 .collect();
-            series.push(Series::new(format!("{label}"), pts, Style::LinePoints).with_errors(errs));
+            series.push(Series::new(*label, pts, Style::LinePoints).with_errors(errs));
             series.push(Series::new(
                 format!("{label} theory {:+}", sweep.theory),
                 theory,
