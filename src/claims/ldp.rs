@@ -220,7 +220,7 @@ impl SlopeClaim {
             (Scale::Test, Estimator::Iht) => 2,
             (Scale::Test, _) => 30,
             (Scale::Quick, Estimator::Iht) => 6,
-            (Scale::Quick, _) => 30,
+            (Scale::Quick, _) => 20,
             (Scale::Full, _) => 50,
         };
         Self {

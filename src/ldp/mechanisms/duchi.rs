@@ -183,7 +183,7 @@ impl DuchiLinf {
     pub fn privatize_into(&self, x: &[f64], out: &mut [f64], rng: &mut Rng) {
         let mut dot: i64 = 0;
         let mut tie_agree = false;
-        let tie_j = if self.d % 2 == 0 {
+        let tie_j = if self.d.is_multiple_of(2) {
             rng.random_range(0..self.d)
         } else {
             usize::MAX
