@@ -16,9 +16,18 @@ use veristat::expfam::truth::Truth;
 
 fn case(name: &str) -> veristat::Result<RiskSimulation> {
     match name {
-        "normal-gamma" => RiskSimulation::new(Arc::new(Gaussian::normal()), &Truth::parse("gamma:4", 1)?),
-        "gauss20" => RiskSimulation::new(Arc::new(Gaussian::new(20, Structure::Diagonal)?), &Truth::parse("gaussian-ar:0.5", 20)?),
-        other => Err(veristat::Error::UnknownName { kind: "bench case", name: other.into(), known: "normal-gamma, gauss20".into() }),
+        "normal-gamma" => {
+            RiskSimulation::new(Arc::new(Gaussian::normal()), &Truth::parse("gamma:4", 1)?)
+        }
+        "gauss20" => RiskSimulation::new(
+            Arc::new(Gaussian::new(20, Structure::Diagonal)?),
+            &Truth::parse("gaussian-ar:0.5", 20)?,
+        ),
+        other => Err(veristat::Error::UnknownName {
+            kind: "bench case",
+            name: other.into(),
+            known: "normal-gamma, gauss20".into(),
+        }),
     }
 }
 
@@ -26,8 +35,12 @@ fn main() -> veristat::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() == 5 && args[1] == "bench" {
         let sim = case(&args[2])?;
-        let n: usize = args[3].parse().map_err(|_| veristat::Error::param("N", &args[3], "integer"))?;
-        let r: usize = args[4].parse().map_err(|_| veristat::Error::param("R", &args[4], "integer"))?;
+        let n: usize = args[3]
+            .parse()
+            .map_err(|_| veristat::Error::param("N", &args[3], "integer"))?;
+        let r: usize = args[4]
+            .parse()
+            .map_err(|_| veristat::Error::param("R", &args[4], "integer"))?;
         let t0 = Instant::now();
         let mc = sim.run(n, r, 1, "bench")?;
         let secs = t0.elapsed().as_secs_f64();
@@ -46,7 +59,10 @@ fn main() -> veristat::Result<()> {
     // 1. A normal model fitted to Gamma(4) data: exact expansion and Monte Carlo.
     let sim = case("normal-gamma")?;
     let t = sim.terms();
-    println!("normal model, Gamma(4) truth: c1 = {:.5}, c2 = {:.5}", t.c1, t.c2);
+    println!(
+        "normal model, Gamma(4) truth: c1 = {:.5}, c2 = {:.5}",
+        t.c1, t.c2
+    );
     for n in [50, 200] {
         let mc = sim.run(n, 20_000, 1, "example")?;
         println!(
@@ -60,14 +76,20 @@ fn main() -> veristat::Result<()> {
 
     // 2. The criterion on real data: is n = 1599 enough for a full Gaussian on 5 wine variables?
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/winequality-red.csv");
-    let cols: Vec<String> = ["alcohol", "pH", "density", "sulphates", "citric acid"].iter().map(|s| s.to_string()).collect();
+    let cols: Vec<String> = ["alcohol", "pH", "density", "sulphates", "citric acid"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let table = read_columns(path, &cols)?;
     let mut x = DMatrix::zeros(table.n_rows(), cols.len());
     for (j, c) in cols.iter().enumerate() {
         x.column_mut(j).copy_from_slice(table.column(c)?);
     }
     let thr = Threshold::default_pinsker();
-    for g in [Gaussian::new(5, Structure::Diagonal)?, Gaussian::new(5, Structure::Full)?] {
+    for g in [
+        Gaussian::new(5, Structure::Diagonal)?,
+        Gaussian::new(5, Structure::Full)?,
+    ] {
         let fit = risk::plug_in(&g, &x)?;
         let nmin = criterion::n_min(fit.terms.c1, fit.terms.c2, thr.epsilon)?;
         println!(

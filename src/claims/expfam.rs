@@ -21,7 +21,9 @@ use std::sync::Arc;
 pub fn claims(scale: Scale) -> Vec<Box<dyn Claim>> {
     let mut v: Vec<Box<dyn Claim>> = Vec::new();
     // The designs are fixed constants, so building them cannot fail on user input.
-    v.push(Box::new(RiskExpansion::new(scale).expect("fixed risk-expansion design")));
+    v.push(Box::new(
+        RiskExpansion::new(scale).expect("fixed risk-expansion design"),
+    ));
     v.push(Box::new(C1Correct::new(scale).expect("fixed c1 design")));
     v
 }
@@ -40,9 +42,22 @@ pub fn risk_expansion_cases() -> Result<Vec<(&'static str, RiskSimulation)>> {
     // it lies outside the model.
     let d = 4;
     let cov = DMatrix::from_fn(d, d, |i, j| if i == j { 1.0 } else { 0.5 });
-    let chain = Gaussian::new(d, Structure::Graphical((0..d - 1).map(|i| (i, i + 1)).collect()))?;
-    let c = RiskSimulation::new(Arc::new(chain), &Truth::Gaussian { mean: DVector::from_element(d, 1.0), cov })?;
-    Ok(vec![("A: normal vs gamma:4", a), ("B: poisson vs negbin:5,0.5", b), ("C: chain graph vs equicorrelated", c)])
+    let chain = Gaussian::new(
+        d,
+        Structure::Graphical((0..d - 1).map(|i| (i, i + 1)).collect()),
+    )?;
+    let c = RiskSimulation::new(
+        Arc::new(chain),
+        &Truth::Gaussian {
+            mean: DVector::from_element(d, 1.0),
+            cov,
+        },
+    )?;
+    Ok(vec![
+        ("A: normal vs gamma:4", a),
+        ("B: poisson vs negbin:5,0.5", b),
+        ("C: chain graph vs equicorrelated", c),
+    ])
 }
 
 /// `expfam-risk-expansion`.
@@ -59,8 +74,15 @@ impl RiskExpansion {
             Scale::Quick => (vec![50, 100, 200, 400], 6000),
             Scale::Full => (vec![25, 50, 100, 200, 400, 1000], 40_000),
         };
-        let cases = risk_expansion_cases()?.into_iter().map(|(label, sim)| Case { label, sim }).collect();
-        Ok(Self { cases, ns, replicates })
+        let cases = risk_expansion_cases()?
+            .into_iter()
+            .map(|(label, sim)| Case { label, sim })
+            .collect();
+        Ok(Self {
+            cases,
+            ns,
+            replicates,
+        })
     }
 }
 
@@ -68,7 +90,14 @@ fn two_se_check(name: String, xs: &[f64], prediction: f64, what: String) -> Resu
     let m = stats::mean(xs)?;
     let se = stats::std_error(xs)?;
     let ci = (m - 2.0 * se, m + 2.0 * se);
-    Ok(Check { name, estimate: m, ci, level: 0.954, prediction: what, pass: ci.0 <= prediction && prediction <= ci.1 })
+    Ok(Check {
+        name,
+        estimate: m,
+        ci,
+        level: 0.954,
+        prediction: what,
+        pass: ci.0 <= prediction && prediction <= ci.1,
+    })
 }
 
 impl Claim for RiskExpansion {
@@ -106,7 +135,10 @@ impl Claim for RiskExpansion {
         for c in &self.cases {
             for &n in &self.ns {
                 let d = c.sim.replicate(n, rng)?;
-                out.push(Observation::new([c.label.to_string(), n.to_string()], vec![d.kl, d.q]));
+                out.push(Observation::new(
+                    [c.label.to_string(), n.to_string()],
+                    vec![d.kl, d.q],
+                ));
             }
         }
         Ok(out)
@@ -132,7 +164,12 @@ impl Claim for RiskExpansion {
                         format!("{} n={n}: E KL (control variate) vs c1/n + c2/n²", c.label),
                         &cv,
                         t.second_order(nf),
-                        format!("{:.6e} (c1 = {:.5}, c2 = {:.5})", t.second_order(nf), t.c1, t.c2),
+                        format!(
+                            "{:.6e} (c1 = {:.5}, c2 = {:.5})",
+                            t.second_order(nf),
+                            t.c1,
+                            t.c2
+                        ),
                     )?);
                 }
                 if n == 50 && c.label.starts_with("A:") {
@@ -145,13 +182,20 @@ impl Claim for RiskExpansion {
                         estimate: m,
                         ci,
                         level: 0.954,
-                        prediction: format!("> 0 (two-term predicts c2/n² = {:.3e})", t.c2 / (nf * nf)),
+                        prediction: format!(
+                            "> 0 (two-term predicts c2/n² = {:.3e})",
+                            t.c2 / (nf * nf)
+                        ),
                         pass: ci.0 > 0.0,
                     });
                 }
             }
         }
-        Ok(Verdict { claim: self.name().into(), replicates: results.n_replicates(), checks })
+        Ok(Verdict {
+            claim: self.name().into(),
+            replicates: results.n_replicates(),
+            checks,
+        })
     }
 }
 
@@ -178,18 +222,31 @@ pub struct CorrectCase {
 /// Correctly specified simulations for every family.
 pub fn correct_cases() -> Result<Vec<CorrectCase>> {
     let mut out = Vec::new();
-    let mut push = |f: Arc<dyn ExponentialFamily>, theta: DVector<f64>, truth: Truth| -> Result<()> {
-        let moments = TruthMoments::from_model(&f.cumulants(&theta)?);
-        let terms = crate::expfam::risk::correct_terms(f.as_ref(), &theta)?;
-        let sim = RiskSimulation::with_moments(f.clone(), &truth, moments)?;
-        out.push(CorrectCase { name: f.name(), p: f.dim(), terms, sim });
-        Ok(())
-    };
-    push(Arc::new(Poisson), DVector::from_element(1, 4f64.ln()), Truth::Univariate(Univariate::Poisson { mu: 4.0 }))?;
+    let mut push =
+        |f: Arc<dyn ExponentialFamily>, theta: DVector<f64>, truth: Truth| -> Result<()> {
+            let moments = TruthMoments::from_model(&f.cumulants(&theta)?);
+            let terms = crate::expfam::risk::correct_terms(f.as_ref(), &theta)?;
+            let sim = RiskSimulation::with_moments(f.clone(), &truth, moments)?;
+            out.push(CorrectCase {
+                name: f.name(),
+                p: f.dim(),
+                terms,
+                sim,
+            });
+            Ok(())
+        };
+    push(
+        Arc::new(Poisson),
+        DVector::from_element(1, 4f64.ln()),
+        Truth::Univariate(Univariate::Poisson { mu: 4.0 }),
+    )?;
     push(
         Arc::new(GammaFamily),
         GammaFamily::natural(2.5, 1.5),
-        Truth::Univariate(Univariate::Gamma { shape: 2.5, scale: 1.0 / 1.5 }),
+        Truth::Univariate(Univariate::Gamma {
+            shape: 2.5,
+            scale: 1.0 / 1.5,
+        }),
     )?;
     for ll in [LogLinear::categorical(4)?, LogLinear::independence(2, 3)?] {
         let theta = DVector::from_fn(ll.dim(), |i, _| 0.3 * ((i % 3) as f64 - 1.0));
@@ -197,12 +254,17 @@ pub fn correct_cases() -> Result<Vec<CorrectCase>> {
         push(Arc::new(ll), theta, Truth::Categorical(pi))?;
     }
     let d = 4;
-    let cov = DMatrix::from_fn(d, d, |i, j| 0.5f64.powi((i as i32 - j as i32).abs()) * (1.0 + 0.2 * i as f64));
+    let cov = DMatrix::from_fn(d, d, |i, j| {
+        0.5f64.powi((i as i32 - j as i32).abs()) * (1.0 + 0.2 * i as f64)
+    });
     let gaussians = [
         Gaussian::normal(),
         Gaussian::new(3, Structure::Isotropic)?,
         Gaussian::new(3, Structure::Diagonal)?,
-        Gaussian::new(d, Structure::Graphical((0..d - 1).map(|i| (i, i + 1)).collect()))?,
+        Gaussian::new(
+            d,
+            Structure::Graphical((0..d - 1).map(|i| (i, i + 1)).collect()),
+        )?,
         Gaussian::new(3, Structure::Full)?,
     ];
     for g in gaussians {
@@ -210,9 +272,18 @@ pub fn correct_cases() -> Result<Vec<CorrectCase>> {
         let truth_cov = DMatrix::from_fn(k, k, |i, j| cov[(i, j)]);
         let mean = DVector::from_fn(k, |i, _| 0.5 - i as f64);
         // A member of the model: the projection of N(mean, truth_cov) onto the structure.
-        let proj = crate::expfam::projection::project_truth(&g, g.truth_moments(&Truth::Gaussian { mean, cov: truth_cov })?)?;
+        let proj = crate::expfam::projection::project_truth(
+            &g,
+            g.truth_moments(&Truth::Gaussian {
+                mean,
+                cov: truth_cov,
+            })?,
+        )?;
         let mc = g.mean_cov(&proj.theta)?;
-        let truth = Truth::Gaussian { mean: mc.mean, cov: mc.cov };
+        let truth = Truth::Gaussian {
+            mean: mc.mean,
+            cov: mc.cov,
+        };
         push(Arc::new(g), proj.theta, truth)?;
     }
     Ok(out)
@@ -225,7 +296,11 @@ impl C1Correct {
             Scale::Quick => (400, 2000),
             Scale::Full => (500, 20_000),
         };
-        Ok(Self { cases: correct_cases()?, n, replicates })
+        Ok(Self {
+            cases: correct_cases()?,
+            n,
+            replicates,
+        })
     }
 }
 
@@ -259,7 +334,10 @@ impl Claim for C1Correct {
             .iter()
             .map(|c| {
                 let d = c.sim.replicate(self.n, rng)?;
-                Ok(Observation::new([c.name.clone()], vec![self.n as f64 * d.kl]))
+                Ok(Observation::new(
+                    [c.name.clone()],
+                    vec![self.n as f64 * d.kl],
+                ))
             })
             .collect()
     }
@@ -285,6 +363,10 @@ impl Claim for C1Correct {
                 format!("p/2 + c2/n = {pred:.5}"),
             )?);
         }
-        Ok(Verdict { claim: self.name().into(), replicates: results.n_replicates(), checks })
+        Ok(Verdict {
+            claim: self.name().into(),
+            replicates: results.n_replicates(),
+            checks,
+        })
     }
 }

@@ -8,12 +8,12 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 use veristat::data::{Table, parse_name_list, read_table};
+use veristat::expfam::ExponentialFamily;
 use veristat::expfam::columns::read_columns;
 use veristat::expfam::criterion::{self, Bound, DEFAULT_DELTA, Threshold};
 use veristat::expfam::families::{Gaussian, Poisson, Structure};
 use veristat::expfam::risk::{self, RiskSimulation};
 use veristat::expfam::truth::Truth;
-use veristat::expfam::ExponentialFamily;
 use veristat::montecarlo::Progress;
 use veristat::{Error, Result};
 
@@ -83,7 +83,11 @@ fn family_for(name: &str, d: usize) -> Result<Arc<dyn ExponentialFamily>> {
         if d == 1 {
             Ok(())
         } else {
-            Err(Error::param("columns", d, format!("the {what} family takes exactly one column")))
+            Err(Error::param(
+                "columns",
+                d,
+                format!("the {what} family takes exactly one column"),
+            ))
         }
     };
     Ok(match name {
@@ -98,18 +102,29 @@ fn family_for(name: &str, d: usize) -> Result<Arc<dyn ExponentialFamily>> {
         "gaussian-diag" => Arc::new(Gaussian::new(d, Structure::Diagonal)?),
         "gaussian-full" => Arc::new(Gaussian::new(d, Structure::Full)?),
         "gaussian-iso" => Arc::new(Gaussian::new(d, Structure::Isotropic)?),
-        other => return Err(Error::UnknownName { kind: "family", name: other.into(), known: FAMILIES.into() }),
+        other => {
+            return Err(Error::UnknownName {
+                kind: "family",
+                name: other.into(),
+                known: FAMILIES.into(),
+            });
+        }
     })
 }
 
 fn load(path: &PathBuf, columns: Option<&str>) -> Result<Table> {
-    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let is_parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     match columns {
         Some(list) if !is_parquet => read_columns(path, &parse_name_list(list)),
         Some(list) => {
             let t = read_table(path)?;
             let names = parse_name_list(list);
-            let cols = names.iter().map(|c| t.column(c).map(|v| v.to_vec())).collect::<Result<Vec<_>>>()?;
+            let cols = names
+                .iter()
+                .map(|c| t.column(c).map(|v| v.to_vec()))
+                .collect::<Result<Vec<_>>>()?;
             Table::new(names, cols)
         }
         None => read_table(path),
@@ -120,8 +135,20 @@ pub fn run(a: PnArgs) -> Result<()> {
     if let Some(PnCommand::Simulate(s)) = a.command {
         return simulate(s);
     }
-    let path = a.data.ok_or_else(|| Error::param("data", "(missing)", "give --data FILE (or use `pn simulate`)"))?;
-    let fam_name = a.family.ok_or_else(|| Error::param("family", "(missing)", format!("give --family, one of {FAMILIES}")))?;
+    let path = a.data.ok_or_else(|| {
+        Error::param(
+            "data",
+            "(missing)",
+            "give --data FILE (or use `pn simulate`)",
+        )
+    })?;
+    let fam_name = a.family.ok_or_else(|| {
+        Error::param(
+            "family",
+            "(missing)",
+            format!("give --family, one of {FAMILIES}"),
+        )
+    })?;
     let bound = Bound::parse(&a.bound)?;
     let threshold = match (a.delta, a.threshold) {
         (_, Some(e)) => Threshold::from_epsilon(e)?,
@@ -129,7 +156,14 @@ pub fn run(a: PnArgs) -> Result<()> {
         (None, None) => Threshold::from_delta(DEFAULT_DELTA, bound)?,
     };
     // Validate the family name before reading the file.
-    family_for(&fam_name, if matches!(fam_name.as_str(), "normal" | "poisson") { 1 } else { 2 })?;
+    family_for(
+        &fam_name,
+        if matches!(fam_name.as_str(), "normal" | "poisson") {
+            1
+        } else {
+            2
+        },
+    )?;
     let table = load(&path, a.columns.as_deref())?;
     let d = table.names().len();
     let family = family_for(&fam_name, d)?;
@@ -161,7 +195,10 @@ pub fn run(a: PnArgs) -> Result<()> {
         Format::Json => print_json(&out),
         Format::Table => {
             let obj = out.as_object().expect("object");
-            let rows: Vec<Vec<String>> = obj.iter().map(|(k, v)| vec![k.clone(), v.to_string()]).collect();
+            let rows: Vec<Vec<String>> = obj
+                .iter()
+                .map(|(k, v)| vec![k.clone(), v.to_string()])
+                .collect();
             print_table(&["key", "value"], &rows);
             Ok(())
         }

@@ -8,7 +8,9 @@ use std::path::Path;
 
 fn unquote(s: &str) -> &str {
     let t = s.trim();
-    t.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(t)
+    t.strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(t)
 }
 
 /// Read the named columns of a `,`- or `;`-separated file with a header row (the separator is
@@ -18,13 +20,26 @@ pub fn read_columns(path: impl AsRef<Path>, columns: &[String]) -> Result<Table>
     let path = path.as_ref();
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = lines.next().ok_or_else(|| Error::Format { path: path.to_path_buf(), message: "file is empty".into() })?;
-    let sep = if header.contains(';') && !header.contains(',') { ';' } else { ',' };
+    let header = lines.next().ok_or_else(|| Error::Format {
+        path: path.to_path_buf(),
+        message: "file is empty".into(),
+    })?;
+    let sep = if header.contains(';') && !header.contains(',') {
+        ';'
+    } else {
+        ','
+    };
     let names: Vec<&str> = header.split(sep).map(unquote).collect();
     let idx: Vec<usize> = columns
         .iter()
         .map(|c| {
-            names.iter().position(|n| n == c).ok_or_else(|| Error::MissingColumn { column: c.clone(), available: names.join(", ") })
+            names
+                .iter()
+                .position(|n| n == c)
+                .ok_or_else(|| Error::MissingColumn {
+                    column: c.clone(),
+                    available: names.join(", "),
+                })
         })
         .collect::<Result<_>>()?;
     let mut cols: Vec<Vec<f64>> = vec![Vec::new(); idx.len()];
@@ -33,7 +48,11 @@ pub fn read_columns(path: impl AsRef<Path>, columns: &[String]) -> Result<Table>
         if cells.len() != names.len() {
             return Err(Error::Format {
                 path: path.to_path_buf(),
-                message: format!("row {row} has {} fields, the header has {}", cells.len(), names.len()),
+                message: format!(
+                    "row {row} has {} fields, the header has {}",
+                    cells.len(),
+                    names.len()
+                ),
             });
         }
         for (k, &j) in idx.iter().enumerate() {

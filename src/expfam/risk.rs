@@ -250,7 +250,11 @@ impl RiskSimulation {
 
     /// Prepare with the moments of t under the truth given (e.g. [`TruthMoments::from_model`]
     /// for a correctly specified check of a family without closed-form truth moments).
-    pub fn with_moments(family: Arc<dyn ExponentialFamily>, truth: &Truth, moments: TruthMoments) -> Result<Self> {
+    pub fn with_moments(
+        family: Arc<dyn ExponentialFamily>,
+        truth: &Truth,
+        moments: TruthMoments,
+    ) -> Result<Self> {
         let sampler = TruthSampler::new(truth, family.obs_dim())?;
         let pt = project_truth(family.as_ref(), moments)?;
         let terms = expansion_terms(&pt.model, &pt.truth)?;

@@ -491,7 +491,9 @@ impl TruthSampler {
                 Prepared::Gaussian(mean.clone(), l.l())
             }
             Truth::Categorical(pi) => {
-                if pi.iter().any(|p| p.is_nan() || *p < 0.0) || (pi.iter().sum::<f64>() - 1.0).abs() > 1e-9 {
+                if pi.iter().any(|p| p.is_nan() || *p < 0.0)
+                    || (pi.iter().sum::<f64>() - 1.0).abs() > 1e-9
+                {
                     return Err(Error::param(
                         "truth",
                         format!("{pi:?}"),

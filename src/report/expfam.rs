@@ -36,7 +36,11 @@ pub fn section(ctx: &mut ReportContext) -> Result<Section> {
             let f = [("family", *label), ("n", ns.as_str())];
             let kl = table.values(&f, "kl")?;
             let q = table.values(&f, "q")?;
-            let cv: Vec<f64> = kl.iter().zip(&q).map(|(k, q)| n * (t.c1 / n + k - q)).collect();
+            let cv: Vec<f64> = kl
+                .iter()
+                .zip(&q)
+                .map(|(k, q)| n * (t.c1 / n + k - q))
+                .collect();
             mc.push((n, stats::mean(&cv)?));
             err.push(2.0 * stats::std_error(&cv)?);
         }
@@ -49,12 +53,21 @@ pub fn section(ctx: &mut ReportContext) -> Result<Section> {
             log_x: true,
             log_y: false,
             series: vec![
-                Series::new("Monte Carlo (control variate) ± 2 SE", mc, Style::Points).with_errors(err),
+                Series::new("Monte Carlo (control variate) ± 2 SE", mc, Style::Points)
+                    .with_errors(err),
                 Series::new(format!("one term c1 = {:.4}", t.c1), one, Style::Dashed),
-                Series::new(format!("two terms c1 + c2/n (c2 = {:.4})", t.c2), two, Style::Line),
+                Series::new(
+                    format!("two terms c1 + c2/n (c2 = {:.4})", t.c2),
+                    two,
+                    Style::Line,
+                ),
             ],
         };
-        html.push_str(&ctx.figure(&chart, &format!("expfam-risk-{i}"), &format!("{label}: n·R_n against n"))?);
+        html.push_str(&ctx.figure(
+            &chart,
+            &format!("expfam-risk-{i}"),
+            &format!("{label}: n·R_n against n"),
+        )?);
     }
     let _ = writeln!(
         html,
@@ -63,7 +76,11 @@ pub fn section(ctx: &mut ReportContext) -> Result<Section> {
         verdict.replicates
     );
     html.push_str(&criterion_table(ctx)?);
-    Ok(Section { id: "expfam", title: "Exponential families: MLE risk and the p-n criterion".into(), html })
+    Ok(Section {
+        id: "expfam",
+        title: "Exponential families: MLE risk and the p-n criterion".into(),
+        html,
+    })
 }
 
 const WINE: [&str; 11] = [
@@ -79,18 +96,30 @@ const WINE: [&str; 11] = [
     "sulphates",
     "alcohol",
 ];
-const ABALONE: [&str; 7] =
-    ["length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight"];
+const ABALONE: [&str; 7] = [
+    "length",
+    "diameter",
+    "height",
+    "whole_weight",
+    "shucked_weight",
+    "viscera_weight",
+    "shell_weight",
+];
 
 /// Nested edge sets: the k pairs with the largest |sample correlation|.
 pub fn nested_edges(x: &DMatrix<f64>) -> Vec<(usize, usize)> {
     let (n, d) = (x.nrows() as f64, x.ncols());
     let mean: Vec<f64> = (0..d).map(|j| x.column(j).sum() / n).collect();
-    let sd: Vec<f64> = (0..d).map(|j| (x.column(j).map(|v| (v - mean[j]).powi(2)).sum() / n).sqrt()).collect();
+    let sd: Vec<f64> = (0..d)
+        .map(|j| (x.column(j).map(|v| (v - mean[j]).powi(2)).sum() / n).sqrt())
+        .collect();
     let mut pairs: Vec<((usize, usize), f64)> = Vec::new();
     for i in 0..d {
         for j in i + 1..d {
-            let c: f64 = (0..x.nrows()).map(|r| (x[(r, i)] - mean[i]) * (x[(r, j)] - mean[j])).sum::<f64>() / n;
+            let c: f64 = (0..x.nrows())
+                .map(|r| (x[(r, i)] - mean[i]) * (x[(r, j)] - mean[j]))
+                .sum::<f64>()
+                / n;
             pairs.push(((i, j), (c / (sd[i] * sd[j])).abs()));
         }
     }
@@ -130,7 +159,11 @@ fn criterion_table(ctx: &ReportContext) -> Result<String> {
         let mut models = Vec::new();
         for &k in &ks {
             let edges: Vec<(usize, usize)> = order[..k].to_vec();
-            let g = if k == all { Gaussian::new(d, Structure::Full)? } else { Gaussian::new(d, Structure::Graphical(edges.clone()))? };
+            let g = if k == all {
+                Gaussian::new(d, Structure::Full)?
+            } else {
+                Gaussian::new(d, Structure::Graphical(edges.clone()))?
+            };
             let fit = risk::plug_in(&g, &x)?;
             let ci = risk::bootstrap_c1(&g, &x, 40, 0.9, &mut rng)?;
             let (c1, c2) = (fit.terms.c1, fit.terms.c2);
@@ -144,11 +177,18 @@ fn criterion_table(ctx: &ReportContext) -> Result<String> {
             } else {
                 format!("E{k} = top {k} |r|")
             };
-            let listed: Vec<String> = edges.iter().map(|&(i, j)| format!("{}–{}", names[i], names[j])).collect();
+            let listed: Vec<String> = edges
+                .iter()
+                .map(|&(i, j)| format!("{}–{}", names[i], names[j]))
+                .collect();
             let edge_cell = if k == all || k == 0 {
                 escape(&set_name)
             } else {
-                format!("{}<br><small>{}</small>", escape(&set_name), escape(&listed.join(", ")))
+                format!(
+                    "{}<br><small>{}</small>",
+                    escape(&set_name),
+                    escape(&listed.join(", "))
+                )
             };
             rows.push(vec![
                 escape(file),
@@ -159,7 +199,11 @@ fn criterion_table(ctx: &ReportContext) -> Result<String> {
                 num(c2),
                 num(fit.terms.first_order(n as f64)),
                 num(fit.terms.second_order(n as f64)),
-                if acc { "accept".into() } else { "reject".into() },
+                if acc {
+                    "accept".into()
+                } else {
+                    "reject".into()
+                },
                 nm.to_string(),
                 format!("{:.1}", fit.criteria.aic),
                 format!("{:.1}", fit.criteria.tic),
@@ -184,9 +228,23 @@ fn criterion_table(ctx: &ReportContext) -> Result<String> {
         thr.delta.unwrap_or(f64::NAN)
     );
     html.push_str(&html_table(
-        &["data", "n", "edge set", "p", "ĉ1 [90% CI]", "ĉ2", "ĉ1/n", "ĉ1/n + ĉ2/n²", "decision", "n_min", "AIC", "TIC", "BIC"],
+        &[
+            "data",
+            "n",
+            "edge set",
+            "p",
+            "ĉ1 [90% CI]",
+            "ĉ2",
+            "ĉ1/n",
+            "ĉ1/n + ĉ2/n²",
+            "decision",
+            "n_min",
+            "AIC",
+            "TIC",
+            "BIC",
+        ],
         &rows,
     ));
-    let _ = write!(html, "<ul>{summary}</ul>\n");
+    let _ = writeln!(html, "<ul>{summary}</ul>");
     Ok(html)
 }

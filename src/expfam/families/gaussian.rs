@@ -673,6 +673,11 @@ impl ExponentialFamily for Gaussian {
                     s[(r, c)] = v;
                     s[(c, r)] = v;
                 }
+                // Reject numerically singular covariances too (Cholesky can succeed on rounding).
+                let (ev, _) = crate::linalg::sym_eigen(&s)?;
+                if ev[0].is_nan() || ev[0] <= 1e-12 * ev[self.d - 1].abs() {
+                    return Err(var_err(format!("smallest eigenvalue {:e}", ev[0])));
+                }
                 let k = Cholesky::new(&s, "sample covariance")
                     .map_err(|_| var_err("covariance".into()))?
                     .inverse();
