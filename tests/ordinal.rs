@@ -99,8 +99,11 @@ fn observation_weights_equal_duplicated_rows() {
 
 // ---------------------------------------------------------------- acceptance 2, 3: PRESTO
 
+/// (w_1, λ, α, β_1, β_2, objective).
+type PrestoRow = (f64, f64, [f64; 2], [f64; 2], [f64; 2], f64);
+
 /// Spec §3 table (paper sign: β = −b).
-const SPEC_PRESTO: [(f64, f64, [f64; 2], [f64; 2], [f64; 2], f64); 4] = [
+const SPEC_PRESTO: [PrestoRow; 4] = [
     (
         1.0,
         0.05,

@@ -35,7 +35,7 @@ impl OrdinalData {
         check::all_finite("x", x.as_slice())?;
         let mut y = Vec::with_capacity(labels.len());
         for (i, &v) in labels.iter().enumerate() {
-            if !v.is_finite() || v.fract() != 0.0 || v < 0.0 || v > 1e9 {
+            if !v.is_finite() || v.fract() != 0.0 || !(0.0..=1e9).contains(&v) {
                 return Err(Error::param(
                     "y",
                     format!("{v} at row {i}"),

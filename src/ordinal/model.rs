@@ -143,20 +143,6 @@ impl CumulativeLogit {
     }
 }
 
-/// Multiclass Brier score Σ_i w_i Σ_k (1{y_i = k} − p_ik)² / Σ_i w_i (the tuning criterion of
-/// spec §1.4; probabilities are used as given, not clipped).
-pub fn multiclass_brier(probs: &DMatrix<f64>, y: &[usize]) -> f64 {
-    let n = y.len();
-    let mut s = 0.0;
-    for (i, &c) in y.iter().enumerate() {
-        for k in 0..probs.ncols() {
-            let t = if k == c { 1.0 } else { 0.0 };
-            s += (t - probs[(i, k)]).powi(2);
-        }
-    }
-    s / n as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

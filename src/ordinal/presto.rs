@@ -21,7 +21,7 @@
 
 use super::data::OrdinalData;
 use super::likelihood::{loglik, nonparallel_derivatives};
-use super::model::{CumulativeLogit, multiclass_brier};
+use super::model::CumulativeLogit;
 use super::proportional_odds::{ProportionalOdds, SEPARATION_LOGIT_SPAN, predictor_span};
 use crate::error::{Error, Result, check};
 use crate::linalg::soft_threshold;
@@ -705,7 +705,13 @@ impl Presto {
                 let xt = data.x().select_rows(&test);
                 let yt: Vec<usize> = test.iter().map(|&i| data.y()[i]).collect();
                 fits.iter()
-                    .map(|fit| Ok(multiclass_brier(&fit.model.raw_probabilities(&xt)?, &yt)))
+                    .map(|fit| {
+                        let p = fit.model.raw_probabilities(&xt)?;
+                        let rows: Vec<Vec<f64>> = (0..p.nrows())
+                            .map(|i| p.row(i).iter().copied().collect())
+                            .collect();
+                        crate::metrics::multiclass_brier(&yt, &rows)
+                    })
                     .collect()
             })
             .collect();
