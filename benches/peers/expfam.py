@@ -7,7 +7,7 @@ Cases (same as benches/expfam.rs):
 Runs our example binary (built with `cargo build --release --no-default-features --example expfam`)
 and numpy in the same process run, and prints replicates/s for both and the ratio.
 
-Usage: /work/venv/bin/python benches/peers/expfam.py [R]
+Usage: ../venv/bin/python benches/peers/expfam.py [R]
 """
 import json
 import os

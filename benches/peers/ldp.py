@@ -1,7 +1,7 @@
 """Throughput of LDP mechanisms: veristat (release example binary) vs numpy, opendp and pure-ldp.
 
 Run from the repository root after `cargo build --release --example ldp`:
-    /work/venv-ldp/bin/python benches/peers/ldp.py [N]
+    ../venv-ldp/bin/python benches/peers/ldp.py [N]
 (venv: numpy, opendp==0.16.0, pure-ldp==1.2.0 + statsmodels; see the module's closing note).
 
 Every number is privatized reports per second at eps = 0.5 (K = 16 categories; vector

@@ -13,7 +13,7 @@ them all. Our side runs the release example (built with `cargo build --release
 wall time (including reading the CSV) is reported too. Both sides run with BLAS pinned to one
 thread; ours uses rayon over all cores of this machine (reported below).
 
-Run: /work/venv/bin/python benches/peers/multiplicity.py [--cvxpy-points K]
+Run: ../venv/bin/python benches/peers/multiplicity.py [--cvxpy-points K]
 """
 import argparse, os, pathlib, re, resource, subprocess, time
 

@@ -1,7 +1,7 @@
 """Peer benchmark for veristat's ordinal module (run from the repository root after
 `cargo build --release --no-default-features --example ordinal_bench`):
 
-    /work/venv/bin/python benches/peers/ordinal.py [--n 100000] [--p 20]
+    ../venv/bin/python benches/peers/ordinal.py [--n 100000] [--p 20]
 
 Data: the paper's sparse-differences design (Faletto & Bien 2023, Sec. 4.1) with K = 4,
 intercepts (0, 3, 5), pi = 1/2, X ~ U(-1, 1)^{n x p}, numpy seed 2390812, written to a CSV.

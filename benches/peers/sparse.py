@@ -1,7 +1,7 @@
 """Time the Lasso path of scikit-learn (lasso_path) and celer (celer_path) against veristat's on
 the same seeded data, in one run (spec §3 timings, §6 check 7; issue 2 acceptance 8).
 
-    /work/venv/bin/python benches/peers/sparse.py [--n 10000 --d 2000 --k 20 --repeats 3]
+    ../venv/bin/python benches/peers/sparse.py [--n 10000 --d 2000 --k 20 --repeats 3]
 
 Data: X iid N(0,1) (n x d), w* with k N(0,1) entries on a random support, y = X w* + 0.5 N(0,1),
 numpy default_rng(0); X and y are centred so that every tool solves the same problem

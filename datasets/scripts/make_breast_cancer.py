@@ -1,5 +1,5 @@
 """Write datasets/breast_cancer.csv from scikit-learn's bundled copy of the Wisconsin Diagnostic
-Breast Cancer data (load_breast_cancer). Run: /work/venv/bin/python datasets/scripts/make_breast_cancer.py
+Breast Cancer data (load_breast_cancer). Run: ../venv/bin/python datasets/scripts/make_breast_cancer.py
 Column names are sklearn's feature names with spaces replaced by underscores; `target` is 1 for
 benign and 0 for malignant (sklearn's coding). Values are written with Python's shortest
 round-trip repr, so the file reproduces sklearn's float64 array bit for bit."""
