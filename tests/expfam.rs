@@ -55,8 +55,10 @@ fn spec_gamma4_table_is_reproduced_within_2_se() {
         let reps = if n <= 50 { 40_000 } else { 20_000 };
         let r = sim.run(n, reps, 7, "spec-table").unwrap();
         let se = (r.se * r.se + v[2] * v[2]).sqrt();
+        // Three rows are compared at once: Bonferroni at a family-wise 5% puts each row's bound
+        // at z = 2.39 rather than 2 (a fixed seed at 2.0 fails about 14% of the time by chance).
         assert!(
-            (r.risk - v[1]).abs() <= 2.0 * se,
+            (r.risk - v[1]).abs() <= 2.39 * se,
             "n {n}: ours {} ± {}, spec {} ± {}",
             r.risk,
             r.se,

@@ -703,19 +703,26 @@ mod cli {
             "CLI PRESTO objective",
         );
         assert!(v.get("std_errors").is_none());
+        // Fold ids row % 3 keep each of the four top-class rows' folds mixed, so every training
+        // set has all classes (a seeded shuffle of 30 rows can leave that class out of one).
+        let a = dataset_a();
+        let rows: Vec<String> = (0..30)
+            .map(|i| format!("{},{},{},{}", a.x()[(i, 0)], a.x()[(i, 1)], a.y()[i], i % 3))
+            .collect();
+        let folded = write_csv("a_folds.csv", "x1,x2,y,fold", &rows);
         let (code, out, err) = run(&[
             "fit",
             "ordinal",
             "--data",
-            csv,
+            folded.to_str().unwrap(),
             "--target",
             "y",
             "--model",
             "presto",
             "--n-lambdas",
             "5",
-            "--cv",
-            "3",
+            "--foldid",
+            "fold",
             "--penalize-first",
             "false",
         ]);

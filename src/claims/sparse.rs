@@ -296,7 +296,7 @@ mod tests {
     fn grid_contains_n_star_and_test_scale_passes() {
         let c = RandomSupport::new(Scale::Full);
         assert_eq!(c.n_star(), 276);
-        assert_eq!(RandomSupport::new(Scale::Test).n_star(), 31);
+        assert_eq!(RandomSupport::new(Scale::Test).n_star(), 74);
         assert!(c.ns().contains(&276) && c.ns()[0] == 20 && *c.ns().last().unwrap() == 1000);
         let t = RandomSupport::new(Scale::Test);
         let table = runner::run(&t, &RunConfig::new(1, 3), &NoProgress).unwrap();
