@@ -16,7 +16,7 @@ mod sparse;
 
 use crate::claims;
 use crate::error::{Error, Result};
-use crate::montecarlo::{Progress, ResultTable, RunConfig, Scale, Verdict, runner};
+use crate::montecarlo::{Check, Progress, ResultTable, RunConfig, Scale, Verdict, runner};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -131,31 +131,73 @@ pub struct ReportSummary {
 /// Build the whole report.
 pub fn build(opts: ReportOptions, progress: &dyn Progress) -> Result<ReportSummary> {
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::io(&opts.out_dir, e))?;
+    // One failing claim or section must not cost the user the rest of the report: a claim that
+    // errors is listed as FAIL with its error, a section that errors shows the error instead.
     let mut runs = BTreeMap::new();
+    let mut verdicts = Vec::new();
     for claim in claims::all(opts.scale) {
         let cfg = RunConfig::new(opts.seed, claim.default_replicates());
-        let table = runner::run(claim.as_ref(), &cfg, progress)?;
-        let verdict = claim.verdict(&table)?;
-        runs.insert(claim.name().to_string(), (table, verdict));
+        let outcome = runner::run(claim.as_ref(), &cfg, progress)
+            .and_then(|table| claim.verdict(&table).map(|v| (table, v)));
+        match outcome {
+            Ok((table, verdict)) => {
+                verdicts.push(verdict.clone());
+                runs.insert(claim.name().to_string(), (table, verdict));
+            }
+            Err(e) => {
+                progress.finish();
+                verdicts.push(Verdict {
+                    claim: claim.name().to_string(),
+                    replicates: 0,
+                    checks: vec![Check {
+                        name: format!("run failed: {e}"),
+                        estimate: f64::NAN,
+                        ci: (f64::NAN, f64::NAN),
+                        level: 0.95,
+                        prediction: claim.prediction(),
+                        pass: false,
+                    }],
+                });
+            }
+        }
     }
     let mut ctx = ReportContext {
         opts,
         progress,
         runs,
     };
-    let builders: [fn(&mut ReportContext) -> Result<Section>; 6] = [
-        sparse::section,
-        ldp::section,
-        ordinal::section,
-        expfam::section,
-        multiplicity::section,
-        echo::section,
+    type Builder = fn(&mut ReportContext) -> Result<Section>;
+    let builders: [(&'static str, &str, Builder); 6] = [
+        ("sparse", "Sparse regression", sparse::section),
+        ("ldp", "Local differential privacy", ldp::section),
+        (
+            "ordinal",
+            "Ordinal regression and rare-event metrics",
+            ordinal::section,
+        ),
+        (
+            "expfam",
+            "Exponential families and the p-n criterion",
+            expfam::section,
+        ),
+        (
+            "multiplicity",
+            "Predictive multiplicity",
+            multiplicity::section,
+        ),
+        ("echo", "Gravitational-wave echoes", echo::section),
     ];
     let mut sections = Vec::new();
-    for b in builders {
-        sections.push(b(&mut ctx)?);
+    for (id, title, build_section) in builders {
+        sections.push(build_section(&mut ctx).unwrap_or_else(|e| Section {
+            id,
+            title: title.to_string(),
+            html: format!(
+                "<p class=fail>This section could not be built: {}</p>\n",
+                escape(&e.to_string())
+            ),
+        }));
     }
-    let verdicts: Vec<Verdict> = ctx.runs.values().map(|(_, v)| v.clone()).collect();
     let html = page(&sections, &ctx, &verdicts);
     let index = ctx.opts.out_dir.join("index.html");
     crate::fsutil::atomic_write(&index, |f| {
