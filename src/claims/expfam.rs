@@ -19,13 +19,11 @@ use std::sync::Arc;
 
 /// This module's claims at the given scale.
 pub fn claims(scale: Scale) -> Vec<Box<dyn Claim>> {
-    let mut v: Vec<Box<dyn Claim>> = Vec::new();
     // The designs are fixed constants, so building them cannot fail on user input.
-    v.push(Box::new(
-        RiskExpansion::new(scale).expect("fixed risk-expansion design"),
-    ));
-    v.push(Box::new(C1Correct::new(scale).expect("fixed c1 design")));
-    v
+    vec![
+        Box::new(RiskExpansion::new(scale).expect("fixed risk-expansion design")),
+        Box::new(C1Correct::new(scale).expect("fixed c1 design")),
+    ]
 }
 
 /// A labelled simulation.

@@ -25,14 +25,14 @@ pub fn polygamma(m: u32, x: f64) -> f64 {
     }
     let mut shift = 0.0;
     let mut x = x;
-    let sign_m = if m % 2 == 0 { 1.0 } else { -1.0 };
+    let sign_m = if m.is_multiple_of(2) { 1.0 } else { -1.0 };
     let mfact = factorial(m);
     while x < 16.0 {
         // ψ⁽ᵐ⁾(x) = ψ⁽ᵐ⁾(x+1) − (−1)^m m!/x^{m+1}
         shift -= sign_m * mfact / x.powi(m as i32 + 1);
         x += 1.0;
     }
-    let sign = if m % 2 == 0 { -1.0 } else { 1.0 }; // (−1)^{m+1}
+    let sign = if m.is_multiple_of(2) { -1.0 } else { 1.0 }; // (−1)^{m+1}
     let mut s = if m == 0 {
         -x.ln()
     } else {

@@ -235,7 +235,7 @@ impl Univariate {
     pub fn label(&self) -> String {
         match *self {
             Univariate::Normal { mean, sd } => format!("normal:{mean},{sd}"),
-            Univariate::Gamma { shape, scale } if scale == 1.0 => format!("gamma:{shape}"),
+            Univariate::Gamma { shape, scale: 1.0 } => format!("gamma:{shape}"),
             Univariate::Gamma { shape, scale } => format!("gamma:{shape}(scale {scale})"),
             Univariate::StudentT { nu } => format!("student-t:{nu}"),
             Univariate::LogNormal { sigma } => format!("lognormal:{sigma}"),

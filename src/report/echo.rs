@@ -91,9 +91,9 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
         ],
     };
     html.push_str(&ctx.figure(&chart, "echo-spectrum", &format!("Whitened data, injected Xin echo (x160) and the maximum-likelihood QNM comb, zoomed to [{lo:.4}, {hi:.4}]/M inside the fitted band."))?);
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<p>This search: ln B = {} ± {}, {} likelihood calls in {:.2} s; posterior median spacing {} (1/Δt_echo = 1.1493e-3), band [{}, {}].</p>\n",
+        "<p>This search: ln B = {} ± {}, {} likelihood calls in {:.2} s; posterior median spacing {} (1/Δt_echo = 1.1493e-3), band [{}, {}].</p>",
         num(res.log_bayes_factor),
         num(res.log_bayes_factor_err),
         res.n_likelihood_calls,
