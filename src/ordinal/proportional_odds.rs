@@ -147,6 +147,8 @@ impl ProportionalOdds {
                 let d = k1 + p;
                 let mut j = DMatrix::identity(d, d);
                 for k in 0..k1 {
+                    // θ_k = φ_0 + Σ_{m=1..k} exp(φ_m): every cutpoint moves one-for-one with φ_0.
+                    j[(k, 0)] = 1.0;
                     for m in 1..=k {
                         j[(k, m)] = phi[m].exp();
                     }
