@@ -38,13 +38,14 @@ pub const SETTINGS: [&str; 2] = ["sparse", "dense"];
 impl PrestoRare {
     /// Sized for `scale`: the paper's n = 2500, p = 10, K = 4, intercepts (0, 4, 6) (rare
     /// class ≈ 0.25% at x = 0), π = 1/2 at every scale. Full: 700 replicates of both settings
-    /// with the authors' 20 λ (ratio 0.01) and 5-fold CV. Quick: 40 replicates, same tuning.
+    /// with the authors' 20 λ (ratio 0.01) and 5-fold CV. Quick: 100 replicates (the minimum),
+    /// same tuning.
     /// Test (a smoke run for `cargo test`): 12 replicates of the sparse setting only, tuned
     /// on 10 λ with 3-fold CV.
     pub fn new(scale: Scale) -> Self {
         let (replicates, n_lambdas, folds) = match scale {
             Scale::Test => (12, 10, 3),
-            Scale::Quick => (40, 20, 5),
+            Scale::Quick => (100, 20, 5),
             Scale::Full => (700, 20, 5),
         };
         Self {
