@@ -798,7 +798,7 @@ fn cholesky(c: &[f64], d: usize) -> Option<Vec<f64>> {
                 s -= l[i * d + p] * l[j * d + p];
             }
             if i == j {
-                if !(s > 0.0) {
+                if s.is_nan() || s <= 0.0 {
                     return None;
                 }
                 l[i * d + i] = s.sqrt();
