@@ -169,8 +169,9 @@ fn echo_sizes(scale: Scale) -> EchoSizes {
             replicates: 3,
         },
         // With mode-local walks, nlive = 100 left Boltzmann N = 10 at median ln B 0.7 against
-        // the reference's 7.15; 400 x 40 brings it within the reference's interval and keeps a
-        // Quick run of the echo claims to minutes on two cores.
+        // the reference's 7.15; 400 x 40 brings it to 2.8 (bootstrap interval reaching the
+        // reference's) and a Quick run of echo-detection took 315 s on two shared cores
+        // (echo-noise-calibration about 100 s on one).
         Scale::Quick => EchoSizes {
             nlive: 400,
             walks: 40,

@@ -16,9 +16,9 @@
 //! order from the caller's generator, run in parallel with rayon and collected in order: the
 //! output is the same for any number of threads.
 //!
-//! **Mode-local proposals (Feroz & Hobson 2008, MNRAS 384:449, §5; Feroz, Hobson & Bridges
-//! 2009, MultiNest, MNRAS 398:1601, §5.2; Speagle 2020, dynesty, MNRAS 493:3132, §4.1.2 and
-//! Appendix A).** On a multimodal posterior one covariance of *all* live points spans the gaps
+//! **Mode-local proposals (Feroz & Hobson 2008, MNRAS 384:449; Feroz, Hobson & Bridges 2009,
+//! MultiNest, MNRAS 398:1601; Speagle 2020, dynesty, MNRAS 493:3132, multi-ellipsoid bounds;
+//! the splitting rule is dynesty 3.1's `bounding._bounding_ellipsoids`).** On a multimodal posterior one covariance of *all* live points spans the gaps
 //! between modes: steps are huge next to each mode, almost all are rejected, replacements are
 //! near-copies of their start points and small modes die out, so evidence is lost. Each
 //! iteration therefore partitions the surviving live points into clusters exactly as dynesty's
@@ -30,12 +30,14 @@
 //! has no randomness (k-means starts at the major-axis ends, as in dynesty), so the
 //! seed-and-thread-count determinism is unchanged.
 //!
-//! Measured (3-parameter toy comb search of spec §5, SNR 15, nlive = 500, walks = 25; ln B of
-//! the main mode by grid integration 45.63): one global covariance gave 43.75, 26.97, 44.05 on
-//! seeds 1-3 (the 26.97 run lost the signal mode); clusters plus global jumps give 44.4 on
-//! average over 9 seeds with a run-to-run spread of about 1.4, still well above the reported
-//! error (≈ 0.18): on such sharp, rough likelihoods a random walk mixes between the narrow
-//! peaks too slowly for `sqrt(H / n)` to be the whole error.
+//! Measured (3-parameter toy comb search of spec §5, `benches/peers/echo.py`, SNR 15,
+//! nlive = 500, walks = 25; a grid integration of the signal mode gives ln B = 45.63, the
+//! harmonic modes add < 1e-7): one global covariance gave 43.75, 26.97, 44.05 on seeds 1-3 (the
+//! 26.97 run lost the signal mode); clusters plus global jumps give 44.35 on average over 9
+//! seeds with a run-to-run spread of 1.5, well above the reported error (≈ 0.18), and 44.9 at
+//! walks = 100 (3 seeds); dynesty (rwalk, multi-ellipsoid) gave 46.17, 46.53, 45.42. On such
+//! sharp, rough likelihoods a random walk moves between the narrow peaks too slowly for
+//! `sqrt(H / n)` to be the whole error, and the remaining bias is low.
 //!
 //! Evidence `Z = Σ_i L_i w_i` with `w_i = X_{i-1} - X_i`, plus the final live points with weight
 //! `X_final / n` each; the information `H = Σ p_i ln(L_i / Z)` gives the error
@@ -603,8 +605,7 @@ struct Ellipsoid {
 }
 
 impl Clusters {
-    /// dynesty's `bounding_ellipsoids` (Speagle 2020, Appendix A; after Feroz & Hobson 2008,
-    /// §5.2): coordinates are divided by each axis' spread so k-means sees a roughly isotropic
+    /// dynesty's `bounding_ellipsoids` (Speagle 2020; after Feroz & Hobson 2008): coordinates are divided by each axis' spread so k-means sees a roughly isotropic
     /// cloud, then clusters are split recursively.
     ///
     /// Periodic axes are clustered as if they were not periodic: a mode straddling the wrap then
