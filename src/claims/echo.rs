@@ -168,9 +168,13 @@ fn echo_sizes(scale: Scale) -> EchoSizes {
             welch_segments: 200,
             replicates: 3,
         },
+        // With mode-local walks, nlive = 100 left Boltzmann N = 10 at median ln B 0.7 against
+        // the reference's 7.15; 400 x 40 brings it to 2.8 (bootstrap interval reaching the
+        // reference's) and a Quick run of echo-detection took 315 s on two shared cores
+        // (echo-noise-calibration about 100 s on one).
         Scale::Quick => EchoSizes {
-            nlive: 100,
-            walks: 20,
+            nlive: 400,
+            walks: 40,
             welch_segments: 500,
             replicates: 20,
         },
