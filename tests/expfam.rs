@@ -52,13 +52,20 @@ fn spec_gamma4_table_is_reproduced_within_2_se() {
     {
         let v: Vec<f64> = line.split(',').map(|s| s.parse().unwrap()).collect();
         let n = v[0] as usize;
-        let reps = if n <= 50 { 40_000 } else { 20_000 };
-        let r = sim.run(n, reps, 7, "spec-table").unwrap();
+        // The spec's own precision (2-4e5 replicates): with 4e4 our SE was three times the
+        // spec's and the comparison mostly measured our noise.
+        let r = sim.run(n, 300_000, 7, "spec-table").unwrap();
         let se = (r.se * r.se + v[2] * v[2]).sqrt();
-        // Three rows are compared at once: Bonferroni at a family-wise 5% puts each row's bound
-        // at z = 2.39 rather than 2 (a fixed seed at 2.0 fails about 14% of the time by chance).
+        eprintln!(
+            "n {n}: ours {:.6} ± {:.6}, spec {} ± {}, z = {:.2}",
+            r.risk,
+            r.se,
+            v[1],
+            v[2],
+            (r.risk - v[1]) / se
+        );
         assert!(
-            (r.risk - v[1]).abs() <= 2.39 * se,
+            (r.risk - v[1]).abs() <= 2.0 * se,
             "n {n}: ours {} ± {}, spec {} ± {}",
             r.risk,
             r.se,
