@@ -455,6 +455,41 @@ fn noise_off_recovers_non_private_estimate() {
 
 /// Acceptance 6b: per-user and aggregate noise give the same error distribution
 /// (KS p > 0.01 at d = 20, n = 1e5).
+/// LDP-IHT's error against its closed form. With the support found (signal 1/k = 0.5, noise
+/// sd 0.064), the last round's error on the support is the mean of n/T privatized gradients:
+/// per coordinate N(0, σ²) with σ = G·B/√(n/T) (Duchi's ℓ∞ output ±G·B, G = τ₁(τ₁R + τ₂)),
+/// so E‖θ̂ − θ*‖₂ = σ√(π/2) for k = 2 (a χ₂ scaled by σ).
+#[test]
+fn iht_error_matches_its_closed_form_noise_level() {
+    let (n, reps, t) = (300_000usize, 100u64, 3usize);
+    let design = RademacherDesign::new(4, 2, 0.5).unwrap();
+    let (tau1, tau2, radius) = (1.0, 1.5, 2.0);
+    let g = tau1 * (tau1 * radius + tau2);
+    let sigma = DuchiLinf::new(1.0, 4, g).unwrap().bound() / ((n / t) as f64).sqrt();
+    let expected = sigma * (std::f64::consts::PI / 2.0).sqrt();
+    let errs: Vec<f64> = (0..reps)
+        .map(|r| {
+            let mut rng = rng::stream(11, "iht-closed-form", r);
+            let (x, y) = design.sample(n, &mut rng);
+            let fit = LdpIht::new(1.0, 2)
+                .rounds(t)
+                .tau(tau1, tau2)
+                .l1_radius(radius)
+                .fit(&x, &y, &mut rng)
+                .unwrap();
+            (&fit.coef - &design.theta).norm()
+        })
+        .collect();
+    let mean = errs.iter().sum::<f64>() / reps as f64;
+    let sd = (errs.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (reps - 1) as f64).sqrt();
+    let z = (mean - expected) / (sd / (reps as f64).sqrt());
+    eprintln!("LDP-IHT mean error {mean:.5} (sd {sd:.5}) vs closed form {expected:.5}: z = {z:.2}");
+    assert!(
+        z.abs() < 3.0,
+        "mean error {mean} vs {expected} (z = {z:.2})"
+    );
+}
+
 #[test]
 fn aggregate_noise_matches_per_user() {
     let design = RademacherDesign::new(20, 4, 0.5).unwrap();
