@@ -1,7 +1,9 @@
 //! Integration tests of the `expfam` module: claims at test scale, the spec's Monte Carlo table,
 //! the `veristat pn` CLI (contract keys, exit code 2 on bad input).
 
-use std::process::Command;
+mod common;
+
+use common::veristat;
 use std::sync::Arc;
 use veristat::expfam::families::Gaussian;
 use veristat::expfam::risk::RiskSimulation;
@@ -75,24 +77,10 @@ fn spec_gamma4_table_is_reproduced_within_2_se() {
     }
 }
 
-fn veristat(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_veristat"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 fn tmp(name: &str, body: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("veristat-expfam-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, body).unwrap();
-    p.to_string_lossy().into_owned()
+    common::temp_file("expfam", name, body)
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! (tests/fixtures/ordinal/make_fixtures.py), the spec's tables, closed forms and KKT
 //! certificates.
 
+mod common;
+
 use nalgebra::DMatrix;
 use serde_json::Value;
 use veristat::Error;
@@ -671,14 +673,10 @@ fn claim_presto_rare_passes_at_test_scale() {
 #[cfg(feature = "report")]
 mod cli {
     use super::*;
-    use std::process::Command;
+    use common::veristat as run;
 
     fn write_csv(name: &str, header: &str, rows: &[String]) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("veristat-ordinal-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
-        path
+        common::temp_file("ordinal", name, &format!("{header}\n{}\n", rows.join("\n")))
     }
 
     fn dataset_a_csv() -> std::path::PathBuf {
@@ -687,18 +685,6 @@ mod cli {
             .map(|i| format!("{},{},{}", a.x()[(i, 0)], a.x()[(i, 1)], a.y()[i]))
             .collect();
         write_csv("a.csv", "x1,x2,y", &rows)
-    }
-
-    fn run(args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_veristat"))
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into(),
-            String::from_utf8_lossy(&out.stderr).into(),
-        )
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! Fixtures: `tests/fixtures/sparse/make_fixtures.py` (scikit-learn, numpy; versions recorded in
 //! the JSON files).
 
+mod common;
+
 use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -479,27 +481,10 @@ fn early_stop_and_dfmax_end_the_path() {
 #[cfg(feature = "io")]
 mod cli {
     use super::*;
-    use std::process::Command;
+    use common::veristat as run;
 
     fn tmp(name: &str, text: &str) -> std::path::PathBuf {
-        let p = std::env::temp_dir().join(format!(
-            "veristat-sparse-lasso-{}-{name}",
-            std::process::id()
-        ));
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn run(args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_veristat"))
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into(),
-            String::from_utf8_lossy(&out.stderr).into(),
-        )
+        common::temp_file("sparse-lasso", name, text)
     }
 
     fn diabetes_path() -> String {
