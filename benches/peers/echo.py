@@ -4,7 +4,8 @@ The spec's toy (§5): 4000 bins (T = 4 s, 0-1000 Hz, white S = 1), comb with γ 
 Δ = 20 Hz, φ = 0.37, injected at optimal SNR 15; 3 free parameters Δ ~ U(10, 40) Hz,
 φ ~ U(0, 1) (periodic), A ~ U(0, 3A₀); new (per-QNM phase-marginalised) likelihood.
 dynesty: static NestedSampler, nlive = 500, rwalk, multi-ellipsoid bounds, dlogz = 0.1.
-veristat: the release example `echo_toy` (nlive = 500, walks = 25, dlogz = 0.1).
+veristat: the release example `echo_toy` (nlive = 500, walks = 25, dlogz = 0.1), which then
+prints an importance-sampling reference for ln B (1e6 Student-t draws; not timed).
 
 Run from the repository root:
   cargo build --release --example echo_toy && ../venv/bin/python benches/peers/echo.py
@@ -91,8 +92,9 @@ dyn_med = np.median(post, axis=0)
 exe = os.environ.get("ECHO_TOY_EXE", os.path.join("target", "release", "examples", "echo_toy"))
 if not os.path.exists(exe):
     sys.exit("build it first: cargo build --release --no-default-features --example echo_toy (or set ECHO_TOY_EXE)")
-out = subprocess.run([exe, csv, repr(float(A0)), "500", "25", "1"], capture_output=True, text=True, check=True)
-ours = json.loads(out.stdout)
+out = subprocess.run([exe, csv, repr(float(A0)), "500", "25", "1", "1000000"], capture_output=True, text=True, check=True)
+lines = [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
+ours, refs = lines[0], lines[1:]
 
 print(f"toy: {NB} bins, SNR {SNR}, A0 = {A0:.4f}; dynesty {dynesty.__version__}, numpy {np.__version__}")
 print(f"likelihood calls/s   numpy new: {numpy_rate:12.0f}   veristat new: {ours['new_calls_per_second']:12.0f}   "
@@ -103,6 +105,11 @@ m = ours["posterior_median"]
 print(f"veristat: ln B = {ours['log_bayes_factor']:8.3f} ± {ours['log_bayes_factor_err']:.3f}  calls = {ours['n_likelihood_calls']:8d}  "
       f"time = {ours['seconds']:8.2f} s  median spacing {m['spacing']:.4f} phase {m['phase']:.4f} A/A0 {m['amplitude'] / A0:.4f}  "
       f"({ours['threads']} threads)")
+for r in refs:
+    print(f"reference: ln B = {r['log_bayes_factor']:8.3f} ± {r['log_bayes_factor_err']:.3f}  ({r['reference']}, {r['draws']} draws, ESS {r['ess']:.0f})")
+ref = refs[-1]["log_bayes_factor"]
+for name, lb, err in (("veristat", ours["log_bayes_factor"], ours["log_bayes_factor_err"]), ("dynesty", dyn_logz, dyn_err)):
+    print(f"{name:8s} - reference: {lb - ref:+.3f} ({(lb - ref) / err:+.2f} own sigma)")
 diff = ours["log_bayes_factor"] - dyn_logz
 sig = np.hypot(ours["log_bayes_factor_err"], dyn_err)
 print(f"search speed-up veristat vs dynesty: {dyn_secs / ours['seconds']:.1f}x;  ln B difference {diff:+.3f} "
