@@ -179,7 +179,8 @@ impl EchoData {
         self.freq.len() * 5 * std::mem::size_of::<f64>()
     }
 
-    fn band(&self, fmin: f64, fmax: f64) -> (usize, usize) {
+    /// Band bins `[lo, hi)` as the library slices them.
+    pub fn band(&self, fmin: f64, fmax: f64) -> (usize, usize) {
         let n = self.freq.len() as f64;
         let lo = ((fmin - self.f0) / self.df).floor().clamp(0.0, n) as usize;
         let hi = ((fmax - self.f0) / self.df + 2.0).floor().clamp(0.0, n) as usize;
@@ -350,12 +351,12 @@ extern "C" __global__ void vs_echo_loglike(
     if (b >= npoints) return;
     const double PI = 3.141592653589793;
     const double* p = params + 6 * (vs_u64)b;
-    double gamma = p[0], a = p[1], phi = p[2], delta = p[3], fmin = p[4], fmax = p[5];
+    double gamma = p[0], a = p[1], phi = p[2], delta = p[3], band_lo = p[4], band_hi = p[5];
     double t = duration;
     double nb = (double)nbins;
-    double lo_f = floor((fmin - f0) / df);
+    double lo_f = floor((band_lo - f0) / df);
     lo_f = lo_f < 0.0 ? 0.0 : (lo_f > nb ? nb : lo_f);
-    double hi_f = floor((fmax - f0) / df + 2.0);
+    double hi_f = floor((band_hi - f0) / df + 2.0);
     hi_f = hi_f < 0.0 ? 0.0 : (hi_f > nb ? nb : hi_f);
     long long lo = (long long)lo_f, hi = (long long)hi_f;
     if (hi < lo) hi = lo;
