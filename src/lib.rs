@@ -14,8 +14,7 @@
 //! | [`montecarlo`], [`claims`] | the `Claim` trait, sharded runner, every registered claim | |
 //! | [`data`] | CSV / Parquet loading with cell-level errors (`io` feature) | |
 //! | `report` | figures and the HTML page (`report` feature) | |
-//! | [`kernels`] | Philox-4x32-10 streams, the GPU kernels' CUDA sources and their CPU twins | Salmon et al. 2011 |
-//! | `gpu` | CUDA context, NVRTC-compiled kernels, cuBLAS (`cuda` feature) | |
+//! | `gpu` | CUDA kernels with CPU twins (`cuda` feature) | |
 //!
 //! Estimators follow one shape: a params builder, validated into checked params (bad values are
 //! an [`Error`] naming the parameter), `fit`, and a fitted model with diagnostics.
@@ -24,6 +23,7 @@
 
 pub mod claims;
 pub mod data;
+pub mod device;
 pub mod echo;
 pub mod error;
 pub mod expfam;

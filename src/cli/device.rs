@@ -64,6 +64,11 @@ pub fn run(a: DeviceArgs) -> Result<()> {
         mem as f64 / (1u64 << 30) as f64,
         rayon::current_num_threads()
     );
+    // What `--device auto` resolves to on this machine (the line other commands print).
+    println!(
+        "--device auto resolves to {}",
+        veristat::device::resolve(veristat::device::DeviceChoice::Auto)?
+    );
     println!(
         "NVRTC: {} kernels compiled and loaded in {:.2} s",
         veristat::kernels::KERNEL_NAMES.len(),
