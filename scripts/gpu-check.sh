@@ -44,7 +44,7 @@ cat <<MSG
 On the GPU machine, from the repository root (device tool: carry ["$bundle"], timeout_s 300):
   bash scripts/gpu-run.sh
 It sets LD_LIBRARY_PATH (CUDA 13 toolkit and driver folders), runs the GPU tests
-  $bundle/veristat-gpu-tests --include-ignored --test-threads 1 gpu::
+  $bundle/veristat-gpu-tests --include-ignored --test-threads 1 gpu:: device::
 and then
   $bundle/veristat device --seed 1
 and copies both outputs to \$OUT. Without a GPU, 'veristat device' prints one line naming what

@@ -23,12 +23,12 @@ done
 for d in /usr/local/cuda-13.0/targets/x86_64-linux/lib /usr/local/cuda/lib64 /usr/local/nvidia/lib64; do
   [ -d "$d" ] && LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
 done
-export LD_LIBRARY_PATH
+export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 nvidia-smi -L 2>&1 | tee "$out/nvidia-smi.txt" || true
 status=0
 echo "== GPU agreement tests (library test binary, ignored tests included) =="
-"$bundle/veristat-gpu-tests" --include-ignored --test-threads 1 gpu:: 2>&1 | tee "$out/gpu-tests.txt"
+"$bundle/veristat-gpu-tests" --include-ignored --test-threads 1 gpu:: device:: 2>&1 | tee "$out/gpu-tests.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 echo "== veristat device (default sizes, seed 1) =="
 "$bundle/veristat" device --seed 1 2>&1 | tee "$out/device.txt"

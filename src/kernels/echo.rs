@@ -341,16 +341,14 @@ __device__ double vs_ln_i0(double x) {
     return log(i0e) + x;
 }
 
-extern "C" __global__ void vs_echo_loglike(
+/* Thread `tid` of `nthreads`: the sum of the contributions of teeth n_first + tid + j*nthreads
+   of the point p (a kernel-independent function so the host emulation test can call it). */
+__device__ double vs_echo_thread(
     const double* freq, const double* w_re, const double* w_im, const double* w_abs,
     const double* v, vs_u32 nbins, double f0, double df, double duration, double sign,
-    int kind_new, const double* params, vs_u32 npoints, double* out)
+    int kind_new, const double* p, vs_u32 tid, vs_u32 nthreads)
 {
-    extern __shared__ double part[];
-    vs_u32 b = blockIdx.x;
-    if (b >= npoints) return;
     const double PI = 3.141592653589793;
-    const double* p = params + 6 * (vs_u64)b;
     double gamma = p[0], a = p[1], phi = p[2], delta = p[3], band_lo = p[4], band_hi = p[5];
     double t = duration;
     double nb = (double)nbins;
@@ -361,64 +359,75 @@ extern "C" __global__ void vs_echo_loglike(
     long long lo = (long long)lo_f, hi = (long long)hi_f;
     if (hi < lo) hi = lo;
     double acc = 0.0;
-    if (lo < hi) {
-        double c1 = sqrt(1.0 - 0.2 * 0.2) * gamma / 0.2;
-        double c2 = 6.0 * PI / t;
-        double cut = fmin(fmax(c1, c2), PI * delta);
-        double half_f = cut / (2.0 * PI);
-        double inv_delta = 1.0 / delta;
-        double e_gt = exp(-gamma * t);
-        double rarg = sign * 2.0 * PI * df * t;
-        double rs = sin(rarg), rc = cos(rarg);
-        long long n_first = (long long)floor((freq[lo] - phi * delta) * inv_delta + 0.5);
-        long long n_last = (long long)floor((freq[hi - 1] - phi * delta) * inv_delta + 0.5);
-        for (long long n = n_first + (long long)threadIdx.x; n <= n_last; n += blockDim.x) {
-            double fc = ((double)n + phi) * delta;
-            long long k_lo = (long long)floor((fc - half_f - f0) / df) - 1;
-            if (k_lo < lo) k_lo = lo;
-            long long k_hi = (long long)ceil((fc + half_f - f0) / df) + 2;
-            if (k_hi > hi) k_hi = hi;
-            if (k_hi < k_lo) k_hi = k_lo;
-            double xr = 0.0, xi = 0.0, e = 0.0, c = 0.0, zr = 0.0, zi = 0.0;
-            long long k_prev = -1;
-            for (long long k = k_lo; k < k_hi; ++k) {
-                double u = (freq[k] - phi * delta) / delta;
-                double nk = floor(u + 0.5);
-                if ((long long)nk != n) continue;
-                double wp = (u - nk) * delta * 2.0 * PI;
-                if (!(-cut < wp && wp < cut)) continue;
-                if (k_prev < 0) {
-                    double arg = sign * wp * t;
-                    zr = cos(arg); zi = sin(arg);
-                } else {
-                    for (long long j = k_prev; j < k; ++j) {
-                        double nr = zr * rc - zi * rs;
-                        double ni = zr * rs + zi * rc;
-                        zr = nr; zi = ni;
-                    }
-                }
-                k_prev = k;
-                double fin_re = 1.0 - e_gt * zr;
-                double fin_im = -e_gt * zi;
-                double den = a / (gamma * gamma + wp * wp);
-                double l_re = gamma * gamma * den;
-                double l_im = -gamma * wp * den;
-                double hr = l_re * fin_re - l_im * fin_im;
-                double hi_ = l_re * fin_im + l_im * fin_re;
-                double h2 = hr * hr + hi_ * hi_;
-                e += v[k] * h2;
-                if (kind_new) {
-                    double cr = hr, ci = -hi_;
-                    xr += w_re[k] * cr - w_im[k] * ci;
-                    xi += w_re[k] * ci + w_im[k] * cr;
-                } else {
-                    c += vs_ln_i0(w_abs[k] * sqrt(h2));
+    if (lo >= hi) return acc;
+    double c1 = sqrt(1.0 - 0.2 * 0.2) * gamma / 0.2;
+    double c2 = 6.0 * PI / t;
+    double cut = fmin(fmax(c1, c2), PI * delta);
+    double half_f = cut / (2.0 * PI);
+    double inv_delta = 1.0 / delta;
+    double e_gt = exp(-gamma * t);
+    double rarg = sign * 2.0 * PI * df * t;
+    double rs = sin(rarg), rc = cos(rarg);
+    long long n_first = (long long)floor((freq[lo] - phi * delta) * inv_delta + 0.5);
+    long long n_last = (long long)floor((freq[hi - 1] - phi * delta) * inv_delta + 0.5);
+    for (long long n = n_first + (long long)tid; n <= n_last; n += (long long)nthreads) {
+        double fc = ((double)n + phi) * delta;
+        long long k_lo = (long long)floor((fc - half_f - f0) / df) - 1;
+        if (k_lo < lo) k_lo = lo;
+        long long k_hi = (long long)ceil((fc + half_f - f0) / df) + 2;
+        if (k_hi > hi) k_hi = hi;
+        if (k_hi < k_lo) k_hi = k_lo;
+        double xr = 0.0, xi = 0.0, e = 0.0, c = 0.0, zr = 0.0, zi = 0.0;
+        long long k_prev = -1;
+        for (long long k = k_lo; k < k_hi; ++k) {
+            double u = (freq[k] - phi * delta) / delta;
+            double nk = floor(u + 0.5);
+            if ((long long)nk != n) continue;
+            double wp = (u - nk) * delta * 2.0 * PI;
+            if (!(-cut < wp && wp < cut)) continue;
+            if (k_prev < 0) {
+                double arg = sign * wp * t;
+                zr = cos(arg); zi = sin(arg);
+            } else {
+                for (long long j = k_prev; j < k; ++j) {
+                    double nr = zr * rc - zi * rs;
+                    double ni = zr * rs + zi * rc;
+                    zr = nr; zi = ni;
                 }
             }
-            acc += kind_new ? (-e + vs_ln_i0(hypot(xr, xi))) : (c - e);
+            k_prev = k;
+            double fin_re = 1.0 - e_gt * zr;
+            double fin_im = -e_gt * zi;
+            double den = a / (gamma * gamma + wp * wp);
+            double l_re = gamma * gamma * den;
+            double l_im = -gamma * wp * den;
+            double hr = l_re * fin_re - l_im * fin_im;
+            double hi_ = l_re * fin_im + l_im * fin_re;
+            double h2 = hr * hr + hi_ * hi_;
+            e += v[k] * h2;
+            if (kind_new) {
+                double cr = hr, ci = -hi_;
+                xr += w_re[k] * cr - w_im[k] * ci;
+                xi += w_re[k] * ci + w_im[k] * cr;
+            } else {
+                c += vs_ln_i0(w_abs[k] * sqrt(h2));
+            }
         }
+        acc += kind_new ? (-e + vs_ln_i0(hypot(xr, xi))) : (c - e);
     }
-    part[threadIdx.x] = acc;
+    return acc;
+}
+
+extern "C" __global__ void vs_echo_loglike(
+    const double* freq, const double* w_re, const double* w_im, const double* w_abs,
+    const double* v, vs_u32 nbins, double f0, double df, double duration, double sign,
+    int kind_new, const double* params, vs_u32 npoints, double* out)
+{
+    extern __shared__ double part[];
+    vs_u32 b = blockIdx.x;
+    if (b >= npoints) return;
+    part[threadIdx.x] = vs_echo_thread(freq, w_re, w_im, w_abs, v, nbins, f0, df, duration,
+        sign, kind_new, params + 6 * (vs_u64)b, threadIdx.x, blockDim.x);
     __syncthreads();
     for (unsigned int s = blockDim.x / 2; s > 0; s >>= 1) {
         if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];

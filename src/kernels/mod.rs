@@ -13,6 +13,8 @@
 //! | `vs_echo_loglike` | [`echo::log_ratio_batch_cpu`] (the library's `log_ratio`) | comb log-likelihood ratio, new and old, for a batch of points |
 
 pub mod echo;
+#[cfg(test)]
+mod emulate;
 pub mod expfam;
 pub mod ldp;
 pub mod philox;
