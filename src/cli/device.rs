@@ -101,6 +101,10 @@ pub fn run(a: DeviceArgs) -> Result<()> {
                 format!("{:.3}", r.gpu_s * 1e3),
                 format!("{:.3}", r.cpu_s * 1e3),
                 format!("{:.1}", r.cpu_s / r.gpu_s),
+                r.library_s
+                    .map_or("-".into(), |l| format!("{:.3}", l * 1e3)),
+                r.library_s
+                    .map_or("-".into(), |l| format!("{:.1}", l / r.gpu_s)),
                 format!("{:.2} {}", r.rate, r.unit),
                 format!("{:.2e}", r.rel_err),
                 if r.ok { "yes".into() } else { "NO".into() },
@@ -114,6 +118,8 @@ pub fn run(a: DeviceArgs) -> Result<()> {
             "gpu ms (incl. copies)",
             "cpu ms (all cores)",
             "cpu/gpu",
+            "lib cpu ms",
+            "lib/gpu",
             "gpu rate",
             "rel err",
             "ok",
@@ -121,6 +127,10 @@ pub fn run(a: DeviceArgs) -> Result<()> {
         &cells,
     );
     println!("rel err = max|gpu - cpu| / max|cpu| over each output; ok when <= {TOL:e}");
+    println!(
+        "cpu = the kernel's CPU twin (same Philox numbers); lib cpu = the library's existing CPU code \
+         for the same work (ChaCha streams), where it differs from the twin"
+    );
     if rows.iter().any(|r| !r.ok) {
         eprintln!("a kernel disagrees with its CPU twin (rows marked NO)");
         std::process::exit(1);

@@ -16,13 +16,17 @@ use super::Gpu;
 use crate::echo::template::DurationFactor;
 use crate::echo::{CombLikelihood, LikelihoodKind};
 use crate::error::Result;
+use crate::expfam::RiskSimulation;
+use crate::expfam::families::Gaussian;
 use crate::expfam::truth::Truth;
 use crate::kernels::echo::{EchoData, log_ratio_batch_cpu, random_points, toy_spectrum};
 use crate::kernels::expfam::NormalRisk;
 use crate::kernels::ldp::LdpMessages;
 use crate::kernels::philox::PhiloxKey;
-use nalgebra::DMatrix;
+use crate::ldp::regression::Nldp;
+use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Agreement tolerance for f64 reductions (the CUDA issue's acceptance bound).
@@ -39,6 +43,10 @@ pub struct CheckRow {
     pub gpu_s: f64,
     /// CPU twin seconds, all cores.
     pub cpu_s: f64,
+    /// Seconds the library's existing CPU code takes for the same work, all cores, where it
+    /// differs from the twin (the ChaCha-based Monte Carlo the claims run today); None when the
+    /// twin is the library code itself.
+    pub library_s: Option<f64>,
     /// Work per GPU second, in `unit`.
     pub rate: f64,
     /// Unit of `rate`.
@@ -86,6 +94,7 @@ fn row(
         size,
         gpu_s,
         cpu_s,
+        library_s: None,
         rate: work / gpu_s,
         unit,
         rel_err,
@@ -128,7 +137,8 @@ pub fn expfam(g: &Gpu, replicates: usize, n: usize, seed: u64) -> Result<CheckRo
     };
     let ((gk, gq), (ck, cq)) = (flat(&gpu), flat(&cpu));
     let rel = normwise(&gk, &ck).max(normwise(&gq, &cq));
-    Ok(row(
+    let (_, ls) = timed(|| library_expfam(replicates, n, seed))?;
+    let mut r = row(
         "expfam risk (normal vs gamma:4)".into(),
         format!("{replicates} reps x n={n}"),
         gs,
@@ -136,7 +146,37 @@ pub fn expfam(g: &Gpu, replicates: usize, n: usize, seed: u64) -> Result<CheckRo
         (replicates * n) as f64 / 1e9,
         "Gdraw/s",
         rel,
-    ))
+    );
+    r.library_s = Some(ls);
+    Ok(r)
+}
+
+/// The claim's own CPU path for [`expfam`]'s work: generic family code on ChaCha streams
+/// (rand_distr's gamma), `RiskSimulation::run`.
+fn library_expfam(replicates: usize, n: usize, seed: u64) -> Result<crate::expfam::MonteCarloRisk> {
+    let truth = Truth::parse("gamma:4", 1)?;
+    let sim = RiskSimulation::new(Arc::new(Gaussian::normal()), &truth)?;
+    sim.run(n, replicates, seed, "expfam-risk-expansion")
+}
+
+/// The library's per-user NLDP protocol for [`ldp`]'s work (`Nldp::fit`, ChaCha + ziggurat
+/// noise), which also solves the d × d server problem: negligible next to n·entries draws.
+fn library_ldp(
+    x: &DMatrix<f64>,
+    y: &DVector<f64>,
+    public: bool,
+    seed: u64,
+) -> Result<crate::ldp::regression::LdpFit> {
+    let est = Nldp::new(0.5, 1e-5)
+        .tau(1.5, 2.0)
+        .radius((x.ncols() as f64).sqrt());
+    let mut rng = crate::rng::stream(seed, "veristat-device-ldp-lib", 0);
+    if public {
+        // The public variant also takes public covariates; the users' own serve for timing.
+        est.fit_public(x, y, x, &mut rng)
+    } else {
+        est.fit(x, y, &mut rng)
+    }
 }
 
 /// ldp: NLDP messages (ε = 0.5, δ = 1e-5, τ = (1.5, 2), ℓ2 radius √d) of `users` users with d
@@ -155,7 +195,10 @@ pub fn ldp(g: &Gpu, users: usize, d: usize, public: bool, seed: u64) -> Result<C
     g.ldp_aggregate(&msg, key, &x[..warm * d], &y[..warm])?;
     let (gpu, gs) = timed(|| g.ldp_aggregate(&msg, key, &x, &y))?;
     let (cpu, cs) = timed(|| msg.aggregate_cpu(key, &x, &y))?;
-    Ok(row(
+    let xm = DMatrix::from_row_slice(users, d, &x);
+    let ym = DVector::from_column_slice(&y);
+    let (_, ls) = timed(|| library_ldp(&xm, &ym, public, seed))?;
+    let mut r = row(
         format!("ldp NLDP messages{}", if public { " (public)" } else { "" }),
         format!("{users} users x d={d}, {} entries", msg.entries()),
         gs,
@@ -163,7 +206,9 @@ pub fn ldp(g: &Gpu, users: usize, d: usize, public: bool, seed: u64) -> Result<C
         (users * msg.entries()) as f64 / 1e9,
         "Gnoise/s",
         normwise(&gpu.entries, &cpu.entries),
-    ))
+    );
+    r.library_s = Some(ls);
+    Ok(r)
 }
 
 /// echo: `points` random comb parameter points on a `bins`-bin toy spectrum with an injected
@@ -238,6 +283,19 @@ pub fn all(g: &Gpu, z: &Sizes, seed: u64) -> Result<Vec<CheckRow>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The baselines `veristat device` times on the GPU machine run (small sizes here).
+    #[test]
+    fn library_baselines_run() {
+        let r = library_expfam(200, 50, 1).unwrap();
+        assert_eq!(r.replicates, 200);
+        let mut rng = crate::rng::stream(2, "baseline-test", 0);
+        let x = DMatrix::from_fn(3000, 4, |_, _| rng.random::<f64>() - 0.5);
+        let y = DVector::from_fn(3000, |i, _| x[(i, 0)]);
+        for public in [false, true] {
+            assert_eq!(library_ldp(&x, &y, public, 3).unwrap().coef.len(), 4);
+        }
+    }
 
     #[test]
     fn normwise_error_fails_on_nan_and_length_mismatch() {
