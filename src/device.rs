@@ -89,7 +89,7 @@ fn probe_cuda() -> Result<String> {
 }
 
 /// Resolve a choice: `cpu` always succeeds; `cuda` is an error without a usable GPU; `auto`
-/// takes the GPU when [`probe_cuda`] succeeds and otherwise the CPU with the reason.
+/// takes the GPU when one is usable and otherwise the CPU with the reason.
 pub fn resolve(choice: DeviceChoice) -> Result<Resolved> {
     match choice {
         DeviceChoice::Cpu => Ok(Resolved::Cpu("--device cpu".into())),

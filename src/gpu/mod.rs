@@ -11,9 +11,9 @@
 //! | host call | kernel(s) | CPU twin |
 //! |---|---|---|
 //! | [`Gpu::xt_r`] | cuBLAS DGEMM | `x.tr_mul(r)` |
-//! | [`Gpu::expfam_risk`] | `vs_expfam_normal_risk` | [`NormalRisk::replicates_cpu`] |
+//! | [`Gpu::expfam_risk`], [`Gpu::expfam_run`] (claim summary) | `vs_expfam_normal_risk` | [`NormalRisk::replicates_cpu`], [`NormalRisk::run_cpu`] |
 //! | [`Gpu::ldp_aggregate`] | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`LdpMessages::aggregate_cpu`] |
-//! | [`Gpu::echo_loglike`] | `vs_echo_loglike` | [`crate::kernels::echo::log_ratio_batch_cpu`] |
+//! | [`Gpu::echo_loglike`] (data uploaded once by [`Gpu::echo_upload`]), [`Gpu::echo_loglike_batch`] | `vs_echo_loglike` | [`crate::kernels::echo::log_ratio_batch_cpu`] |
 
 pub mod checks;
 
@@ -294,6 +294,20 @@ impl Gpu {
         Ok(out)
     }
 
+    /// [`NormalRisk::run_cpu`] on the GPU: replicates 0..`replicates` at n, summarized as the
+    /// claim summarizes them.
+    pub fn expfam_run(
+        &self,
+        case: &NormalRisk,
+        key: PhiloxKey,
+        n: usize,
+        replicates: usize,
+    ) -> Result<crate::expfam::MonteCarloRisk> {
+        crate::error::check::at_least("replicates", replicates, 2)?;
+        let draws = self.expfam_risk(case, key, 0, replicates, n)?;
+        crate::expfam::risk::summarize(n, &draws, &case.terms())
+    }
+
     /// The server's sums of the NLDP messages of the users in `x` (n × d, user-major) and `y`,
     /// as [`LdpMessages::aggregate_cpu`]: clipping and shrinkage per user, Gaussian noise from
     /// Philox stream i for user i, sums in fixed chunk order.
@@ -405,6 +419,13 @@ impl Gpu {
             sign: data.sign,
             kind_new: i32::from(data.kind == crate::echo::LikelihoodKind::New),
         })
+    }
+
+    /// Upload `data` and evaluate `points` (one-off batches; a search uploads once with
+    /// [`Gpu::echo_upload`] and calls [`Gpu::echo_loglike`] per batch).
+    pub fn echo_loglike_batch(&self, data: &EchoData, points: &[CombParams]) -> Result<Vec<f64>> {
+        let dev = self.echo_upload(data)?;
+        self.echo_loglike(&dev, points)
     }
 
     /// `ln Λ` (new or old, as the data were prepared) at every point: one block per point, as
@@ -570,6 +591,19 @@ mod tests {
         let g = Gpu::get().expect("a GPU");
         let row = checks::expfam(g, 20_000, 100, 1).unwrap();
         assert!(row.ok, "{row:?}");
+        // The claim-level summary is the same on both sides.
+        let case =
+            NormalRisk::new(&crate::expfam::truth::Truth::parse("gamma:4", 1).unwrap()).unwrap();
+        let key = PhiloxKey::new(4, "expfam-risk-expansion");
+        let (gs, cs) = (
+            g.expfam_run(&case, key, 200, 5000).unwrap(),
+            case.run_cpu(key, 200, 5000).unwrap(),
+        );
+        assert!(
+            (gs.risk - cs.risk).abs() <= 1e-12 * cs.risk.abs(),
+            "{gs:?} vs {cs:?}"
+        );
+        assert!((gs.se - cs.se).abs() <= 1e-10 * cs.se, "{gs:?} vs {cs:?}");
     }
 
     #[test]

@@ -304,7 +304,7 @@ pub fn log_ratio_batch_cpu(lik: &CombLikelihood, points: &[CombParams]) -> Vec<f
     points.par_iter().map(|p| lik.log_ratio(p)).collect()
 }
 
-/// The kernel's tables as CUDA `__constant__` arrays, printed from [`I0E_A`] and [`I0E_B`] with
+/// The kernel's tables as CUDA `__constant__` arrays, printed from this module's `I0E_A` and `I0E_B` with
 /// Rust's shortest round-trip formatting, so the device parses back the same doubles.
 pub fn cuda_tables() -> String {
     let fmt = |name: &str, t: &[f64]| {

@@ -186,6 +186,22 @@ impl NormalRisk {
     }
 }
 
+impl NormalRisk {
+    /// The claim-level summary of `replicates` replicates at n on the CPU twin: plain and
+    /// control-variate risk with standard errors, ĉ2 ([`crate::expfam::risk::summarize`], the
+    /// summary `RiskSimulation::run` gives). `Gpu::expfam_run` is the same on the GPU.
+    pub fn run_cpu(
+        &self,
+        key: PhiloxKey,
+        n: usize,
+        replicates: usize,
+    ) -> Result<crate::expfam::MonteCarloRisk> {
+        crate::error::check::at_least("replicates", replicates, 2)?;
+        let draws = self.replicates_cpu(key, 0, replicates, n)?;
+        crate::expfam::risk::summarize(n, &draws, &self.terms)
+    }
+}
+
 /// The MLE of σ² needs two observations.
 pub fn check_n(n: usize) -> Result<()> {
     crate::error::check::at_least("n", n, 2).map(|_| ())
@@ -301,6 +317,19 @@ mod tests {
         }
         let nr = NormalRisk::new(&Truth::parse("gamma:4", 1).unwrap()).unwrap();
         assert!((nr.terms().c1 - 1.375).abs() < 1e-9);
+    }
+
+    /// The summary agrees with the exact expansion as the claim's check does (control variate
+    /// within 2 SE would be the claim; 4 SE here so the test is not flaky across seeds).
+    #[test]
+    fn claim_summary_matches_the_expansion() {
+        let nr = NormalRisk::new(&Truth::parse("gamma:4", 1).unwrap()).unwrap();
+        let s = nr
+            .run_cpu(PhiloxKey::new(2, "expfam-risk-expansion"), 200, 20_000)
+            .unwrap();
+        let pred = nr.terms().second_order(200.0);
+        assert!((s.risk - pred).abs() < 4.0 * s.se, "{s:?} vs {pred}");
+        assert!(nr.run_cpu(PhiloxKey([0, 0]), 200, 1).is_err());
     }
 
     #[test]
