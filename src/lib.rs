@@ -23,11 +23,13 @@
 
 pub mod claims;
 pub mod data;
+pub mod device;
 pub mod echo;
 pub mod error;
 pub mod expfam;
 pub mod fsutil;
 pub mod inference;
+pub mod kernels;
 pub mod ldp;
 pub mod linalg;
 pub mod metrics;

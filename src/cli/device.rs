@@ -12,6 +12,27 @@ pub struct DeviceArgs {
     /// Columns of the test design.
     #[arg(long, default_value_t = 2000)]
     pub d: usize,
+    /// expfam: risk replicates (one GPU thread each).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub replicates: usize,
+    /// expfam: observations per replicate.
+    #[arg(long, default_value_t = 200)]
+    pub n_obs: usize,
+    /// ldp: users.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub users: usize,
+    /// ldp: features per user.
+    #[arg(long, default_value_t = 16)]
+    pub ldp_d: usize,
+    /// echo: frequency bins of the test spectrum.
+    #[arg(long, default_value_t = 40_000)]
+    pub bins: usize,
+    /// echo: parameter points per batch.
+    #[arg(long, default_value_t = 20_000)]
+    pub points: usize,
+    /// Seed of the random inputs (default: from the clock, printed, so a run can be repeated).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[cfg(not(feature = "cuda"))]
@@ -22,11 +43,11 @@ pub fn run(_a: DeviceArgs) -> Result<()> {
     ))
 }
 
+/// Prints the libraries, the device and the agreement-and-speed table; exits with status 1 when
+/// a kernel disagrees with its twin (2, through the error path, when there is no GPU).
 #[cfg(feature = "cuda")]
 pub fn run(a: DeviceArgs) -> Result<()> {
-    use nalgebra::DMatrix;
-    use rand::RngExt;
-    use std::time::Instant;
+    use veristat::gpu::checks::{self, Sizes, TOL};
     use veristat::gpu::{self, Gpu};
     gpu::preflight()?;
     let g = Gpu::get()?;
@@ -39,46 +60,80 @@ pub fn run(a: DeviceArgs) -> Result<()> {
         );
     }
     println!(
-        "device 0: {name} (sm_{maj}{min}), {:.1} GiB",
-        mem as f64 / (1u64 << 30) as f64
+        "device 0: {name} (sm_{maj}{min}), {:.1} GiB; CPU twins on {} threads",
+        mem as f64 / (1u64 << 30) as f64,
+        rayon::current_num_threads()
     );
-    let mut rng = veristat::rng::stream(1, "veristat-device", 0);
-    let x = DMatrix::from_fn(a.n, a.d, |_, _| rng.random::<f64>() - 0.5);
-    let r = DMatrix::from_fn(a.n, 8, |_, _| rng.random::<f64>() - 0.5);
-    g.xt_r(&x, &r)?; // warm-up: handle and workspace creation stay out of the timing
-    let t = Instant::now();
-    let gpu_out = g.xt_r(&x, &r)?;
-    let gpu_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let cpu_out = x.tr_mul(&r);
-    let cpu_s = t.elapsed().as_secs_f64();
-    let rel = (&gpu_out - &cpu_out).norm() / cpu_out.norm();
-    let bytes = (a.n * a.d * 8) as f64;
+    // What `--device auto` resolves to on this machine (the line other commands print).
+    println!(
+        "--device auto resolves to {}",
+        veristat::device::resolve(veristat::device::DeviceChoice::Auto)?
+    );
+    println!(
+        "NVRTC: {} kernels compiled and loaded in {:.2} s",
+        veristat::kernels::KERNEL_NAMES.len(),
+        g.kernel_compile_seconds()?
+    );
+    let seed = a.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    });
+    println!("inputs from seed {seed} (repeat with --seed {seed})");
+    let sizes = Sizes {
+        xtr_n: a.n,
+        xtr_d: a.d,
+        expfam_replicates: a.replicates,
+        expfam_n: a.n_obs,
+        ldp_users: a.users,
+        ldp_d: a.ldp_d,
+        echo_bins: a.bins,
+        echo_points: a.points,
+    };
+    let rows = checks::all(g, &sizes, seed)?;
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.kernel.clone(),
+                r.size.clone(),
+                format!("{:.3}", r.gpu_s * 1e3),
+                format!("{:.3}", r.cpu_s * 1e3),
+                format!("{:.1}", r.cpu_s / r.gpu_s),
+                r.library_s
+                    .map_or("-".into(), |l| format!("{:.3}", l * 1e3)),
+                r.library_s
+                    .map_or("-".into(), |l| format!("{:.1}", l / r.gpu_s)),
+                format!("{:.2} {}", r.rate, r.unit),
+                format!("{:.2e}", r.rel_err),
+                if r.ok { "yes".into() } else { "NO".into() },
+            ]
+        })
+        .collect();
     super::print_table(
         &[
             "kernel",
             "size",
             "gpu ms (incl. copies)",
-            "cpu ms",
+            "cpu ms (all cores)",
             "cpu/gpu",
-            "GB/s",
+            "lib cpu ms",
+            "lib/gpu",
+            "gpu rate",
             "rel err",
             "ok",
         ],
-        &[vec![
-            "sparse Xᵀ R (DGEMM)".into(),
-            format!("{}x{}x8", a.n, a.d),
-            format!("{:.3}", gpu_s * 1e3),
-            format!("{:.3}", cpu_s * 1e3),
-            format!("{:.1}", cpu_s / gpu_s),
-            format!("{:.1}", bytes / gpu_s / 1e9),
-            format!("{rel:.2e}"),
-            if rel <= 1e-12 {
-                "yes".into()
-            } else {
-                "NO".into()
-            },
-        ]],
+        &cells,
     );
+    println!("rel err = max|gpu - cpu| / max|cpu| over each output; ok when <= {TOL:e}");
+    println!(
+        "cpu = the kernel's CPU twin (same Philox numbers); lib cpu = the library's existing CPU code \
+         for the same work (ChaCha streams), where it differs from the twin"
+    );
+    if rows.iter().any(|r| !r.ok) {
+        eprintln!("a kernel disagrees with its CPU twin (rows marked NO)");
+        std::process::exit(1);
+    }
     Ok(())
 }

@@ -1,0 +1,136 @@
+//! Which device runs the hot loops: the `--device auto|cpu|cuda` choice and its resolution.
+//!
+//! Compiled with or without the `cuda` feature, so commands can take the flag in every build: a
+//! CPU-only build resolves `auto` to the CPU (saying why) and refuses `cuda` with
+//! [`Error::GpuUnavailable`], the same error a CUDA build gives on a machine without a GPU.
+
+use crate::error::{Error, Result};
+use std::fmt;
+use std::str::FromStr;
+
+/// The user's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceChoice {
+    /// CUDA when a usable GPU is found, else the CPU.
+    #[default]
+    Auto,
+    /// Always the CPU (rayon over all cores).
+    Cpu,
+    /// CUDA, or an error.
+    Cuda,
+}
+
+impl DeviceChoice {
+    /// `auto`, `cpu` or `cuda`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Cpu => "cpu",
+            Self::Cuda => "cuda",
+        }
+    }
+}
+
+impl FromStr for DeviceChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "cpu" => Ok(Self::Cpu),
+            "cuda" => Ok(Self::Cuda),
+            _ => Err(Error::UnknownName {
+                kind: "device",
+                name: s.to_string(),
+                known: "auto, cpu, cuda".into(),
+            }),
+        }
+    }
+}
+
+/// The device actually used, with the reason, for the "device: ..." line commands print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// The CPU, and why (asked for, or why CUDA was not usable under `auto`).
+    Cpu(String),
+    /// CUDA device 0, by name.
+    Cuda(String),
+}
+
+impl Resolved {
+    /// Whether the GPU is used.
+    pub fn is_cuda(&self) -> bool {
+        matches!(self, Self::Cuda(_))
+    }
+}
+
+impl fmt::Display for Resolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cpu(why) => write!(f, "device: cpu ({why})"),
+            Self::Cuda(name) => write!(f, "device: cuda ({name})"),
+        }
+    }
+}
+
+/// The usable GPU's name, or why there is none.
+fn probe_cuda() -> Result<String> {
+    #[cfg(feature = "cuda")]
+    {
+        let g = crate::gpu::Gpu::get()?;
+        let (name, _, (maj, min)) = g.describe()?;
+        Ok(format!("{name}, sm_{maj}{min}"))
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        Err(Error::GpuUnavailable(
+            "this build has no `cuda` feature".into(),
+        ))
+    }
+}
+
+/// Resolve a choice: `cpu` always succeeds; `cuda` is an error without a usable GPU; `auto`
+/// takes the GPU when one is usable and otherwise the CPU with the reason.
+pub fn resolve(choice: DeviceChoice) -> Result<Resolved> {
+    match choice {
+        DeviceChoice::Cpu => Ok(Resolved::Cpu("--device cpu".into())),
+        DeviceChoice::Cuda => probe_cuda().map(Resolved::Cuda),
+        DeviceChoice::Auto => Ok(match probe_cuda() {
+            Ok(name) => Resolved::Cuda(name),
+            Err(e) => Resolved::Cpu(format!("auto: {e}")),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_name_round_trip() {
+        for c in [DeviceChoice::Auto, DeviceChoice::Cpu, DeviceChoice::Cuda] {
+            assert_eq!(c.name().parse::<DeviceChoice>().unwrap(), c);
+        }
+        assert!("gpu".parse::<DeviceChoice>().is_err());
+    }
+
+    #[test]
+    fn cpu_is_always_available_and_auto_agrees_with_cuda() {
+        assert_eq!(
+            resolve(DeviceChoice::Cpu).unwrap(),
+            Resolved::Cpu("--device cpu".into())
+        );
+        // Whatever this machine has, auto picks CUDA exactly when an explicit cuda succeeds.
+        let auto = resolve(DeviceChoice::Auto).unwrap();
+        match resolve(DeviceChoice::Cuda) {
+            Ok(r) => assert_eq!(auto, r),
+            Err(e) => {
+                assert!(matches!(e, Error::GpuUnavailable(_)), "{e}");
+                assert!(!auto.is_cuda());
+                assert!(
+                    auto.to_string().starts_with("device: cpu (auto: "),
+                    "{auto}"
+                );
+            }
+        }
+    }
+}

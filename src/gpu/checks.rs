@@ -1,0 +1,309 @@
+//! Every GPU routine against its CPU twin on fresh random inputs, timed: the rows of
+//! `veristat device` and the bodies of the `#[ignore]`d GPU tests.
+//!
+//! Agreement is normwise, ‖gpu − cpu‖∞ / ‖cpu‖∞ over the whole output (replicate losses, summed
+//! message entries, log ratios, matrix entries), against [`TOL`] = 1e-12: the twins run the same
+//! arithmetic in the same order (NVRTC `--fmad=false`), so only last-ulp differences of the
+//! device's `log`/`sqrt`/`sin`/`cos` remain. A per-element relative error would instead flag
+//! outputs that are near zero by cancellation (a log ratio close to 0, a loss of 1e-7), where
+//! the same ulp differences are large relative to the value but not to the data.
+//!
+//! Times are wall clock for one call after a warm-up call (NVRTC compilation, cuBLAS handle
+//! creation and first-touch allocations stay out); GPU times include the host↔device copies of
+//! that call's inputs and outputs; CPU times use every core (rayon's global pool).
+
+use super::Gpu;
+use crate::echo::template::DurationFactor;
+use crate::echo::{CombLikelihood, LikelihoodKind};
+use crate::error::Result;
+use crate::expfam::RiskSimulation;
+use crate::expfam::families::Gaussian;
+use crate::expfam::truth::Truth;
+use crate::kernels::echo::{EchoData, log_ratio_batch_cpu, random_points, toy_spectrum};
+use crate::kernels::expfam::NormalRisk;
+use crate::kernels::ldp::LdpMessages;
+use crate::kernels::philox::PhiloxKey;
+use crate::ldp::regression::Nldp;
+use nalgebra::{DMatrix, DVector};
+use rand::RngExt;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Agreement tolerance for f64 reductions (the CUDA issue's acceptance bound).
+pub const TOL: f64 = 1e-12;
+
+/// One row of the agreement-and-speed table.
+#[derive(Debug, Clone)]
+pub struct CheckRow {
+    /// Kernel and variant.
+    pub kernel: String,
+    /// Problem size in the kernel's terms.
+    pub size: String,
+    /// GPU seconds for one call, copies included.
+    pub gpu_s: f64,
+    /// CPU twin seconds, all cores.
+    pub cpu_s: f64,
+    /// Seconds the library's existing CPU code takes for the same work, all cores, where it
+    /// differs from the twin (the ChaCha-based Monte Carlo the claims run today); None when the
+    /// twin is the library code itself.
+    pub library_s: Option<f64>,
+    /// Work per GPU second, in `unit`.
+    pub rate: f64,
+    /// Unit of `rate`.
+    pub unit: &'static str,
+    /// ‖gpu − cpu‖∞ / ‖cpu‖∞.
+    pub rel_err: f64,
+    /// Whether `rel_err` ≤ [`TOL`].
+    pub ok: bool,
+}
+
+fn normwise(gpu: &[f64], cpu: &[f64]) -> f64 {
+    if gpu.len() != cpu.len() {
+        return f64::INFINITY;
+    }
+    // f64::max skips NaN, so a NaN anywhere is caught first: it must fail the check, not pass.
+    if gpu.iter().chain(cpu).any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    let diff = gpu
+        .iter()
+        .zip(cpu)
+        .map(|(g, c)| (g - c).abs())
+        .fold(0.0, f64::max);
+    let scale = cpu.iter().map(|c| c.abs()).fold(0.0, f64::max);
+    if scale > 0.0 { diff / scale } else { diff }
+}
+
+fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+    let t = Instant::now();
+    let v = f()?;
+    Ok((v, t.elapsed().as_secs_f64()))
+}
+
+fn row(
+    kernel: String,
+    size: String,
+    gpu_s: f64,
+    cpu_s: f64,
+    work: f64,
+    unit: &'static str,
+    rel_err: f64,
+) -> CheckRow {
+    CheckRow {
+        kernel,
+        size,
+        gpu_s,
+        cpu_s,
+        library_s: None,
+        rate: work / gpu_s,
+        unit,
+        rel_err,
+        ok: rel_err <= TOL,
+    }
+}
+
+/// Sparse module: Xᵀ R by cuBLAS DGEMM against nalgebra, n × d design, 8 residual columns.
+pub fn xt_r(g: &Gpu, n: usize, d: usize, seed: u64) -> Result<CheckRow> {
+    let mut rng = crate::rng::stream(seed, "veristat-device-xtr", 0);
+    let x = DMatrix::from_fn(n, d, |_, _| rng.random::<f64>() - 0.5);
+    let r = DMatrix::from_fn(n, 8, |_, _| rng.random::<f64>() - 0.5);
+    g.xt_r(&x, &r)?;
+    let (gpu, gs) = timed(|| g.xt_r(&x, &r))?;
+    let (cpu, cs) = timed(|| Ok(x.tr_mul(&r)))?;
+    Ok(row(
+        "sparse Xᵀ R (cuBLAS DGEMM)".into(),
+        format!("{n}x{d}x8"),
+        gs,
+        cs,
+        2.0 * (n * d * 8) as f64 / 1e9,
+        "GFLOP/s",
+        normwise(gpu.as_slice(), cpu.as_slice()),
+    ))
+}
+
+/// expfam: `replicates` risk replicates at sample size n of the normal model fitted to Gamma(4)
+/// data (case A of `expfam-risk-expansion`); compares every loss and control variate.
+pub fn expfam(g: &Gpu, replicates: usize, n: usize, seed: u64) -> Result<CheckRow> {
+    let case = NormalRisk::new(&Truth::parse("gamma:4", 1)?)?;
+    let key = PhiloxKey::new(seed, "expfam-risk-expansion");
+    g.expfam_risk(&case, key, 0, replicates.min(1024), n)?;
+    let (gpu, gs) = timed(|| g.expfam_risk(&case, key, 0, replicates, n))?;
+    let (cpu, cs) = timed(|| case.replicates_cpu(key, 0, replicates, n))?;
+    let flat = |v: &[crate::expfam::risk::RiskDraw]| -> (Vec<f64>, Vec<f64>) {
+        (
+            v.iter().map(|d| d.kl).collect(),
+            v.iter().map(|d| d.q).collect(),
+        )
+    };
+    let ((gk, gq), (ck, cq)) = (flat(&gpu), flat(&cpu));
+    let rel = normwise(&gk, &ck).max(normwise(&gq, &cq));
+    let (_, ls) = timed(|| library_expfam(replicates, n, seed))?;
+    let mut r = row(
+        "expfam risk (normal vs gamma:4)".into(),
+        format!("{replicates} reps x n={n}"),
+        gs,
+        cs,
+        (replicates * n) as f64 / 1e9,
+        "Gdraw/s",
+        rel,
+    );
+    r.library_s = Some(ls);
+    Ok(r)
+}
+
+/// The claim's own CPU path for [`expfam`]'s work: generic family code on ChaCha streams
+/// (rand_distr's gamma), `RiskSimulation::run`.
+fn library_expfam(replicates: usize, n: usize, seed: u64) -> Result<crate::expfam::MonteCarloRisk> {
+    let truth = Truth::parse("gamma:4", 1)?;
+    let sim = RiskSimulation::new(Arc::new(Gaussian::normal()), &truth)?;
+    sim.run(n, replicates, seed, "expfam-risk-expansion")
+}
+
+/// The library's per-user NLDP protocol for [`ldp`]'s work (`Nldp::fit`, ChaCha + ziggurat
+/// noise), which also solves the d × d server problem: negligible next to n·entries draws.
+fn library_ldp(
+    x: &DMatrix<f64>,
+    y: &DVector<f64>,
+    public: bool,
+    seed: u64,
+) -> Result<crate::ldp::regression::LdpFit> {
+    let est = Nldp::new(0.5, 1e-5)
+        .tau(1.5, 2.0)
+        .radius((x.ncols() as f64).sqrt());
+    let mut rng = crate::rng::stream(seed, "veristat-device-ldp-lib", 0);
+    if public {
+        // The public variant also takes public covariates; the users' own serve for timing.
+        est.fit_public(x, y, x, &mut rng)
+    } else {
+        est.fit(x, y, &mut rng)
+    }
+}
+
+/// ldp: NLDP messages (ε = 0.5, δ = 1e-5, τ = (1.5, 2), ℓ2 radius √d) of `users` users with d
+/// heavy-tailed features, summed; compares every summed entry.
+pub fn ldp(g: &Gpu, users: usize, d: usize, public: bool, seed: u64) -> Result<CheckRow> {
+    let mut rng = crate::rng::stream(seed, "veristat-device-ldp", 0);
+    let x: Vec<f64> = (0..users * d)
+        .map(|_| 3.0 * (rng.random::<f64>() - 0.5) / (rng.random::<f64>() + 0.2))
+        .collect();
+    let y: Vec<f64> = (0..users)
+        .map(|i| x[i * d] - 0.5 * x[i * d + d - 1] + 2.0 * (rng.random::<f64>() - 0.5))
+        .collect();
+    let msg = LdpMessages::nldp(0.5, 1e-5, d, public, (1.5, 2.0), Some((d as f64).sqrt()))?;
+    let key = PhiloxKey::new(seed, "ldp-nldp-user");
+    let warm = 1000.min(users);
+    g.ldp_aggregate(&msg, key, &x[..warm * d], &y[..warm])?;
+    let (gpu, gs) = timed(|| g.ldp_aggregate(&msg, key, &x, &y))?;
+    let (cpu, cs) = timed(|| msg.aggregate_cpu(key, &x, &y))?;
+    let xm = DMatrix::from_row_slice(users, d, &x);
+    let ym = DVector::from_column_slice(&y);
+    let (_, ls) = timed(|| library_ldp(&xm, &ym, public, seed))?;
+    let mut r = row(
+        format!("ldp NLDP messages{}", if public { " (public)" } else { "" }),
+        format!("{users} users x d={d}, {} entries", msg.entries()),
+        gs,
+        cs,
+        (users * msg.entries()) as f64 / 1e9,
+        "Gnoise/s",
+        normwise(&gpu.entries, &cpu.entries),
+    );
+    r.library_s = Some(ls);
+    Ok(r)
+}
+
+/// echo: `points` random comb parameter points on a `bins`-bin toy spectrum with an injected
+/// comb; compares every log ratio with the library's.
+pub fn echo(
+    g: &Gpu,
+    bins: usize,
+    points: usize,
+    kind: LikelihoodKind,
+    seed: u64,
+) -> Result<CheckRow> {
+    let spec = toy_spectrum(bins, seed)?;
+    let fmax = spec.freq()[bins - 1];
+    let pts = random_points(points, fmax, seed);
+    let data = EchoData::new(&spec, kind, DurationFactor::Reference);
+    let lik = CombLikelihood::new(&spec, kind);
+    let dev = g.echo_upload(&data)?;
+    g.echo_loglike(&dev, &pts[..pts.len().min(64)])?;
+    let (gpu, gs) = timed(|| g.echo_loglike(&dev, &pts))?;
+    let (cpu, cs) = timed(|| Ok(log_ratio_batch_cpu(&lik, &pts)))?;
+    let visited: usize = pts
+        .iter()
+        .map(|p| {
+            let (lo, hi) = data.band(p.fmin, p.fmax);
+            hi - lo
+        })
+        .sum();
+    Ok(row(
+        format!("echo log ratio ({})", kind.name()),
+        format!("{points} points x {bins} bins"),
+        gs,
+        cs,
+        (visited * 5 * std::mem::size_of::<f64>()) as f64 / 1e9,
+        "GB/s",
+        normwise(&gpu, &cpu),
+    ))
+}
+
+/// Problem sizes of [`all`].
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    /// Rows of the Xᵀ R design.
+    pub xtr_n: usize,
+    /// Columns of the Xᵀ R design.
+    pub xtr_d: usize,
+    /// expfam replicates.
+    pub expfam_replicates: usize,
+    /// expfam sample size per replicate.
+    pub expfam_n: usize,
+    /// LDP users.
+    pub ldp_users: usize,
+    /// LDP dimension.
+    pub ldp_d: usize,
+    /// Echo spectrum bins.
+    pub echo_bins: usize,
+    /// Echo parameter points.
+    pub echo_points: usize,
+}
+
+/// Every check, in table order; a failing call is reported as an error naming the kernel.
+pub fn all(g: &Gpu, z: &Sizes, seed: u64) -> Result<Vec<CheckRow>> {
+    Ok(vec![
+        xt_r(g, z.xtr_n, z.xtr_d, seed)?,
+        expfam(g, z.expfam_replicates, z.expfam_n, seed)?,
+        ldp(g, z.ldp_users, z.ldp_d, false, seed)?,
+        ldp(g, z.ldp_users, z.ldp_d, true, seed)?,
+        echo(g, z.echo_bins, z.echo_points, LikelihoodKind::New, seed)?,
+        echo(g, z.echo_bins, z.echo_points, LikelihoodKind::Old, seed)?,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The baselines `veristat device` times on the GPU machine run (small sizes here).
+    #[test]
+    fn library_baselines_run() {
+        let r = library_expfam(200, 50, 1).unwrap();
+        assert_eq!(r.replicates, 200);
+        let mut rng = crate::rng::stream(2, "baseline-test", 0);
+        let x = DMatrix::from_fn(3000, 4, |_, _| rng.random::<f64>() - 0.5);
+        let y = DVector::from_fn(3000, |i, _| x[(i, 0)]);
+        for public in [false, true] {
+            assert_eq!(library_ldp(&x, &y, public, 3).unwrap().coef.len(), 4);
+        }
+    }
+
+    #[test]
+    fn normwise_error_fails_on_nan_and_length_mismatch() {
+        assert_eq!(normwise(&[1.0, 2.0], &[1.0, 2.0]), 0.0);
+        assert!((normwise(&[1.0, 2.0 + 4e-12], &[1.0, 2.0]) - 2e-12).abs() < 1e-14);
+        // Both fail `rel_err <= TOL`: NaN compares false, infinity is above any tolerance.
+        assert!(normwise(&[f64::NAN], &[1.0]).is_nan());
+        assert!(normwise(&[1.0, 2.0], &[1.0, f64::NAN]).is_nan());
+        assert_eq!(normwise(&[1.0], &[1.0, 2.0]), f64::INFINITY);
+    }
+}

@@ -1,0 +1,567 @@
+//! Comb log-likelihood ratios ("new" per-QNM and "old" per-bin phase marginalisation, spec §3.3)
+//! for a batch of parameter points: one CUDA block per point, its threads over the comb's teeth,
+//! a fixed-shape tree reduction over the threads.
+//!
+//! The CPU twin is the library itself: [`CombLikelihood::log_ratio`] per point, in parallel
+//! ([`log_ratio_batch_cpu`]). The kernel is a transcription of that function's tooth loop (same
+//! band, cut, tooth range, phase rotation and Lorentzian arithmetic; `ln I₀` from the same Cephes
+//! tables). [`EchoData::log_ratio_mirror`] is the kernel's own order of operations in Rust (per-tooth
+//! contributions, the same thread striding and tree), tested here against the library, so the
+//! transcription is checked on every `cargo test` and not only on a GPU.
+
+use crate::echo::likelihood::{CombLikelihood, LikelihoodKind};
+use crate::echo::spectrum::Spectrum;
+use crate::echo::template::{CUT, CombParams, DurationFactor};
+use rayon::prelude::*;
+use std::f64::consts::PI;
+
+/// Threads per block of `vs_echo_loglike` (a power of two: the tree halves it).
+pub const THREADS: usize = 128;
+
+#[allow(clippy::excessive_precision)] // Cephes' table, kept digit for digit.
+const I0E_A: [f64; 30] = [
+    -4.415_341_646_479_339_379_50E-18,
+    3.330_794_518_822_238_097_83E-17,
+    -2.431_279_846_547_954_693_59E-16,
+    1.715_391_285_555_133_030_61E-15,
+    -1.168_533_287_799_345_168_08E-14,
+    7.676_185_498_604_935_616_88E-14,
+    -4.856_446_783_111_929_460_90E-13,
+    2.955_052_663_129_639_834_61E-12,
+    -1.726_826_291_441_555_707_23E-11,
+    9.675_809_035_373_236_912_24E-11,
+    -5.189_795_601_635_262_906_66E-10,
+    2.659_823_724_682_386_650_35E-9,
+    -1.300_025_009_986_248_042_12E-8,
+    6.046_995_022_541_918_949_32E-8,
+    -2.670_793_853_940_611_733_91E-7,
+    1.117_387_539_120_103_718_15E-6,
+    -4.416_738_358_458_750_563_59E-6,
+    1.644_844_807_072_889_708_93E-5,
+    -5.754_195_010_082_103_703_98E-5,
+    1.885_028_850_958_416_557_29E-4,
+    -5.763_755_745_385_823_658_85E-4,
+    1.639_475_616_941_335_798_42E-3,
+    -4.324_309_995_050_575_944_30E-3,
+    1.054_646_039_459_499_831_83E-2,
+    -2.373_741_480_589_946_881_56E-2,
+    4.930_528_423_967_070_848_78E-2,
+    -9.490_109_704_804_764_442_10E-2,
+    1.716_209_015_222_087_753_49E-1,
+    -3.046_826_723_431_983_986_83E-1,
+    6.767_952_744_094_760_849_95E-1,
+];
+
+#[allow(clippy::excessive_precision)] // Cephes' table, kept digit for digit.
+const I0E_B: [f64; 25] = [
+    -7.233_180_487_874_753_954_56E-18,
+    -4.830_504_485_944_182_071_26E-18,
+    4.465_621_420_296_759_999_01E-17,
+    3.461_222_867_697_461_093_10E-17,
+    -2.827_623_980_516_583_484_94E-16,
+    -3.425_485_619_677_219_134_62E-16,
+    1.772_560_133_056_526_383_60E-15,
+    3.811_680_669_352_622_420_75E-15,
+    -9.554_846_698_828_307_648_70E-15,
+    -4.150_569_347_287_222_086_63E-14,
+    1.540_086_217_521_409_826_91E-14,
+    3.852_778_382_742_142_701_14E-13,
+    7.180_124_451_383_666_233_67E-13,
+    -1.794_178_531_506_806_117_78E-12,
+    -1.321_581_184_044_771_311_88E-11,
+    -3.149_916_527_963_241_364_54E-11,
+    1.188_914_710_784_643_834_24E-11,
+    4.940_602_388_224_969_589_10E-10,
+    3.396_232_025_708_386_345_15E-9,
+    2.266_668_990_498_178_064_59E-8,
+    2.048_918_589_469_063_741_83E-7,
+    2.891_370_520_834_756_482_97E-6,
+    6.889_758_346_916_823_984_26E-5,
+    3.369_116_478_255_694_089_90E-3,
+    8.044_904_110_141_088_316_08E-1,
+];
+
+/// `chbevl` of Cephes (the library's Clenshaw recurrence).
+fn chbevl(x: f64, coef: &[f64]) -> f64 {
+    let mut b0 = coef[0];
+    let mut b1 = 0.0;
+    let mut b2 = 0.0;
+    for &c in &coef[1..] {
+        b2 = b1;
+        b1 = b0;
+        b0 = x * b1 - b2 + c;
+    }
+    0.5 * (b0 - b2)
+}
+
+/// `ln I₀(x)` from this module's copy of the tables: the CUDA `vs_ln_i0`, line for line. It
+/// must equal [`crate::echo::bessel::ln_i0`] bit for bit (tested), which checks the copied digits.
+pub fn ln_i0_mirror(x: f64) -> f64 {
+    let x = x.abs();
+    if x < 0.5 {
+        let t = 0.25 * x * x;
+        let s = t
+            * (1.0
+                + t / 4.0
+                    * (1.0
+                        + t / 9.0
+                            * (1.0
+                                + t / 16.0
+                                    * (1.0
+                                        + t / 25.0
+                                            * (1.0
+                                                + t / 36.0
+                                                    * (1.0 + t / 49.0 * (1.0 + t / 64.0)))))));
+        return s.ln_1p();
+    }
+    let i0e = if x <= 8.0 {
+        chbevl(0.5 * x - 2.0, &I0E_A)
+    } else {
+        chbevl(32.0 / x - 2.0, &I0E_B) / x.sqrt()
+    };
+    i0e.ln() + x
+}
+
+/// The data arrays the kernel reads, computed as [`CombLikelihood::new`] computes them.
+#[derive(Debug, Clone)]
+pub struct EchoData {
+    /// Frequencies.
+    pub freq: Vec<f64>,
+    /// Re of `4Δf d̃_k / S_k`.
+    pub w_re: Vec<f64>,
+    /// Im of `4Δf d̃_k / S_k`.
+    pub w_im: Vec<f64>,
+    /// `|4Δf d̃_k / S_k|`.
+    pub w_abs: Vec<f64>,
+    /// `2Δf / S_k`.
+    pub v: Vec<f64>,
+    /// First frequency.
+    pub f0: f64,
+    /// Bin width.
+    pub df: f64,
+    /// Template duration T = 1/Δf.
+    pub duration: f64,
+    /// +1 for the reference duration factor, −1 for the exact one.
+    pub sign: f64,
+    /// Per-QNM ("new") or per-bin ("old") marginalisation.
+    pub kind: LikelihoodKind,
+}
+
+impl EchoData {
+    /// Prepare `spec` for `kind` with the duration factor `factor`.
+    pub fn new(spec: &Spectrum, kind: LikelihoodKind, factor: DurationFactor) -> Self {
+        let df = spec.df();
+        let w: Vec<_> = spec
+            .data()
+            .iter()
+            .zip(spec.psd())
+            .map(|(d, s)| d * (4.0 * df / s))
+            .collect();
+        Self {
+            freq: spec.freq().to_vec(),
+            w_re: w.iter().map(|z| z.re).collect(),
+            w_im: w.iter().map(|z| z.im).collect(),
+            w_abs: w.iter().map(|z| z.norm()).collect(),
+            v: spec.psd().iter().map(|s| 2.0 * df / s).collect(),
+            f0: spec.freq()[0],
+            df,
+            duration: spec.duration(),
+            sign: match factor {
+                DurationFactor::Reference => 1.0,
+                DurationFactor::Exact => -1.0,
+            },
+            kind,
+        }
+    }
+
+    /// Bytes the kernel reads per pass over the whole grid (for the bandwidth column).
+    pub fn bytes(&self) -> usize {
+        self.freq.len() * 5 * std::mem::size_of::<f64>()
+    }
+
+    /// Band bins `[lo, hi)` as the library slices them.
+    pub fn band(&self, fmin: f64, fmax: f64) -> (usize, usize) {
+        let n = self.freq.len() as f64;
+        let lo = ((fmin - self.f0) / self.df).floor().clamp(0.0, n) as usize;
+        let hi = ((fmax - self.f0) / self.df + 2.0).floor().clamp(0.0, n) as usize;
+        (lo, hi.max(lo))
+    }
+
+    /// The kernel's computation in Rust: per-tooth contributions, tooth n_first + t + jB summed
+    /// by thread t in order, then the B = [`THREADS`] partial sums by the halving tree.
+    pub fn log_ratio_mirror(&self, p: &CombParams) -> f64 {
+        let (lo, hi) = self.band(p.fmin, p.fmax);
+        if lo >= hi {
+            return 0.0;
+        }
+        let g = self.geometry(p, lo, hi);
+        let mut part = [0.0; THREADS];
+        for (t, slot) in part.iter_mut().enumerate() {
+            let mut acc = 0.0;
+            let mut n = g.n_first + t as i64;
+            while n <= g.n_last {
+                acc += self.tooth(p, &g, n, lo, hi);
+                n += THREADS as i64;
+            }
+            *slot = acc;
+        }
+        let mut s = THREADS / 2;
+        while s > 0 {
+            for t in 0..s {
+                part[t] += part[t + s];
+            }
+            s /= 2;
+        }
+        part[0]
+    }
+
+    fn geometry(&self, p: &CombParams, lo: usize, hi: usize) -> Geometry {
+        let (gamma, delta, t) = (p.width, p.spacing, self.duration);
+        let c1 = (1.0 - CUT * CUT).sqrt() * gamma / CUT;
+        let c2 = 6.0 * PI / t;
+        let cut = c1.max(c2).min(PI * delta);
+        let inv_delta = 1.0 / delta;
+        let (rs, rc) = (self.sign * 2.0 * PI * self.df * t).sin_cos();
+        Geometry {
+            cut,
+            half_f: cut / (2.0 * PI),
+            e_gt: (-gamma * t).exp(),
+            rot: (rc, rs),
+            n_first: ((self.freq[lo] - p.phase * delta) * inv_delta + 0.5).floor() as i64,
+            n_last: ((self.freq[hi - 1] - p.phase * delta) * inv_delta + 0.5).floor() as i64,
+        }
+    }
+
+    /// Tooth n's contribution: `ln I₀(|Σx|) − ΣE` (new) or `Σ ln I₀(|x_k|) − ΣE` (old).
+    fn tooth(&self, p: &CombParams, g: &Geometry, n: i64, lo: usize, hi: usize) -> f64 {
+        let (gamma, a, phi, delta, t) = (p.width, p.amplitude, p.phase, p.spacing, self.duration);
+        let fc = (n as f64 + phi) * delta;
+        let k_lo =
+            (((fc - g.half_f - self.f0) / self.df).floor() as i64 - 1).max(lo as i64) as usize;
+        let k_hi = (((fc + g.half_f - self.f0) / self.df).ceil() as i64 + 2)
+            .min(hi as i64)
+            .max(k_lo as i64) as usize;
+        let (mut xr, mut xi, mut e, mut c) = (0.0, 0.0, 0.0, 0.0);
+        let (mut zr, mut zi) = (0.0, 0.0);
+        let mut k_prev = usize::MAX;
+        for k in k_lo..k_hi {
+            let u = (self.freq[k] - phi * delta) / delta;
+            let nk = (u + 0.5).floor();
+            if nk as i64 != n {
+                continue;
+            }
+            let wp = (u - nk) * delta * 2.0 * PI;
+            if !(-g.cut < wp && wp < g.cut) {
+                continue;
+            }
+            if k_prev == usize::MAX {
+                let (s, co) = (self.sign * wp * t).sin_cos();
+                (zr, zi) = (co, s);
+            } else {
+                for _ in k_prev..k {
+                    (zr, zi) = (zr * g.rot.0 - zi * g.rot.1, zr * g.rot.1 + zi * g.rot.0);
+                }
+            }
+            k_prev = k;
+            let fin_re = 1.0 - g.e_gt * zr;
+            let fin_im = -g.e_gt * zi;
+            let den = a / (gamma * gamma + wp * wp);
+            let l_re = gamma * gamma * den;
+            let l_im = -gamma * wp * den;
+            let hr = l_re * fin_re - l_im * fin_im;
+            let hi_ = l_re * fin_im + l_im * fin_re;
+            let h2 = hr * hr + hi_ * hi_;
+            e += self.v[k] * h2;
+            match self.kind {
+                LikelihoodKind::New => {
+                    // w · conj(h), as num-complex multiplies.
+                    let (cr, ci) = (hr, -hi_);
+                    xr += self.w_re[k] * cr - self.w_im[k] * ci;
+                    xi += self.w_re[k] * ci + self.w_im[k] * cr;
+                }
+                LikelihoodKind::Old => c += ln_i0_mirror(self.w_abs[k] * h2.sqrt()),
+            }
+        }
+        match self.kind {
+            LikelihoodKind::New => -e + ln_i0_mirror(xr.hypot(xi)),
+            LikelihoodKind::Old => c - e,
+        }
+    }
+}
+
+struct Geometry {
+    cut: f64,
+    half_f: f64,
+    e_gt: f64,
+    rot: (f64, f64),
+    n_first: i64,
+    n_last: i64,
+}
+
+/// CPU twin of the batch kernel: the library's [`CombLikelihood::log_ratio`] at every point,
+/// in parallel.
+pub fn log_ratio_batch_cpu(lik: &CombLikelihood, points: &[CombParams]) -> Vec<f64> {
+    points.par_iter().map(|p| lik.log_ratio(p)).collect()
+}
+
+/// The kernel's tables as CUDA `__constant__` arrays, printed from this module's `I0E_A` and `I0E_B` with
+/// Rust's shortest round-trip formatting, so the device parses back the same doubles.
+pub fn cuda_tables() -> String {
+    let fmt = |name: &str, t: &[f64]| {
+        let body: Vec<String> = t.iter().map(|v| format!("{v:e}")).collect();
+        format!(
+            "__constant__ double {name}[{}] = {{{}}};\n",
+            t.len(),
+            body.join(", ")
+        )
+    };
+    fmt("vs_i0e_a", &I0E_A) + &fmt("vs_i0e_b", &I0E_B)
+}
+
+/// CUDA kernel `vs_echo_loglike` (after [`cuda_tables`]): block b evaluates point b exactly as
+/// [`EchoData::log_ratio_mirror`]. Launch with [`THREADS`] threads and THREADS doubles of
+/// shared memory.
+pub const CUDA_SRC: &str = r#"
+__device__ double vs_chbevl(double x, const double* c, int n) {
+    double b0 = c[0], b1 = 0.0, b2 = 0.0;
+    for (int i = 1; i < n; ++i) { b2 = b1; b1 = b0; b0 = x * b1 - b2 + c[i]; }
+    return 0.5 * (b0 - b2);
+}
+
+__device__ double vs_ln_i0(double x) {
+    x = fabs(x);
+    if (x < 0.5) {
+        double t = 0.25 * x * x;
+        double s = t * (1.0 + t / 4.0 * (1.0 + t / 9.0 * (1.0 + t / 16.0 * (1.0 + t / 25.0
+                 * (1.0 + t / 36.0 * (1.0 + t / 49.0 * (1.0 + t / 64.0)))))));
+        return log1p(s);
+    }
+    double i0e = x <= 8.0 ? vs_chbevl(0.5 * x - 2.0, vs_i0e_a, 30)
+                          : vs_chbevl(32.0 / x - 2.0, vs_i0e_b, 25) / sqrt(x);
+    return log(i0e) + x;
+}
+
+/* Thread `tid` of `nthreads`: the sum of the contributions of teeth n_first + tid + j*nthreads
+   of the point p (a kernel-independent function so the host emulation test can call it). */
+__device__ double vs_echo_thread(
+    const double* freq, const double* w_re, const double* w_im, const double* w_abs,
+    const double* v, vs_u32 nbins, double f0, double df, double duration, double sign,
+    int kind_new, const double* p, vs_u32 tid, vs_u32 nthreads)
+{
+    const double PI = 3.141592653589793;
+    double gamma = p[0], a = p[1], phi = p[2], delta = p[3], band_lo = p[4], band_hi = p[5];
+    double t = duration;
+    double nb = (double)nbins;
+    double lo_f = floor((band_lo - f0) / df);
+    lo_f = lo_f < 0.0 ? 0.0 : (lo_f > nb ? nb : lo_f);
+    double hi_f = floor((band_hi - f0) / df + 2.0);
+    hi_f = hi_f < 0.0 ? 0.0 : (hi_f > nb ? nb : hi_f);
+    long long lo = (long long)lo_f, hi = (long long)hi_f;
+    if (hi < lo) hi = lo;
+    double acc = 0.0;
+    if (lo >= hi) return acc;
+    double c1 = sqrt(1.0 - 0.2 * 0.2) * gamma / 0.2;
+    double c2 = 6.0 * PI / t;
+    double cut = fmin(fmax(c1, c2), PI * delta);
+    double half_f = cut / (2.0 * PI);
+    double inv_delta = 1.0 / delta;
+    double e_gt = exp(-gamma * t);
+    double rarg = sign * 2.0 * PI * df * t;
+    double rs = sin(rarg), rc = cos(rarg);
+    long long n_first = (long long)floor((freq[lo] - phi * delta) * inv_delta + 0.5);
+    long long n_last = (long long)floor((freq[hi - 1] - phi * delta) * inv_delta + 0.5);
+    for (long long n = n_first + (long long)tid; n <= n_last; n += (long long)nthreads) {
+        double fc = ((double)n + phi) * delta;
+        long long k_lo = (long long)floor((fc - half_f - f0) / df) - 1;
+        if (k_lo < lo) k_lo = lo;
+        long long k_hi = (long long)ceil((fc + half_f - f0) / df) + 2;
+        if (k_hi > hi) k_hi = hi;
+        if (k_hi < k_lo) k_hi = k_lo;
+        double xr = 0.0, xi = 0.0, e = 0.0, c = 0.0, zr = 0.0, zi = 0.0;
+        long long k_prev = -1;
+        for (long long k = k_lo; k < k_hi; ++k) {
+            double u = (freq[k] - phi * delta) / delta;
+            double nk = floor(u + 0.5);
+            if ((long long)nk != n) continue;
+            double wp = (u - nk) * delta * 2.0 * PI;
+            if (!(-cut < wp && wp < cut)) continue;
+            if (k_prev < 0) {
+                double arg = sign * wp * t;
+                zr = cos(arg); zi = sin(arg);
+            } else {
+                for (long long j = k_prev; j < k; ++j) {
+                    double nr = zr * rc - zi * rs;
+                    double ni = zr * rs + zi * rc;
+                    zr = nr; zi = ni;
+                }
+            }
+            k_prev = k;
+            double fin_re = 1.0 - e_gt * zr;
+            double fin_im = -e_gt * zi;
+            double den = a / (gamma * gamma + wp * wp);
+            double l_re = gamma * gamma * den;
+            double l_im = -gamma * wp * den;
+            double hr = l_re * fin_re - l_im * fin_im;
+            double hi_ = l_re * fin_im + l_im * fin_re;
+            double h2 = hr * hr + hi_ * hi_;
+            e += v[k] * h2;
+            if (kind_new) {
+                double cr = hr, ci = -hi_;
+                xr += w_re[k] * cr - w_im[k] * ci;
+                xi += w_re[k] * ci + w_im[k] * cr;
+            } else {
+                c += vs_ln_i0(w_abs[k] * sqrt(h2));
+            }
+        }
+        acc += kind_new ? (-e + vs_ln_i0(hypot(xr, xi))) : (c - e);
+    }
+    return acc;
+}
+
+extern "C" __global__ void vs_echo_loglike(
+    const double* freq, const double* w_re, const double* w_im, const double* w_abs,
+    const double* v, vs_u32 nbins, double f0, double df, double duration, double sign,
+    int kind_new, const double* params, vs_u32 npoints, double* out)
+{
+    extern __shared__ double part[];
+    vs_u32 b = blockIdx.x;
+    if (b >= npoints) return;
+    part[threadIdx.x] = vs_echo_thread(freq, w_re, w_im, w_abs, v, nbins, f0, df, duration,
+        sign, kind_new, params + 6 * (vs_u64)b, threadIdx.x, blockDim.x);
+    __syncthreads();
+    for (unsigned int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[b] = part[0];
+}
+"#;
+
+/// A toy data set with an injected comb, for the tests here and the `veristat device` check:
+/// `bins` bins of width Δf = 0.25 (T = 4), a sloped PSD, Gaussian noise from `seed`.
+pub fn toy_spectrum(bins: usize, seed: u64) -> crate::error::Result<Spectrum> {
+    use crate::echo::spectrum::gaussian_noise;
+    use crate::echo::template::qnm_comb;
+    let mut rng = crate::rng::stream(seed, "echo-toy-spectrum", 0);
+    let df = 0.25;
+    let freq: Vec<f64> = (0..bins).map(|k| k as f64 * df).collect();
+    let psd: Vec<f64> = freq.iter().map(|f| 1.0 + 0.01 * f).collect();
+    let noise = gaussian_noise(&psd, df, &mut rng)?;
+    let spec = Spectrum::new(freq.clone(), noise, psd)?;
+    let p = CombParams {
+        width: 0.8,
+        amplitude: 1.5,
+        phase: 0.37,
+        spacing: 7.3,
+        fmin: 0.0,
+        fmax: freq[bins - 1],
+    };
+    let (h, _) = qnm_comb(&freq, &p, 1.0 / df, DurationFactor::Reference);
+    spec.inject(&h, 1.0)
+}
+
+/// `count` parameter points spread over the prior box of the toy spectrum (width, amplitude,
+/// phase, spacing, band), from `seed`.
+pub fn random_points(count: usize, fmax: f64, seed: u64) -> Vec<CombParams> {
+    use rand::RngExt;
+    let mut r = crate::rng::stream(seed, "echo-points", 0);
+    (0..count)
+        .map(|_| {
+            let lo = r.random::<f64>() * 0.3 * fmax;
+            CombParams {
+                width: 0.05 + 3.0 * r.random::<f64>(),
+                amplitude: 3.0 * r.random::<f64>(),
+                phase: r.random::<f64>(),
+                spacing: 1.0 + 9.0 * r.random::<f64>(),
+                fmin: lo,
+                fmax: lo + (fmax - lo) * (0.3 + 0.7 * r.random::<f64>()),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::echo::bessel::ln_i0;
+
+    #[test]
+    fn copied_tables_give_the_library_ln_i0_bit_for_bit() {
+        let mut xs = vec![
+            0.0, 1e-300, 1e-8, 0.3, 0.499_999, 0.5, 1.0, 7.999, 8.0, 8.001,
+        ];
+        xs.extend([12.5, 100.0, 713.0, 1e5, 1e300, -3.7]);
+        xs.extend((0..2000).map(|i| i as f64 * 0.0137));
+        for x in xs {
+            assert_eq!(ln_i0_mirror(x).to_bits(), ln_i0(x).to_bits(), "x = {x}");
+        }
+    }
+
+    #[test]
+    fn kernel_order_mirror_matches_the_library() {
+        let spec = toy_spectrum(400, 5).unwrap();
+        let fmax = *spec.freq().last().unwrap();
+        let mut pts = random_points(300, fmax, 9);
+        // Edge cases: an empty band, a band below the grid, a very narrow and a very wide tooth.
+        pts.push(CombParams {
+            fmin: 200.0,
+            fmax: 300.0,
+            ..pts[0]
+        });
+        pts.push(CombParams {
+            fmin: -50.0,
+            fmax: -40.0,
+            ..pts[0]
+        });
+        pts.push(CombParams {
+            width: 1e-6,
+            ..pts[1]
+        });
+        pts.push(CombParams {
+            width: 500.0,
+            spacing: 0.6,
+            ..pts[2]
+        });
+        for kind in [LikelihoodKind::New, LikelihoodKind::Old] {
+            for factor in [DurationFactor::Reference, DurationFactor::Exact] {
+                let lik = CombLikelihood::new(&spec, kind).with_factor(factor);
+                let data = EchoData::new(&spec, kind, factor);
+                for p in &pts {
+                    let (m, l) = (data.log_ratio_mirror(p), lik.log_ratio(p));
+                    assert!(
+                        (m - l).abs() <= 1e-12 * l.abs().max(1.0),
+                        "{kind:?} {factor:?} {p:?}: mirror {m} library {l}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn batch_twin_is_the_library_per_point() {
+        let spec = toy_spectrum(300, 6).unwrap();
+        let pts = random_points(64, 74.0, 2);
+        let lik = CombLikelihood::new(&spec, LikelihoodKind::New);
+        let batch = log_ratio_batch_cpu(&lik, &pts);
+        for (b, p) in batch.iter().zip(&pts) {
+            assert_eq!(b.to_bits(), lik.log_ratio(p).to_bits());
+        }
+    }
+
+    #[test]
+    fn tables_print_as_cuda_constants() {
+        let t = cuda_tables();
+        assert!(
+            t.starts_with("__constant__ double vs_i0e_a[30] = {-4.41534"),
+            "{t}"
+        );
+        assert!(t.contains("vs_i0e_b[25]"));
+        // Every printed number parses back to the same double.
+        let nums: Vec<f64> = t
+            .split(['{', '}', ','])
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
+        let all: Vec<f64> = I0E_A.iter().chain(&I0E_B).copied().collect();
+        assert_eq!(nums, all);
+    }
+}

@@ -1,0 +1,444 @@
+//! Philox-4x32-10, the counter-based generator of Salmon, Moraes, Dror & Shaw, "Parallel random
+//! numbers: as easy as 1, 2, 3" (SC 2011; the Random123 library), with the uniform, normal and
+//! gamma draws the kernels use.
+//!
+//! A counter-based generator is a keyed bijection of a 128-bit counter, so any draw of any
+//! replicate can be computed directly from (key, replicate, position) without stepping a state:
+//! a GPU thread per replicate and a CPU thread per replicate read the same numbers, whatever the
+//! thread, shard or device layout. The layout used throughout veristat's kernels:
+//!
+//! * key (2 × 32 bits) = SplitMix64(seed ⊕ FNV-1a(claim label)) — the same hash that keys the
+//!   ChaCha streams of [`crate::rng`];
+//! * counter = (block low, block high, stream low, stream high), where the stream is the
+//!   replicate (or user) index and the block is the position inside that stream.
+//!
+//! Every function here has a line-for-line twin in [`CUDA_PRELUDE`]; the kernels are compiled with
+//! `--fmad=false` so that the basic arithmetic rounds identically on both sides, leaving only the
+//! last-ulp differences of `log`, `sqrt`, `sin`, `cos` and `pow` between CUDA's libdevice and the
+//! host's libm.
+
+use crate::rng::{fnv1a64, splitmix64};
+
+/// Philox-4x32 round multipliers (Random123 `PHILOX_M4x32_0`, `PHILOX_M4x32_1`).
+const M0: u32 = 0xD251_1F53;
+const M1: u32 = 0xCD9E_8D57;
+/// Weyl key increments (golden ratio and √3 − 1 in 0.32 fixed point).
+const W0: u32 = 0x9E37_79B9;
+const W1: u32 = 0xBB67_AE85;
+
+/// 2⁻⁵³: the spacing of the 53-bit uniforms.
+const TWO_POW_M53: f64 = 1.0 / 9_007_199_254_740_992.0;
+
+/// `rounds` rounds of Philox-4x32 on `ctr` under `key` (Random123's `philox4x32_R`; 10 is the
+/// recommended and the only count the kernels use; 7 is exposed for the published 7-round
+/// known-answer vectors).
+pub fn philox4x32(ctr: [u32; 4], key: [u32; 2], rounds: u32) -> [u32; 4] {
+    let (mut c, mut k) = (ctr, key);
+    for r in 0..rounds {
+        if r > 0 {
+            k[0] = k[0].wrapping_add(W0);
+            k[1] = k[1].wrapping_add(W1);
+        }
+        let p0 = u64::from(M0) * u64::from(c[0]);
+        let p1 = u64::from(M1) * u64::from(c[2]);
+        let (hi0, lo0) = ((p0 >> 32) as u32, p0 as u32);
+        let (hi1, lo1) = ((p1 >> 32) as u32, p1 as u32);
+        c = [hi1 ^ c[1] ^ k[0], lo1, hi0 ^ c[3] ^ k[1], lo0];
+    }
+    c
+}
+
+/// Philox-4x32-10.
+pub fn philox4x32_10(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    philox4x32(ctr, key, 10)
+}
+
+/// The 64-bit Philox key of a (seed, claim label) pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhiloxKey(pub [u32; 2]);
+
+impl PhiloxKey {
+    /// SplitMix64(seed ⊕ FNV-1a(label)), split low word first: the same mixing as
+    /// [`crate::rng::key`], so a claim's ChaCha and Philox keys derive from one documented hash.
+    pub fn new(seed: u64, label: &str) -> Self {
+        let k = splitmix64(seed ^ fnv1a64(label.as_bytes()));
+        Self([k as u32, (k >> 32) as u32])
+    }
+
+    /// Block `block` of stream `stream`.
+    #[inline]
+    pub fn block(&self, stream: u64, block: u64) -> [u32; 4] {
+        philox4x32_10(
+            [
+                block as u32,
+                (block >> 32) as u32,
+                stream as u32,
+                (stream >> 32) as u32,
+            ],
+            self.0,
+        )
+    }
+
+    /// Normals 2·`pair` and 2·`pair` + 1 of stream `stream`, drawn directly (what a fresh
+    /// [`PhiloxStream`] returns from its `2·pair`-th and `2·pair + 1`-th `normal()` calls when
+    /// it draws nothing else): the LDP kernel uses this to give every (user, message entry) its
+    /// own noise without stepping through the earlier entries.
+    #[inline]
+    pub fn normal_pair(&self, stream: u64, pair: u64) -> (f64, f64) {
+        let w = self.block(stream, pair);
+        box_muller(u01(w[0], w[1]), u01(w[2], w[3]))
+    }
+}
+
+/// A uniform on (0, 1] with 53 random bits: the top 27 bits of `a` and the top 26 of `b` form
+/// k ∈ [0, 2⁵³), and u = (k + 1)·2⁻⁵³. Both steps are exact in f64, and u is never 0, so
+/// `ln u` is always finite (Box–Muller and the gamma acceptance test take logarithms).
+#[inline]
+pub fn u01(a: u32, b: u32) -> f64 {
+    let k = (u64::from(a >> 5) << 26) | u64::from(b >> 6);
+    (k as f64 + 1.0) * TWO_POW_M53
+}
+
+/// Box–Muller: two independent standard normals from two uniforms on (0, 1].
+#[inline]
+pub fn box_muller(u1: f64, u2: f64) -> (f64, f64) {
+    let r = (-2.0 * u1.ln()).sqrt();
+    let t = std::f64::consts::TAU * u2;
+    (r * t.cos(), r * t.sin())
+}
+
+/// One replicate's (or one user's) sequential stream of draws.
+///
+/// Uniforms come two per Philox block; normals come two per pair of uniforms (Box–Muller, the
+/// sine half kept for the next call). The state machine is copied exactly by the CUDA struct
+/// `vs_stream` so the kernels consume the same blocks in the same order.
+#[derive(Debug, Clone)]
+pub struct PhiloxStream {
+    key: PhiloxKey,
+    stream: u64,
+    block: u64,
+    u: [f64; 2],
+    left: usize,
+    spare: f64,
+    has_spare: bool,
+}
+
+impl PhiloxStream {
+    /// Stream `stream` (replicate or user index) under `key`, from block 0.
+    pub fn new(key: PhiloxKey, stream: u64) -> Self {
+        Self {
+            key,
+            stream,
+            block: 0,
+            u: [0.0; 2],
+            left: 0,
+            spare: 0.0,
+            has_spare: false,
+        }
+    }
+
+    /// Next uniform on (0, 1].
+    #[inline]
+    pub fn uniform(&mut self) -> f64 {
+        if self.left == 0 {
+            let w = self.key.block(self.stream, self.block);
+            self.block += 1;
+            self.u = [u01(w[0], w[1]), u01(w[2], w[3])];
+            self.left = 2;
+        }
+        let v = self.u[2 - self.left];
+        self.left -= 1;
+        v
+    }
+
+    /// Next standard normal.
+    #[inline]
+    pub fn normal(&mut self) -> f64 {
+        if self.has_spare {
+            self.has_spare = false;
+            return self.spare;
+        }
+        let u1 = self.uniform();
+        let u2 = self.uniform();
+        let (z0, z1) = box_muller(u1, u2);
+        self.spare = z1;
+        self.has_spare = true;
+        z0
+    }
+
+    /// Gamma(shape, 1) by Marsaglia & Tsang (2000) for shape ≥ 1; below 1 the boost
+    /// Gamma(a) = Gamma(a + 1)·U^{1/a}. `shape` must be positive and finite (callers validate).
+    pub fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let g = self.gamma(shape + 1.0);
+            let u = self.uniform();
+            return g * u.powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = 1.0 + c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = self.uniform();
+            let x2 = x * x;
+            if u < 1.0 - 0.0331 * (x2 * x2) {
+                return d * v;
+            }
+            if u.ln() < 0.5 * x2 + d * (1.0 - v + v.ln()) {
+                return d * v;
+            }
+        }
+    }
+}
+
+/// CUDA twin of this module, prepended to every kernel program. Same constants, same counter
+/// layout, same uniform and Box–Muller arithmetic, same stream state machine.
+pub const CUDA_PRELUDE: &str = r#"
+typedef unsigned int vs_u32;
+typedef unsigned long long vs_u64;
+
+__device__ __forceinline__ void vs_philox(vs_u32 c[4], vs_u32 k0, vs_u32 k1) {
+    for (int r = 0; r < 10; ++r) {
+        if (r > 0) { k0 += 0x9E3779B9u; k1 += 0xBB67AE85u; }
+        vs_u32 hi0 = __umulhi(0xD2511F53u, c[0]), lo0 = 0xD2511F53u * c[0];
+        vs_u32 hi1 = __umulhi(0xCD9E8D57u, c[2]), lo1 = 0xCD9E8D57u * c[2];
+        vs_u32 n0 = hi1 ^ c[1] ^ k0, n2 = hi0 ^ c[3] ^ k1;
+        c[0] = n0; c[1] = lo1; c[2] = n2; c[3] = lo0;
+    }
+}
+
+__device__ __forceinline__ void vs_block(vs_u32 w[4], vs_u32 k0, vs_u32 k1, vs_u64 stream, vs_u64 block) {
+    w[0] = (vs_u32)block; w[1] = (vs_u32)(block >> 32);
+    w[2] = (vs_u32)stream; w[3] = (vs_u32)(stream >> 32);
+    vs_philox(w, k0, k1);
+}
+
+/* (k + 1) * 2^-53 with k the top 27 bits of a and the top 26 of b: in (0, 1]. */
+__device__ __forceinline__ double vs_u01(vs_u32 a, vs_u32 b) {
+    vs_u64 k = ((vs_u64)(a >> 5) << 26) | (vs_u64)(b >> 6);
+    return ((double)k + 1.0) * 1.1102230246251565e-16;
+}
+
+__device__ __forceinline__ void vs_box_muller(double u1, double u2, double* z0, double* z1) {
+    double r = sqrt(-2.0 * log(u1));
+    double t = 6.283185307179586 * u2;
+    *z0 = r * cos(t);
+    *z1 = r * sin(t);
+}
+
+__device__ __forceinline__ void vs_normal_pair(vs_u32 k0, vs_u32 k1, vs_u64 stream, vs_u64 pair, double* z0, double* z1) {
+    vs_u32 w[4];
+    vs_block(w, k0, k1, stream, pair);
+    vs_box_muller(vs_u01(w[0], w[1]), vs_u01(w[2], w[3]), z0, z1);
+}
+
+struct vs_stream {
+    vs_u32 k0, k1;
+    vs_u64 stream, block;
+    double u[2];
+    int left;
+    double spare;
+    int has_spare;
+};
+
+__device__ __forceinline__ void vs_stream_init(vs_stream* s, vs_u32 k0, vs_u32 k1, vs_u64 stream) {
+    s->k0 = k0; s->k1 = k1; s->stream = stream; s->block = 0;
+    s->u[0] = 0.0; s->u[1] = 0.0; s->left = 0; s->spare = 0.0; s->has_spare = 0;
+}
+
+__device__ __forceinline__ double vs_uniform(vs_stream* s) {
+    if (s->left == 0) {
+        vs_u32 w[4];
+        vs_block(w, s->k0, s->k1, s->stream, s->block);
+        s->block += 1;
+        s->u[0] = vs_u01(w[0], w[1]);
+        s->u[1] = vs_u01(w[2], w[3]);
+        s->left = 2;
+    }
+    double v = s->u[2 - s->left];
+    s->left -= 1;
+    return v;
+}
+
+__device__ __forceinline__ double vs_normal(vs_stream* s) {
+    if (s->has_spare) { s->has_spare = 0; return s->spare; }
+    double u1 = vs_uniform(s);
+    double u2 = vs_uniform(s);
+    double z0, z1;
+    vs_box_muller(u1, u2, &z0, &z1);
+    s->spare = z1;
+    s->has_spare = 1;
+    return z0;
+}
+
+/* Marsaglia-Tsang for shape >= 1, boosted below 1 (one level: shape + 1 >= 1). */
+__device__ double vs_gamma(vs_stream* s, double shape) {
+    double boost = 1.0;
+    int boosted = 0;
+    double a = shape;
+    if (a < 1.0) { a = shape + 1.0; boosted = 1; }
+    double d = a - 1.0 / 3.0;
+    double c = 1.0 / sqrt(9.0 * d);
+    double g;
+    for (;;) {
+        double x = vs_normal(s);
+        double v = 1.0 + c * x;
+        if (v <= 0.0) continue;
+        v = v * v * v;
+        double u = vs_uniform(s);
+        double x2 = x * x;
+        if (u < 1.0 - 0.0331 * (x2 * x2)) { g = d * v; break; }
+        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v))) { g = d * v; break; }
+    }
+    if (boosted) {
+        double u = vs_uniform(s);
+        boost = pow(u, 1.0 / shape);
+        return g * boost;
+    }
+    return g;
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random123 `tests/kat_vectors`, the `philox4x32 10` and `philox4x32 7` rows: counter[4],
+    /// key[2], expected output[4].
+    #[allow(clippy::type_complexity)]
+    const KAT: [(u32, [u32; 4], [u32; 2], [u32; 4]); 6] = [
+        (
+            10,
+            [0, 0, 0, 0],
+            [0, 0],
+            [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8],
+        ),
+        (
+            10,
+            [0xffff_ffff; 4],
+            [0xffff_ffff; 2],
+            [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd],
+        ),
+        (
+            10,
+            [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344],
+            [0xa409_3822, 0x299f_31d0],
+            [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1],
+        ),
+        (
+            7,
+            [0, 0, 0, 0],
+            [0, 0],
+            [0x5f6f_b709, 0x0d89_3f64, 0x4f12_1f81, 0x4f73_0a48],
+        ),
+        (
+            7,
+            [0xffff_ffff; 4],
+            [0xffff_ffff; 2],
+            [0x5207_ddc2, 0x4516_5e59, 0x4d8e_e751, 0x8c52_f662],
+        ),
+        (
+            7,
+            [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344],
+            [0xa409_3822, 0x299f_31d0],
+            [0x4dfc_caba, 0x190a_87f0, 0xc473_62ba, 0xb6b5_242a],
+        ),
+    ];
+
+    #[test]
+    fn random123_known_answers() {
+        for (rounds, ctr, key, want) in KAT {
+            assert_eq!(
+                philox4x32(ctr, key, rounds),
+                want,
+                "philox4x32-{rounds} {ctr:08x?} {key:08x?}"
+            );
+        }
+    }
+
+    #[test]
+    fn counter_layout_puts_the_stream_in_the_high_words() {
+        // KAT 3 read through the (stream, block) layout: block = ctr[0] | ctr[1] << 32,
+        // stream = ctr[2] | ctr[3] << 32.
+        let key = PhiloxKey([0xa409_3822, 0x299f_31d0]);
+        let block = 0x85a3_08d3_243f_6a88u64;
+        let stream = 0x0370_7344_1319_8a2eu64;
+        assert_eq!(
+            key.block(stream, block),
+            [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1]
+        );
+    }
+
+    #[test]
+    fn uniforms_cover_zero_one_exclusive_of_zero() {
+        assert_eq!(u01(0, 0), TWO_POW_M53);
+        assert_eq!(u01(u32::MAX, u32::MAX), 1.0);
+        // The 53 bits are the top 27 of a then the top 26 of b.
+        assert_eq!(u01(1 << 5, 0), ((1u64 << 26) as f64 + 1.0) * TWO_POW_M53);
+        assert_eq!(u01(0, 1 << 6), 2.0 * TWO_POW_M53);
+    }
+
+    #[test]
+    fn replicate_streams_do_not_depend_on_order() {
+        let key = PhiloxKey::new(7, "expfam-risk-expansion");
+        // Stream 3 drawn alone equals stream 3 drawn after streams 0..3.
+        let mut alone = PhiloxStream::new(key, 3);
+        let x: Vec<f64> = (0..9).map(|_| alone.normal()).collect();
+        let mut y = Vec::new();
+        for s in 0..4 {
+            let mut st = PhiloxStream::new(key, s);
+            let v: Vec<f64> = (0..9).map(|_| st.normal()).collect();
+            if s == 3 {
+                y = v;
+            }
+        }
+        assert_eq!(x, y);
+        // Direct pair access equals the sequential stream.
+        let mut st = PhiloxStream::new(key, 11);
+        let seq: Vec<f64> = (0..6).map(|_| st.normal()).collect();
+        for p in 0..3 {
+            let (z0, z1) = key.normal_pair(11, p);
+            assert_eq!((z0, z1), (seq[2 * p as usize], seq[2 * p as usize + 1]));
+        }
+        assert_ne!(PhiloxKey::new(7, "a"), PhiloxKey::new(7, "b"));
+        assert_ne!(PhiloxKey::new(7, "a"), PhiloxKey::new(8, "a"));
+    }
+
+    /// Moments of 2·10⁵ draws against the exact ones, each within 5 standard errors (the
+    /// standard errors are the exact ones of the sample moments).
+    #[test]
+    fn normal_and_gamma_moments() {
+        let key = PhiloxKey::new(1, "philox-moments");
+        let n = 200_000;
+        let mut st = PhiloxStream::new(key, 0);
+        let z: Vec<f64> = (0..n).map(|_| st.normal()).collect();
+        let nf = n as f64;
+        let m1 = z.iter().sum::<f64>() / nf;
+        let m2 = z.iter().map(|v| v * v).sum::<f64>() / nf;
+        let m4 = z.iter().map(|v| v.powi(4)).sum::<f64>() / nf;
+        assert!(m1.abs() < 5.0 / nf.sqrt(), "mean {m1}");
+        assert!((m2 - 1.0).abs() < 5.0 * 2f64.sqrt() / nf.sqrt(), "var {m2}");
+        assert!((m4 - 3.0).abs() < 5.0 * 96f64.sqrt() / nf.sqrt(), "m4 {m4}");
+        for shape in [0.5, 1.0, 4.0] {
+            let mut st = PhiloxStream::new(key, 1);
+            let g: Vec<f64> = (0..n).map(|_| st.gamma(shape)).collect();
+            let mean = g.iter().sum::<f64>() / nf;
+            let var = g.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (nf - 1.0);
+            // Var of the sample mean = shape/n; of the sample variance ≈ (μ4 − σ⁴)/n with
+            // μ4 = 3k² + 6k for Gamma(k, 1).
+            assert!(
+                (mean - shape).abs() < 5.0 * (shape / nf).sqrt(),
+                "{shape}: mean {mean}"
+            );
+            let mu4 = 3.0 * shape * shape + 6.0 * shape;
+            assert!(
+                (var - shape).abs() < 5.0 * ((mu4 - shape * shape) / nf).sqrt(),
+                "{shape}: var {var}"
+            );
+        }
+    }
+}
