@@ -1215,6 +1215,46 @@ mod tests {
     }
 
     #[test]
+    fn union_of_overlapping_ellipsoids_is_sampled_uniformly() {
+        // Two unit disks with centres 1 apart: the lens they share has area
+        // 2 acos(1/2) - sqrt(3)/2, so a uniform draw on the union lands in it with probability
+        // lens / (2π - lens) = 0.2430. Without the 1/q rule it would be 2 lens / 2π = 0.391.
+        let disk = |cx: f64| Ellipsoid {
+            centre: vec![cx, 0.0],
+            cov: vec![1.0, 0.0, 0.0, 1.0],
+            chol: vec![1.0, 0.0, 0.0, 1.0],
+            fmax: 1.0,
+            log_vol: 0.0,
+        };
+        let b = Bounds::new(vec![1.0, 1.0], vec![disk(0.0), disk(1.0)], 2, 1.0);
+        let mut rng = crate::rng::stream(5, "nested-union", 0);
+        let (mut u, mut z, mut x) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+        let (mut n, mut lens, mut left_only) = (0usize, 0usize, 0usize);
+        while n < 200_000 {
+            if !b.draw(&mut rng, &mut u, &mut z, &mut x) {
+                continue;
+            }
+            n += 1;
+            let in0 = u[0] * u[0] + u[1] * u[1] <= 1.0;
+            let in1 = (u[0] - 1.0).powi(2) + u[1] * u[1] <= 1.0;
+            assert!(in0 || in1, "draw {u:?} outside the union");
+            lens += usize::from(in0 && in1);
+            left_only += usize::from(in0 && !in1);
+        }
+        let area = 2.0 * 0.5f64.acos() - 0.75f64.sqrt();
+        let p = area / (2.0 * std::f64::consts::PI - area);
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        let f = lens as f64 / n as f64;
+        assert!((f - p).abs() < 4.0 * se, "lens share {f} vs {p} ± {se}");
+        let q = (1.0 - p) / 2.0;
+        let f = left_only as f64 / n as f64;
+        assert!(
+            (f - q).abs() < 4.0 * (q * (1.0 - q) / n as f64).sqrt(),
+            "left-only share {f} vs {q}"
+        );
+    }
+
+    #[test]
     fn bad_params_are_typed_errors() {
         assert!(matches!(
             NestedSampler::new(NestedParams::new(3), 3),
