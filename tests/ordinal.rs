@@ -82,6 +82,7 @@ fn proportional_odds_matches_statsmodels_on_dataset_a() {
 
 /// K = 6 with 22 dummy columns: the cutpoint reparameterization's chain rule must move every
 /// cutpoint with θ_0 (a Jacobian that missed this stalled Newton at |∇| = 1e-2 on these data).
+#[cfg(feature = "io")]
 #[test]
 fn proportional_odds_matches_statsmodels_on_soup() {
     let f = fixtures();

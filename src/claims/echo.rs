@@ -168,10 +168,11 @@ fn echo_sizes(scale: Scale) -> EchoSizes {
             welch_segments: 200,
             replicates: 3,
         },
-        // With mode-local walks, nlive = 100 left Boltzmann N = 10 at median ln B 0.7 against
-        // the reference's 7.15; 400 x 40 brings it to 2.8 (bootstrap interval reaching the
-        // reference's) and a Quick run of echo-detection took 315 s on two shared cores
-        // (echo-noise-calibration about 100 s on one).
+        // With walks only, nlive = 100 left Boltzmann N = 10 at median ln B 0.7 against the
+        // reference's 7.15, and 400 x 40 at 2.8. With uniform proposals from the bounds (the
+        // sampler's default since) 400 x 40 gives 6.69 (Xin new 30.6 against 31.96) in 562 s
+        // on two shared cores; 200 x 40 gives 5.95 (Xin new 31.2) in 278 s. The medians at 400
+        // are the closer ones, so Quick keeps 400.
         Scale::Quick => EchoSizes {
             nlive: 400,
             walks: 40,
