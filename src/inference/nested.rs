@@ -765,12 +765,13 @@ impl Bounds {
         }
         let radius = rng.random::<f64>().powf(1.0 / d as f64) / norm2.sqrt();
         let r = (e.fmax * self.r2_scale).sqrt() * radius;
-        for a in 0..d {
-            let mut s = 0.0;
-            for b in 0..=a {
-                s += e.chol[a * d + b] * z[b];
-            }
-            x[a] = e.centre[a] + r * s;
+        for (a, xa) in x.iter_mut().enumerate() {
+            let row = &e.chol[a * d..=a * d + a];
+            let s = row
+                .iter()
+                .zip(z.iter())
+                .fold(0.0, |acc, (l, zb)| acc + l * zb);
+            *xa = e.centre[a] + r * s;
         }
         if self.ells.len() > 1 {
             let q = self
