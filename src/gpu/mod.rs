@@ -544,6 +544,55 @@ impl Gpu {
     }
 }
 
+struct GpuEcho<'a> {
+    gpu: &'a Gpu,
+    data: EchoOnDevice,
+}
+
+impl crate::device::EchoBatch for GpuEcho<'_> {
+    fn log_ratios(&self, points: &[CombParams]) -> Result<Vec<f64>> {
+        self.gpu.echo_loglike(&self.data, points)
+    }
+}
+
+/// The device-routing interface over this GPU (what `--device cuda` hands to library code).
+impl crate::device::Kernels for Gpu {
+    fn label(&self) -> String {
+        match self.describe() {
+            Ok((name, _, (maj, min))) => format!("{name}, sm_{maj}{min}"),
+            Err(_) => "CUDA device 0".into(),
+        }
+    }
+    fn expfam_risk(
+        &self,
+        case: &NormalRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        Gpu::expfam_risk(self, case, key, first, count, n)
+    }
+    fn ldp_aggregate(
+        &self,
+        msg: &LdpMessages,
+        key: PhiloxKey,
+        x: &[f64],
+        y: &[f64],
+    ) -> Result<LdpSums> {
+        Gpu::ldp_aggregate(self, msg, key, x, y)
+    }
+    fn echo_prepare<'a>(
+        &'a self,
+        data: &crate::kernels::echo::EchoData,
+    ) -> Result<Box<dyn crate::device::EchoBatch + 'a>> {
+        Ok(Box::new(GpuEcho {
+            gpu: self,
+            data: self.echo_upload(data)?,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
