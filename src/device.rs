@@ -203,6 +203,27 @@ fn probe_cuda() -> Result<String> {
     }
 }
 
+/// Why CUDA is not usable, short enough for the `device:` line every `auto` run prints: the
+/// names of the libraries that do not load (the file names tried are in `--device cuda`'s
+/// error and `veristat device`), or the error itself.
+fn short_reason(e: &Error) -> String {
+    #[cfg(feature = "cuda")]
+    {
+        let missing: Vec<&str> = crate::gpu::libraries()
+            .into_iter()
+            .filter(|l| !l.found)
+            .map(|l| l.name)
+            .collect();
+        if !missing.is_empty() {
+            return format!(
+                "no usable GPU: cannot load {}; `--device cuda` lists the files tried",
+                missing.join(", ")
+            );
+        }
+    }
+    e.to_string()
+}
+
 /// Resolve a choice: `cpu` always succeeds; `cuda` is an error without a usable GPU; `auto`
 /// takes the GPU when one is usable and otherwise the CPU with the reason.
 pub fn resolve(choice: DeviceChoice) -> Result<Resolved> {
@@ -211,7 +232,7 @@ pub fn resolve(choice: DeviceChoice) -> Result<Resolved> {
         DeviceChoice::Cuda => probe_cuda().map(Resolved::Cuda),
         DeviceChoice::Auto => Ok(match probe_cuda() {
             Ok(name) => Resolved::Cuda(name),
-            Err(e) => Resolved::Cpu(format!("auto: {e}")),
+            Err(e) => Resolved::Cpu(format!("auto: {}", short_reason(&e))),
         }),
     }
 }

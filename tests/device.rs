@@ -30,7 +30,9 @@ fn has_gpu() -> bool {
 #[test]
 fn risk_expansion_offload_uses_the_kernel_for_case_a_only() {
     let claim = claims::find("expfam-risk-expansion", Scale::Test).unwrap();
-    let off = claim.offload().expect("the risk-expansion claim has an offload");
+    let off = claim
+        .offload()
+        .expect("the risk-expansion claim has an offload");
     assert!(off.describe().contains("A: normal vs gamma:4"));
     let cfg = RunConfig::new(5, 40);
     let cpu = runner::run(claim.as_ref(), &cfg, &NoProgress).unwrap();
@@ -161,7 +163,8 @@ fn echo_search_on_the_twins_is_deterministic_and_agrees_with_the_cpu_search() {
     assert_eq!(a.log_bayes_factor.to_bits(), b.log_bayes_factor.to_bits());
     assert_eq!(a.n_likelihood_calls, b.n_likelihood_calls);
     let mut rng = veristat::rng::stream(4, "device-echo", 0);
-    let cpu = veristat::echo::search(&spec, &prior, LikelihoodKind::New, &params, &mut rng).unwrap();
+    let cpu =
+        veristat::echo::search(&spec, &prior, LikelihoodKind::New, &params, &mut rng).unwrap();
     let tol = 4.0 * (a.log_bayes_factor_err.powi(2) + cpu.log_bayes_factor_err.powi(2)).sqrt();
     assert!(
         (a.log_bayes_factor - cpu.log_bayes_factor).abs() <= tol,
@@ -183,7 +186,13 @@ fn twins_label_and_resolution() {
             resolve(DeviceChoice::Cuda),
             Err(Error::GpuUnavailable(_))
         ));
-        assert!(resolve(DeviceChoice::Auto).unwrap().kernels().unwrap().is_none());
+        assert!(
+            resolve(DeviceChoice::Auto)
+                .unwrap()
+                .kernels()
+                .unwrap()
+                .is_none()
+        );
     }
 }
 
@@ -203,7 +212,10 @@ mod cli {
     }
 
     fn device_lines(stderr: &str) -> Vec<&str> {
-        stderr.lines().filter(|l| l.starts_with("device: ")).collect()
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("device: "))
+            .collect()
     }
 
     #[test]
@@ -266,7 +278,10 @@ mod cli {
         assert_eq!(sa, sc);
         let lines = device_lines(&ea);
         assert_eq!(lines.len(), 1, "{ea}");
-        assert!(lines[0].starts_with("device: cpu (auto: no usable GPU: "), "{ea}");
+        assert!(
+            lines[0].starts_with("device: cpu (auto: no usable GPU: "),
+            "{ea}"
+        );
     }
 
     #[test]
@@ -275,16 +290,50 @@ mod cli {
             eprintln!("SKIPPED: this machine has a GPU");
             return;
         }
-        let data = temp_file("device", "one.csv", "frequency,real,imaginary,psd\n1,0,0,1\n2,0,0,1\n");
+        let data = temp_file(
+            "device",
+            "one.csv",
+            "frequency,real,imaginary,psd\n1,0,0,1\n2,0,0,1\n",
+        );
         let d = data.to_str().unwrap();
         let out = tmp("verify-cuda");
         let cases: [Vec<&str>; 4] = [
-            vec!["verify", "sparse-random-support", "--scale", "test", "--out", &out, "--device", "cuda"],
-            vec!["report", "--out", &out, "--device", "cuda"],
-            vec!["echo", "search", "--data", d, "--likelihood", "new", "--device", "cuda"],
             vec![
-                "ldp", "regress", "--data", d, "--target", "psd", "--method", "nldp", "--epsilon",
-                "1", "--delta", "1e-5", "--device", "cuda",
+                "verify",
+                "sparse-random-support",
+                "--scale",
+                "test",
+                "--out",
+                &out,
+                "--device",
+                "cuda",
+            ],
+            vec!["report", "--out", &out, "--device", "cuda"],
+            vec![
+                "echo",
+                "search",
+                "--data",
+                d,
+                "--likelihood",
+                "new",
+                "--device",
+                "cuda",
+            ],
+            vec![
+                "ldp",
+                "regress",
+                "--data",
+                d,
+                "--target",
+                "psd",
+                "--method",
+                "nldp",
+                "--epsilon",
+                "1",
+                "--delta",
+                "1e-5",
+                "--device",
+                "cuda",
             ],
         ];
         for args in cases {
@@ -375,7 +424,10 @@ mod cli {
             &mut rng,
         )
         .unwrap();
-        assert_eq!(v["log_bayes_factor"].as_f64().unwrap(), want.log_bayes_factor);
+        assert_eq!(
+            v["log_bayes_factor"].as_f64().unwrap(),
+            want.log_bayes_factor
+        );
         assert_eq!(
             v["n_likelihood_calls"].as_u64().unwrap(),
             want.n_likelihood_calls
@@ -399,8 +451,22 @@ mod cli {
         let data = temp_file("device", "users.csv", &csv);
         let d = data.to_str().unwrap();
         let base = [
-            "ldp", "regress", "--data", d, "--target", "target", "--epsilon", "0.5", "--delta",
-            "1e-5", "--seed", "2", "--tau1", "1", "--tau2", "1.5",
+            "ldp",
+            "regress",
+            "--data",
+            d,
+            "--target",
+            "target",
+            "--epsilon",
+            "0.5",
+            "--delta",
+            "1e-5",
+            "--seed",
+            "2",
+            "--tau1",
+            "1",
+            "--tau2",
+            "1.5",
         ];
         for method in ["nldp", "iht"] {
             let mut args = base.to_vec();

@@ -146,7 +146,8 @@ impl Offload for RiskExpansion {
             let mut first = lo;
             while first <= last {
                 let count = KERNEL_CHUNK.min(last - first + 1);
-                let draws = kernels.expfam_risk(&self.kernel_case, key, first, count as usize, n)?;
+                let draws =
+                    kernels.expfam_risk(&self.kernel_case, key, first, count as usize, n)?;
                 while i < reps.len() && reps[i] < first + count {
                     out[i].push(Self::row(label, n, draws[(reps[i] - first) as usize]));
                     i += 1;

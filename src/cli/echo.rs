@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use veristat::claims::echo::spectrum_path;
 use veristat::data::{Table, read_table, write_csv};
+use veristat::device::{DeviceChoice, Resolved};
 use veristat::echo::benchmarks::{LN_M_OVER_LP_M50, analytic_spectrum, f_ringdown, r_bar};
 use veristat::echo::{
     Benchmark, C64, CombLikelihood, CombParams, CombPrior, LikelihoodKind, PsdModel,
     ReferenceSpectrum, Spectrum, simulate,
 };
-use veristat::device::{DeviceChoice, Resolved};
 use veristat::inference::NestedParams;
 use veristat::{Error, Result};
 

@@ -35,7 +35,10 @@ pub fn run(a: ReportArgs) -> Result<()> {
         Resolved::Cuda(name) => {
             let offloaded: Vec<String> = veristat::claims::all(a.scale.into())
                 .iter()
-                .filter_map(|c| c.offload().map(|o| format!("{} ({})", c.name(), o.describe())))
+                .filter_map(|c| {
+                    c.offload()
+                        .map(|o| format!("{} ({})", c.name(), o.describe()))
+                })
                 .collect();
             eprintln!(
                 "device: cuda ({name}) for {}; every other claim and figure runs on the CPU (no GPU kernel)",

@@ -120,9 +120,16 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
     let (dev, kernels) = super::device(a.device)?;
     match (&dev, claim.offload()) {
         (Resolved::Cuda(name), Some(o)) => {
-            eprintln!("device: cuda ({name}) for {}: {}", claim.name(), o.describe())
+            eprintln!(
+                "device: cuda ({name}) for {}: {}",
+                claim.name(),
+                o.describe()
+            )
         }
-        _ => eprintln!("{}", super::cpu_line(&dev, &format!("claim {}", claim.name()))),
+        _ => eprintln!(
+            "{}",
+            super::cpu_line(&dev, &format!("claim {}", claim.name()))
+        ),
     }
     let bars = Bars::new();
     let (table, _) = runner::run_on(claim.as_ref(), &cfg, &bars, kernels)?;

@@ -7,10 +7,10 @@ use super::spectrum::Spectrum;
 use super::template::{CombParams, DurationFactor};
 use crate::device::{EchoBatch, Kernels};
 use crate::error::{Error, Result};
-use crate::kernels::echo::EchoData;
-use std::sync::Mutex;
 use crate::inference::nested::{NestedParams, NestedResult, NestedSampler, PriorModel};
+use crate::kernels::echo::EchoData;
 use crate::rng::Rng;
+use std::sync::Mutex;
 
 /// Prior of one comb parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -501,23 +501,23 @@ impl NestedSampler {
                 )?
             } else {
                 jobs.par_iter()
-                .map(|&(j, seed)| {
-                    let start = survivors[j];
-                    let mut r = Rng::seed_from_u64(seed);
-                    self.random_walk(
-                        model,
-                        &live_u[start],
-                        &live_theta[start],
-                        live_l[start],
-                        l_star,
-                        (&clusters.chols[clusters.labels[j]], &global, p_jump),
-                        clusters.bounds.as_ref(),
-                        scale,
-                        walks,
-                        &mut r,
-                    )
-                })
-                .collect()
+                    .map(|&(j, seed)| {
+                        let start = survivors[j];
+                        let mut r = Rng::seed_from_u64(seed);
+                        self.random_walk(
+                            model,
+                            &live_u[start],
+                            &live_theta[start],
+                            live_l[start],
+                            l_star,
+                            (&clusters.chols[clusters.labels[j]], &global, p_jump),
+                            clusters.bounds.as_ref(),
+                            scale,
+                            walks,
+                            &mut r,
+                        )
+                    })
+                    .collect()
             };
             let mut acc = 0u64;
             let mut prop = 0u64;

@@ -178,28 +178,32 @@ fn check_rows(
     nk: usize,
     nv: usize,
 ) -> Result<Vec<ResultRow>> {
-            obs.into_iter()
-                .map(|o| {
-                    if o.key.len() != nk || o.values.len() != nv {
-                        return Err(Error::Results(format!(
-                            "claim {} replicate {r} returned {} keys / {} values, expected {nk} / {nv}",
-                            claim.name(),
-                            o.key.len(),
-                            o.values.len()
-                        )));
-                    }
-                    if let Some(j) = o.values.iter().position(|v| !v.is_finite()) {
-                        return Err(Error::Results(format!(
-                            "claim {} replicate {r}: column `{}` is {} at key {:?}",
-                            claim.name(),
-                            claim.value_columns()[j],
-                            o.values[j],
-                            o.key
-                        )));
-                    }
-                    Ok(ResultRow { replicate: r, key: o.key, values: o.values })
-                })
-                .collect()
+    obs.into_iter()
+        .map(|o| {
+            if o.key.len() != nk || o.values.len() != nv {
+                return Err(Error::Results(format!(
+                    "claim {} replicate {r} returned {} keys / {} values, expected {nk} / {nv}",
+                    claim.name(),
+                    o.key.len(),
+                    o.values.len()
+                )));
+            }
+            if let Some(j) = o.values.iter().position(|v| !v.is_finite()) {
+                return Err(Error::Results(format!(
+                    "claim {} replicate {r}: column `{}` is {} at key {:?}",
+                    claim.name(),
+                    claim.value_columns()[j],
+                    o.values[j],
+                    o.key
+                )));
+            }
+            Ok(ResultRow {
+                replicate: r,
+                key: o.key,
+                values: o.values,
+            })
+        })
+        .collect()
 }
 
 /// Combine shard tables into one, checking they come from the same claim, seed and config and
