@@ -90,6 +90,7 @@ claim_both() {
 }
 # The result tables stay out of $OUT (hundreds of MB at these sizes).
 runs=$(mktemp -d)
+trap 'rm -rf "$runs"' EXIT
 claim_both expfam-risk-expansion "$EXPFAM_REPLICATES"
 claim_both "$LDP_CLAIM" "$LDP_REPLICATES"
 

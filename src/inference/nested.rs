@@ -405,7 +405,7 @@ impl NestedSampler {
                 .map(|_| (0..d).map(|_| rng.random::<f64>()).collect())
                 .collect();
             let thetas: Vec<Vec<f64>> = us
-                .iter()
+                .par_iter()
                 .map(|u| {
                     let mut th = vec![0.0; d];
                     model.transform(u, &mut th);
