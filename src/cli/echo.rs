@@ -206,6 +206,8 @@ fn search(a: SearchArgs) -> Result<()> {
     prior.validate()?;
     spec.band(0.0, fmax)?;
     let params = NestedParams::new(a.nlive).walks(a.walks);
+    // Settings are checked before the device line, so that a failing command prints one line.
+    veristat::inference::NestedSampler::new(params.clone(), prior.free().len())?;
     match &dev {
         Resolved::Cuda(name) => eprintln!(
             "device: cuda ({name}) for the batched likelihoods (initial prior draws, uniform proposals); the random walks' single evaluations run on the CPU"

@@ -253,12 +253,6 @@ fn regress(a: RegressArgs) -> Result<()> {
     let (dev, kernels) = super::device(a.device)?;
     // Only the NLDP variants' per-user messages have a kernel.
     let kernels = kernels.filter(|_| a.method != MethodArg::Iht);
-    match (&dev, kernels) {
-        (Resolved::Cuda(name), Some(_)) => eprintln!(
-            "device: cuda ({name}) for the users' clipping, Gaussian messages and their sums; the server's fit on the CPU"
-        ),
-        _ => eprintln!("{}", super::cpu_line(&dev, "--method iht")),
-    }
     let table = veristat::data::read_table(&a.data)?;
     let ds = table.dataset(&a.target, None, &[])?;
     let mut r = rng::stream(a.seed, "ldp-regress", 0);
@@ -310,6 +304,13 @@ fn regress(a: RegressArgs) -> Result<()> {
     let privacy = fit
         .privacy
         .ok_or_else(|| Error::Numerical("fit carries no privacy guarantee".into()))?;
+    // After the fit (it validates the inputs), so that a failing command prints one line.
+    match (&dev, kernels) {
+        (Resolved::Cuda(name), Some(_)) => eprintln!(
+            "device: cuda ({name}) for the users' clipping, Gaussian messages and their sums; the server's fit on the CPU"
+        ),
+        _ => eprintln!("{}", super::cpu_line(&dev, "--method iht")),
+    }
     match a.format {
         Format::Json => print_json(&json!({
             "method": fit.method.as_str(),

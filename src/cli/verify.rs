@@ -117,6 +117,9 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from("results").join(claim.name()));
+    if replicates == 0 {
+        return Err(Error::param("replicates", 0, "must be >= 1"));
+    }
     let (dev, kernels) = super::device(a.device)?;
     match (&dev, claim.offload()) {
         (Resolved::Cuda(name), Some(o)) => {
