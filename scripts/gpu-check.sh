@@ -41,12 +41,14 @@ echo "bundled:"
 ls -l "$bundle"
 echo "total $(( $(du -cb "$bundle"/veristat "$bundle"/veristat-gpu-tests | tail -1 | cut -f1) / 1048576 )) MiB"
 cat <<MSG
-On the GPU machine, from the repository root (device tool: carry ["$bundle"], timeout_s 300):
+On the GPU machine, from the repository root (device tool: carry ["$bundle"], timeout_s 480):
   bash scripts/gpu-run.sh
 It sets LD_LIBRARY_PATH (CUDA 13 toolkit and driver folders), runs the GPU tests
   $bundle/veristat-gpu-tests --include-ignored --test-threads 1 gpu:: device::
-and then
+then
   $bundle/veristat device --seed 1
-and copies both outputs to \$OUT. Without a GPU, 'veristat device' prints one line naming what
-is missing and exits 2.
+then the acceptance 4 and 5 comparisons (--device cpu against --device cuda: verify
+expfam-risk-expansion and ldp-nldp-slopes, echo search on one injected spectrum; sizes at the
+top of gpu-run.sh), and copies the outputs to \$OUT (acceptance.txt has the comparison lines).
+Without a GPU, 'veristat device' prints one line naming what is missing and exits 2.
 MSG

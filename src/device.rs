@@ -4,7 +4,14 @@
 //! CPU-only build resolves `auto` to the CPU (saying why) and refuses `cuda` with
 //! [`Error::GpuUnavailable`], the same error a CUDA build gives on a machine without a GPU.
 
+use crate::echo::template::CombParams;
 use crate::error::{Error, Result};
+use crate::expfam::risk::RiskDraw;
+use crate::kernels::echo::EchoData;
+use crate::kernels::expfam::NormalRisk;
+use crate::kernels::ldp::{LdpMessages, LdpSums};
+use crate::kernels::philox::PhiloxKey;
+use rayon::prelude::*;
 use std::fmt;
 use std::str::FromStr;
 
@@ -72,6 +79,114 @@ impl fmt::Display for Resolved {
     }
 }
 
+impl Resolved {
+    /// The kernels of the resolved device: `None` for the CPU (callers keep their own CPU
+    /// code), the process's GPU for CUDA. A `Cuda` value in a build without the `cuda` feature
+    /// (it can only be made by hand) is an [`Error::GpuUnavailable`].
+    pub fn kernels(&self) -> Result<Option<&'static dyn Kernels>> {
+        match self {
+            Self::Cpu(_) => Ok(None),
+            #[cfg(feature = "cuda")]
+            Self::Cuda(_) => Ok(Some(crate::gpu::Gpu::get()?)),
+            #[cfg(not(feature = "cuda"))]
+            Self::Cuda(_) => Err(Error::GpuUnavailable(
+                "this build has no `cuda` feature".into(),
+            )),
+        }
+    }
+}
+
+/// The host calls of the GPU kernels, as work that library code routes to a device: the GPU
+/// ([`crate::gpu::Gpu`], feature `cuda`) implements it, and so do the CPU twins ([`Twins`]),
+/// which draw the same Philox numbers. Routed code is therefore tested without a GPU, and a GPU
+/// run can be compared with its twin number for number.
+pub trait Kernels: Sync {
+    /// Which implementation (for messages).
+    fn label(&self) -> String;
+    /// Normal-model risk replicates `first .. first + count` at sample size n
+    /// ([`NormalRisk::replicates_cpu`]).
+    fn expfam_risk(
+        &self,
+        case: &NormalRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>>;
+    /// The server's sums of the NLDP messages of the users in `x` (n × d, user-major) and `y`
+    /// ([`LdpMessages::aggregate_cpu`]).
+    fn ldp_aggregate(
+        &self,
+        msg: &LdpMessages,
+        key: PhiloxKey,
+        x: &[f64],
+        y: &[f64],
+    ) -> Result<LdpSums>;
+    /// Prepare an echo data set for many batches of likelihood evaluations (on a GPU: uploaded
+    /// once).
+    fn echo_prepare<'a>(&'a self, data: &EchoData) -> Result<Box<dyn EchoBatch + 'a>>;
+}
+
+/// Comb log-likelihood ratios of batches of points on one prepared data set.
+pub trait EchoBatch: Sync {
+    /// `ln Λ` at every point (points are validated first; a non-finite value is an error).
+    fn log_ratios(&self, points: &[CombParams]) -> Result<Vec<f64>>;
+}
+
+/// The CPU twins as a [`Kernels`] implementation: the GPU's numbers on the CPU (same Philox
+/// streams and summation orders), to test device-routed code without a GPU.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Twins;
+
+struct TwinEcho(EchoData);
+
+impl EchoBatch for TwinEcho {
+    fn log_ratios(&self, points: &[CombParams]) -> Result<Vec<f64>> {
+        for p in points {
+            p.validate()?;
+        }
+        let v: Vec<f64> = points
+            .par_iter()
+            .map(|p| self.0.log_ratio_mirror(p))
+            .collect();
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(Error::Numerical(format!(
+                "log likelihood ratio is {} at {:?}",
+                v[i], points[i]
+            )));
+        }
+        Ok(v)
+    }
+}
+
+impl Kernels for Twins {
+    fn label(&self) -> String {
+        "CPU twins".into()
+    }
+    fn expfam_risk(
+        &self,
+        case: &NormalRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        case.replicates_cpu(key, first, count, n)
+    }
+    fn ldp_aggregate(
+        &self,
+        msg: &LdpMessages,
+        key: PhiloxKey,
+        x: &[f64],
+        y: &[f64],
+    ) -> Result<LdpSums> {
+        msg.aggregate_cpu(key, x, y)
+    }
+    fn echo_prepare<'a>(&'a self, data: &EchoData) -> Result<Box<dyn EchoBatch + 'a>> {
+        Ok(Box::new(TwinEcho(data.clone())))
+    }
+}
+
 /// The usable GPU's name, or why there is none.
 fn probe_cuda() -> Result<String> {
     #[cfg(feature = "cuda")]
@@ -88,6 +203,27 @@ fn probe_cuda() -> Result<String> {
     }
 }
 
+/// Why CUDA is not usable, short enough for the `device:` line every `auto` run prints: the
+/// names of the libraries that do not load (the file names tried are in `--device cuda`'s
+/// error and `veristat device`), or the error itself.
+fn short_reason(e: &Error) -> String {
+    #[cfg(feature = "cuda")]
+    {
+        let missing: Vec<&str> = crate::gpu::libraries()
+            .into_iter()
+            .filter(|l| !l.found)
+            .map(|l| l.name)
+            .collect();
+        if !missing.is_empty() {
+            return format!(
+                "no usable GPU: cannot load {}; `--device cuda` lists the files tried",
+                missing.join(", ")
+            );
+        }
+    }
+    e.to_string()
+}
+
 /// Resolve a choice: `cpu` always succeeds; `cuda` is an error without a usable GPU; `auto`
 /// takes the GPU when one is usable and otherwise the CPU with the reason.
 pub fn resolve(choice: DeviceChoice) -> Result<Resolved> {
@@ -96,7 +232,7 @@ pub fn resolve(choice: DeviceChoice) -> Result<Resolved> {
         DeviceChoice::Cuda => probe_cuda().map(Resolved::Cuda),
         DeviceChoice::Auto => Ok(match probe_cuda() {
             Ok(name) => Resolved::Cuda(name),
-            Err(e) => Resolved::Cpu(format!("auto: {e}")),
+            Err(e) => Resolved::Cpu(format!("auto: {}", short_reason(&e))),
         }),
     }
 }

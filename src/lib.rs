@@ -14,7 +14,9 @@
 //! | [`montecarlo`], [`claims`] | the `Claim` trait, sharded runner, every registered claim | |
 //! | [`data`] | CSV / Parquet loading with cell-level errors (`io` feature) | |
 //! | `report` | figures and the HTML page (`report` feature) | |
-//! | `gpu` | CUDA kernels with CPU twins (`cuda` feature) | |
+//! | [`kernels`] | the GPU kernels' CUDA sources, their CPU twins and the Philox-4x32-10 generator (always compiled) | Salmon et al. 2011 (Random123) |
+//! | [`device`] | `--device auto\|cpu\|cuda`: [`device::resolve`], and [`device::Kernels`], the kernels' host calls implemented by the GPU and by the CPU twins, through which claims ([`montecarlo::Claim::offload`]), `ldp regress` and `echo search` route work | issue 8 |
+//! | `gpu` | CUDA context, NVRTC-compiled kernels and their agreement checks (`cuda` feature) | |
 //!
 //! Estimators follow one shape: a params builder, validated into checked params (bad values are
 //! an [`Error`] naming the parameter), `fit`, and a fitted model with diagnostics.

@@ -6,12 +6,15 @@
 //! * `expfam-c1-correct`: under correct specification c1 = p/2 for every family, and n·R_n
 //!   agrees with p/2 + c2/n.
 
+use crate::device::Kernels;
 use crate::error::{Error, Result};
 use crate::expfam::families::{GammaFamily, Gaussian, LogLinear, Poisson, Structure};
-use crate::expfam::risk::RiskSimulation;
+use crate::expfam::risk::{RiskDraw, RiskSimulation};
 use crate::expfam::truth::{Truth, Univariate};
 use crate::expfam::{ExponentialFamily, TruthMoments};
-use crate::montecarlo::{Check, Claim, Observation, ResultTable, Scale, Verdict, stats};
+use crate::kernels::expfam::NormalRisk;
+use crate::kernels::philox::PhiloxKey;
+use crate::montecarlo::{Check, Claim, Observation, Offload, ResultTable, Scale, Verdict, stats};
 use crate::rng::Rng;
 use nalgebra::{DMatrix, DVector};
 use serde_json::json;
@@ -34,7 +37,10 @@ struct Case {
 
 /// The spec's families A–C, misspecified.
 pub fn risk_expansion_cases() -> Result<Vec<(&'static str, RiskSimulation)>> {
-    let a = RiskSimulation::new(Arc::new(Gaussian::normal()), &Truth::parse("gamma:4", 1)?)?;
+    let a = RiskSimulation::new(
+        Arc::new(Gaussian::normal()),
+        &Truth::parse(CASE_A_TRUTH, 1)?,
+    )?;
     let b = RiskSimulation::new(Arc::new(Poisson), &Truth::parse("negbin:5,0.5", 1)?)?;
     // C: chain graphical model on 4 variables; the truth is equicorrelated (dense precision), so
     // it lies outside the model.
@@ -63,7 +69,15 @@ pub struct RiskExpansion {
     cases: Vec<Case>,
     ns: Vec<usize>,
     replicates: u64,
+    /// Case A prepared for the normal-model risk kernel (the one case a GPU kernel covers).
+    kernel_case: NormalRisk,
 }
+
+/// The truth of case A, which the normal-model risk kernel can draw from.
+const CASE_A_TRUTH: &str = "gamma:4";
+
+/// Replicates per kernel call of the offloaded case A (bounds device and host memory).
+const KERNEL_CHUNK: u64 = 1 << 22;
 
 impl RiskExpansion {
     fn new(scale: Scale) -> Result<Self> {
@@ -80,7 +94,78 @@ impl RiskExpansion {
             cases,
             ns,
             replicates,
+            kernel_case: NormalRisk::new(&Truth::parse(CASE_A_TRUTH, 1)?)?,
         })
+    }
+
+    /// The Philox key of case A at sample size n (one stream family per n, so a replicate's
+    /// samples at different n are independent, as on the CPU).
+    fn kernel_key(seed: u64, n: usize) -> PhiloxKey {
+        PhiloxKey::new(seed, &format!("expfam-risk-expansion/A/n={n}"))
+    }
+
+    fn row(label: &str, n: usize, d: RiskDraw) -> Observation {
+        Observation::new([label.to_string(), n.to_string()], vec![d.kl, d.q])
+    }
+}
+
+/// Case A (normal model, Gamma(4) truth) on the normal-model risk kernel; cases B and C per
+/// replicate on the CPU.
+impl Offload for RiskExpansion {
+    fn describe(&self) -> String {
+        format!(
+            "case {} on the normal-model risk kernel; {} on the CPU (no kernel)",
+            self.cases[0].label,
+            self.cases[1..]
+                .iter()
+                .map(|c| c.label)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+
+    fn kernel_rows(
+        &self,
+        seed: u64,
+        reps: &[u64],
+        kernels: &dyn Kernels,
+    ) -> Result<Vec<Vec<Observation>>> {
+        let mut out: Vec<Vec<Observation>> = reps
+            .iter()
+            .map(|_| Vec::with_capacity(self.ns.len()))
+            .collect();
+        let (Some(&lo), Some(&last)) = (reps.first(), reps.last()) else {
+            return Ok(out);
+        };
+        let label = self.cases[0].label;
+        for &n in &self.ns {
+            let key = Self::kernel_key(seed, n);
+            // The shard's replicates lie in [lo, last]; the kernel runs contiguous ranges of
+            // it in chunks and the shard's members are picked out.
+            let mut i = 0;
+            let mut first = lo;
+            while first <= last {
+                let count = KERNEL_CHUNK.min(last - first + 1);
+                let draws =
+                    kernels.expfam_risk(&self.kernel_case, key, first, count as usize, n)?;
+                while i < reps.len() && reps[i] < first + count {
+                    out[i].push(Self::row(label, n, draws[(reps[i] - first) as usize]));
+                    i += 1;
+                }
+                first += count;
+            }
+        }
+        Ok(out)
+    }
+
+    fn cpu_rows(&self, _replicate: u64, rng: &mut Rng) -> Result<Vec<Observation>> {
+        let mut out = Vec::new();
+        for c in &self.cases[1..] {
+            for &n in &self.ns {
+                out.push(Self::row(c.label, n, c.sim.replicate(n, rng)?));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -137,6 +222,9 @@ impl Claim for RiskExpansion {
     }
     fn default_replicates(&self) -> u64 {
         self.replicates
+    }
+    fn offload(&self) -> Option<&dyn Offload> {
+        Some(self)
     }
     fn replicate(&self, _replicate: u64, rng: &mut Rng) -> Result<Vec<Observation>> {
         let mut out = Vec::new();

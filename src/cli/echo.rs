@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use veristat::claims::echo::spectrum_path;
 use veristat::data::{Table, read_table, write_csv};
+use veristat::device::{DeviceChoice, Resolved};
 use veristat::echo::benchmarks::{LN_M_OVER_LP_M50, analytic_spectrum, f_ringdown, r_bar};
 use veristat::echo::{
     Benchmark, C64, CombLikelihood, CombParams, CombPrior, LikelihoodKind, PsdModel,
@@ -81,6 +82,10 @@ pub struct SearchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// Device: auto (CUDA when a usable GPU is found, else the CPU), cpu, or cuda (an error
+    /// without a GPU). The device used is printed on stderr.
+    #[arg(long, default_value = "auto", value_name = "auto|cpu|cuda")]
+    pub device: DeviceChoice,
 }
 
 /// `echo loglike`.
@@ -184,6 +189,7 @@ fn read_spectrum(path: &PathBuf) -> Result<Spectrum> {
 
 fn search(a: SearchArgs) -> Result<()> {
     let kind = LikelihoodKind::parse(&a.likelihood)?;
+    let (dev, kernels) = super::device(a.device)?;
     let spec = read_spectrum(&a.data)?;
     let mean_abs = spec.data().iter().map(|z| z.norm()).sum::<f64>() / spec.len() as f64;
     let mut prior = CombPrior::benchmark(spec.duration(), mean_abs);
@@ -200,6 +206,14 @@ fn search(a: SearchArgs) -> Result<()> {
     prior.validate()?;
     spec.band(0.0, fmax)?;
     let params = NestedParams::new(a.nlive).walks(a.walks);
+    // Settings are checked before the device line, so that a failing command prints one line.
+    veristat::inference::NestedSampler::new(params.clone(), prior.free().len())?;
+    match &dev {
+        Resolved::Cuda(name) => eprintln!(
+            "device: cuda ({name}) for the batched likelihoods (initial prior draws, uniform proposals); the random walks' single evaluations run on the CPU"
+        ),
+        Resolved::Cpu(_) => eprintln!("{dev}"),
+    }
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} echo search ({msg}) {elapsed}")
@@ -209,7 +223,10 @@ fn search(a: SearchArgs) -> Result<()> {
     bar.enable_steady_tick(Duration::from_millis(200));
     let t0 = Instant::now();
     let mut rng = veristat::rng::stream(a.seed, "echo-search", 0);
-    let res = veristat::echo::search(&spec, &prior, kind, &params, &mut rng);
+    let res = match kernels {
+        Some(k) => veristat::echo::search_on(&spec, &prior, kind, &params, &mut rng, k),
+        None => veristat::echo::search(&spec, &prior, kind, &params, &mut rng),
+    };
     bar.finish_and_clear();
     let res = res?;
     let secs = t0.elapsed().as_secs_f64();

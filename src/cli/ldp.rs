@@ -5,6 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use nalgebra::DMatrix;
 use serde_json::json;
 use std::io::Write;
+use veristat::device::{DeviceChoice, Resolved};
 use veristat::ldp::audit::empirical_audit;
 use veristat::ldp::mechanisms;
 use veristat::ldp::regression::{LdpFit, LdpIht, Nldp};
@@ -140,6 +141,10 @@ pub struct RegressArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
+    /// Device: auto (CUDA when a usable GPU is found, else the CPU), cpu, or cuda (an error
+    /// without a GPU). The device used is printed on stderr.
+    #[arg(long, default_value = "auto", value_name = "auto|cpu|cuda")]
+    pub device: DeviceChoice,
 }
 
 pub fn run(c: LdpCommand) -> Result<()> {
@@ -239,7 +244,15 @@ fn audit(a: AuditArgs) -> Result<()> {
     Ok(())
 }
 
+/// The users' noise streams of `ldp regress` on a device: user i draws from Philox stream i.
+fn philox_key(seed: u64) -> veristat::kernels::philox::PhiloxKey {
+    veristat::kernels::philox::PhiloxKey::new(seed, "ldp-regress")
+}
+
 fn regress(a: RegressArgs) -> Result<()> {
+    let (dev, kernels) = super::device(a.device)?;
+    // Only the NLDP variants' per-user messages have a kernel.
+    let kernels = kernels.filter(|_| a.method != MethodArg::Iht);
     let table = veristat::data::read_table(&a.data)?;
     let ds = table.dataset(&a.target, None, &[])?;
     let mut r = rng::stream(a.seed, "ldp-regress", 0);
@@ -263,9 +276,15 @@ fn regress(a: RegressArgs) -> Result<()> {
                     .map(|f| pt.column(f))
                     .collect::<Result<_>>()?;
                 let xp = DMatrix::from_fn(pt.n_rows(), d, |i, j| cols[j][i]);
-                est.fit_public(&ds.x, &ds.y, &xp, &mut r)?
+                match kernels {
+                    Some(k) => est.fit_on(&ds.x, &ds.y, Some(&xp), k, philox_key(a.seed))?,
+                    None => est.fit_public(&ds.x, &ds.y, &xp, &mut r)?,
+                }
             } else {
-                est.fit(&ds.x, &ds.y, &mut r)?
+                match kernels {
+                    Some(k) => est.fit_on(&ds.x, &ds.y, None, k, philox_key(a.seed))?,
+                    None => est.fit(&ds.x, &ds.y, &mut r)?,
+                }
             };
             let p = json!({"tau1": a.tau1, "tau2": a.tau2, "l1_bound": a.l1_bound, "lambda_given": a.lambda, "diagnostics": fit.diagnostics});
             (fit, p)
@@ -285,6 +304,13 @@ fn regress(a: RegressArgs) -> Result<()> {
     let privacy = fit
         .privacy
         .ok_or_else(|| Error::Numerical("fit carries no privacy guarantee".into()))?;
+    // After the fit (it validates the inputs), so that a failing command prints one line.
+    match (&dev, kernels) {
+        (Resolved::Cuda(name), Some(_)) => eprintln!(
+            "device: cuda ({name}) for the users' clipping, Gaussian messages and their sums; the server's fit on the CPU"
+        ),
+        _ => eprintln!("{}", super::cpu_line(&dev, "--method iht")),
+    }
     match a.format {
         Format::Json => print_json(&json!({
             "method": fit.method.as_str(),

@@ -13,6 +13,7 @@ pub mod verify;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::sync::Mutex;
 use veristat::Result;
+use veristat::device::{DeviceChoice, Kernels, Resolved};
 use veristat::montecarlo::Progress;
 
 /// `--format json|table`.
@@ -23,6 +24,25 @@ pub enum Format {
     Json,
     /// Aligned text for people.
     Table,
+}
+
+/// Resolve `--device` and its kernels (`None`: the CPU). `cuda` without a usable GPU (or in
+/// a build without the `cuda` feature) is an [`veristat::Error::GpuUnavailable`], which the
+/// CLI prints as one line and exits 2 on.
+pub fn device(choice: DeviceChoice) -> Result<(Resolved, Option<&'static dyn Kernels>)> {
+    let r = veristat::device::resolve(choice)?;
+    let k = r.kernels()?;
+    Ok((r, k))
+}
+
+/// The stderr line of a command whose work has no GPU kernel: it ran on the CPU, and why.
+pub fn cpu_line(r: &Resolved, what: &str) -> String {
+    match r {
+        Resolved::Cpu(_) => r.to_string(),
+        Resolved::Cuda(name) => {
+            format!("device: cpu for {what}: no GPU kernel for it (cuda ({name}) unused)")
+        }
+    }
 }
 
 /// Print a JSON value on stdout.

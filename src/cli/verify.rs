@@ -3,6 +3,7 @@
 use super::{Bars, Format, print_json, print_table};
 use clap::Args;
 use std::path::PathBuf;
+use veristat::device::{DeviceChoice, Resolved};
 use veristat::montecarlo::{RunConfig, Scale, Shard, Verdict, runner, store};
 use veristat::{Error, Result, claims};
 
@@ -50,6 +51,10 @@ pub struct VerifyArgs {
     /// Output format of the verdict.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Device: auto (CUDA when a usable GPU is found, else the CPU), cpu, or cuda (an error
+    /// without a GPU). The device used is printed on stderr.
+    #[arg(long, default_value = "auto", value_name = "auto|cpu|cuda")]
+    pub device: DeviceChoice,
 }
 
 /// Combine the shards in a folder and print the verdict.
@@ -112,8 +117,25 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from("results").join(claim.name()));
+    if replicates == 0 {
+        return Err(Error::param("replicates", 0, "must be >= 1"));
+    }
+    let (dev, kernels) = super::device(a.device)?;
+    match (&dev, claim.offload()) {
+        (Resolved::Cuda(name), Some(o)) => {
+            eprintln!(
+                "device: cuda ({name}) for {}: {}",
+                claim.name(),
+                o.describe()
+            )
+        }
+        _ => eprintln!(
+            "{}",
+            super::cpu_line(&dev, &format!("claim {}", claim.name()))
+        ),
+    }
     let bars = Bars::new();
-    let table = runner::run(claim.as_ref(), &cfg, &bars)?;
+    let (table, _) = runner::run_on(claim.as_ref(), &cfg, &bars, kernels)?;
     let path = store::part_path(&out, shard);
     store::write(&table, &path)?;
     eprintln!("wrote {} ({} rows)", path.display(), table.rows.len());

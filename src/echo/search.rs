@@ -4,10 +4,13 @@
 use super::benchmarks::{f_ringdown, r_bar};
 use super::likelihood::{CombLikelihood, LikelihoodKind};
 use super::spectrum::Spectrum;
-use super::template::CombParams;
+use super::template::{CombParams, DurationFactor};
+use crate::device::{EchoBatch, Kernels};
 use crate::error::{Error, Result};
 use crate::inference::nested::{NestedParams, NestedResult, NestedSampler, PriorModel};
+use crate::kernels::echo::EchoData;
 use crate::rng::Rng;
+use std::sync::Mutex;
 
 /// Prior of one comb parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -276,6 +279,97 @@ pub fn search(
     search_prepared(&lik, prior, params, rng)
 }
 
+/// [`search_prepared`] on a device: the sampler's batches of likelihood evaluations (the
+/// initial prior draws and the uniform proposals from the bounds, batched across replacements
+/// as [`PriorModel::prefers_batches`] describes) go to `kernels` (the GPU's echo kernel, or its
+/// CPU twin), single evaluations (the random walks) stay on the CPU. The proposals and the
+/// random stream are those of [`search`]; only the rounding of the batched log-likelihoods
+/// (kernel summation order, libdevice) differs, so a run can drift from the CPU run with the
+/// same seed wherever a comparison with `L*` flips, within the evidence's error.
+pub fn search_on(
+    spec: &Spectrum,
+    prior: &CombPrior,
+    kind: LikelihoodKind,
+    params: &NestedParams,
+    rng: &mut Rng,
+    kernels: &dyn Kernels,
+) -> Result<SearchResult> {
+    let lik = CombLikelihood::new(spec, kind);
+    let data = EchoData::new(spec, kind, DurationFactor::Reference);
+    let batch = kernels.echo_prepare(&data)?;
+    let problem = CombProblem::new(&lik, prior)?;
+    let model = BatchedComb {
+        problem: &problem,
+        batch: batch.as_ref(),
+        error: Mutex::new(None),
+    };
+    let sampler = NestedSampler::new(params.clone(), problem.dim())?;
+    let res = sampler.run(&model, rng);
+    // A kernel failure surfaces as NaN likelihoods (the sampler then stops); report its cause.
+    if let Some(e) = model.error.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    finish(&problem, prior, res?)
+}
+
+/// The comb problem with batches evaluated by a device's [`EchoBatch`].
+struct BatchedComb<'a> {
+    problem: &'a CombProblem<'a>,
+    batch: &'a dyn EchoBatch,
+    error: Mutex<Option<Error>>,
+}
+
+impl PriorModel for BatchedComb<'_> {
+    fn dim(&self) -> usize {
+        self.problem.dim()
+    }
+    fn is_periodic(&self, i: usize) -> bool {
+        self.problem.is_periodic(i)
+    }
+    fn transform(&self, u: &[f64], theta: &mut [f64]) {
+        self.problem.transform(u, theta)
+    }
+    fn log_likelihood(&self, theta: &[f64]) -> f64 {
+        self.problem.log_likelihood(theta)
+    }
+    fn log_likelihood_batch(&self, thetas: &[Vec<f64>], out: &mut [f64]) {
+        // Outside the band constraint: -inf, as one at a time. Points the kernel's domain
+        // check would refuse (e.g. fmax < fmin without a constraint) go to the CPU, as one at
+        // a time; the rest to the device in one batch.
+        let mut idx = Vec::with_capacity(thetas.len());
+        let mut pts = Vec::with_capacity(thetas.len());
+        for (i, (t, o)) in thetas.iter().zip(out.iter_mut()).enumerate() {
+            let p = self.problem.params(t);
+            if !self.problem.prior.satisfies_constraint(&p) {
+                *o = f64::NEG_INFINITY;
+            } else if p.validate().is_err() {
+                *o = self.problem.lik.log_ratio(&p);
+            } else {
+                idx.push(i);
+                pts.push(p);
+            }
+        }
+        match self.batch.log_ratios(&pts) {
+            Ok(v) => {
+                for (i, l) in idx.into_iter().zip(v) {
+                    out[i] = l;
+                }
+            }
+            Err(e) => {
+                if let Ok(mut slot) = self.error.lock() {
+                    slot.get_or_insert(e);
+                }
+                for i in idx {
+                    out[i] = f64::NAN;
+                }
+            }
+        }
+    }
+    fn prefers_batches(&self) -> bool {
+        true
+    }
+}
+
 /// [`search`] on an already prepared likelihood.
 pub fn search_prepared(
     lik: &CombLikelihood,
@@ -286,6 +380,10 @@ pub fn search_prepared(
     let problem = CombProblem::new(lik, prior)?;
     let sampler = NestedSampler::new(params.clone(), problem.dim())?;
     let res = sampler.run(&problem, rng)?;
+    finish(&problem, prior, res)
+}
+
+fn finish(problem: &CombProblem<'_>, prior: &CombPrior, res: NestedResult) -> Result<SearchResult> {
     let free = prior.free();
     let free_names: Vec<&'static str> = free.iter().map(|&i| CombParams::NAMES[i]).collect();
     let med = res.medians()?;

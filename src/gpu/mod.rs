@@ -85,6 +85,15 @@ pub fn preflight() -> Result<()> {
     }
 }
 
+/// The message of an error that is cached and re-raised as [`Error::GpuUnavailable`] (without
+/// a second "no usable GPU" prefix).
+fn unavailable_reason(e: Error) -> String {
+    match e {
+        Error::GpuUnavailable(m) => m,
+        other => other.to_string(),
+    }
+}
+
 fn gpu_err(what: &str, e: impl std::fmt::Debug) -> Error {
     Error::GpuUnavailable(format!("{what}: {e:?}"))
 }
@@ -165,7 +174,7 @@ static GPU: OnceLock<std::result::Result<Gpu, String>> = OnceLock::new();
 impl Gpu {
     /// The shared device 0, created on first use.
     pub fn get() -> Result<&'static Gpu> {
-        GPU.get_or_init(|| Self::create().map_err(|e| e.to_string()))
+        GPU.get_or_init(|| Self::create().map_err(unavailable_reason))
             .as_ref()
             .map_err(|e| Error::GpuUnavailable(e.clone()))
     }
@@ -193,7 +202,7 @@ impl Gpu {
     /// The kernels, compiled by NVRTC for this device on first use and cached.
     fn kernels(&self) -> Result<&Kernels> {
         self.kernels
-            .get_or_init(|| self.load_kernels().map_err(|e| e.to_string()))
+            .get_or_init(|| self.load_kernels().map_err(unavailable_reason))
             .as_ref()
             .map_err(|e| Error::GpuUnavailable(e.clone()))
     }
@@ -544,6 +553,55 @@ impl Gpu {
     }
 }
 
+struct GpuEcho<'a> {
+    gpu: &'a Gpu,
+    data: EchoOnDevice,
+}
+
+impl crate::device::EchoBatch for GpuEcho<'_> {
+    fn log_ratios(&self, points: &[CombParams]) -> Result<Vec<f64>> {
+        self.gpu.echo_loglike(&self.data, points)
+    }
+}
+
+/// The device-routing interface over this GPU (what `--device cuda` hands to library code).
+impl crate::device::Kernels for Gpu {
+    fn label(&self) -> String {
+        match self.describe() {
+            Ok((name, _, (maj, min))) => format!("{name}, sm_{maj}{min}"),
+            Err(_) => "CUDA device 0".into(),
+        }
+    }
+    fn expfam_risk(
+        &self,
+        case: &NormalRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        Gpu::expfam_risk(self, case, key, first, count, n)
+    }
+    fn ldp_aggregate(
+        &self,
+        msg: &LdpMessages,
+        key: PhiloxKey,
+        x: &[f64],
+        y: &[f64],
+    ) -> Result<LdpSums> {
+        Gpu::ldp_aggregate(self, msg, key, x, y)
+    }
+    fn echo_prepare<'a>(
+        &'a self,
+        data: &crate::kernels::echo::EchoData,
+    ) -> Result<Box<dyn crate::device::EchoBatch + 'a>> {
+        Ok(Box::new(GpuEcho {
+            gpu: self,
+            data: self.echo_upload(data)?,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,6 +685,82 @@ mod tests {
             let row = checks::echo(g, 4000, 2000, kind, 1).unwrap();
             assert!(row.ok, "{row:?}");
         }
+    }
+
+    /// The device-routed paths (`--device cuda`) give the twins' numbers.
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn offloaded_claim_matches_the_twins() {
+        use crate::device::Twins;
+        use crate::montecarlo::{NoProgress, RunConfig, Scale, runner};
+        let g = Gpu::get().expect("a GPU");
+        let claim = crate::claims::find("expfam-risk-expansion", Scale::Test).unwrap();
+        let cfg = RunConfig::new(7, 500);
+        let (a, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(g)).unwrap();
+        assert!(used);
+        let (b, _) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
+        assert_eq!(a.rows.len(), b.rows.len());
+        for (x, y) in a.rows.iter().zip(&b.rows) {
+            assert_eq!((x.replicate, &x.key), (y.replicate, &y.key));
+            for (u, v) in x.values.iter().zip(&y.values) {
+                assert!(
+                    (u - v).abs() <= 1e-10 * v.abs().max(1e-300),
+                    "{x:?} vs {y:?}"
+                );
+            }
+        }
+        let (va, vb) = (claim.verdict(&a).unwrap(), claim.verdict(&b).unwrap());
+        assert_eq!(va.pass(), vb.pass());
+    }
+
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn nldp_fit_on_matches_the_twins() {
+        use crate::device::Twins;
+        use crate::ldp::regression::Nldp;
+        let g = Gpu::get().expect("a GPU");
+        let design = crate::ldp::regression::simulate::RademacherDesign::new(6, 2, 0.5).unwrap();
+        let (x, y) = design.sample(100_000, &mut crate::rng::stream(1, "gpu-nldp", 0));
+        let key = PhiloxKey::new(3, "ldp-regress");
+        let est = Nldp::new(4.0, 1e-5).tau(1.0, 1.5);
+        for public in [None, Some(&x)] {
+            let a = est.fit_on(&x, &y, public, g, key).unwrap();
+            let b = est.fit_on(&x, &y, public, &Twins, key).unwrap();
+            assert!(
+                (&a.coef - &b.coef).norm() <= 1e-9 * b.coef.norm().max(1.0),
+                "{:?} vs {:?}",
+                a.coef,
+                b.coef
+            );
+        }
+    }
+
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn echo_search_on_the_gpu_agrees_with_the_twins() {
+        use crate::device::Twins;
+        use crate::echo::{CombPrior, LikelihoodKind};
+        use crate::inference::NestedParams;
+        let g = Gpu::get().expect("a GPU");
+        let spec = crate::kernels::echo::toy_spectrum(2000, 1).unwrap();
+        let fmax = spec.freq()[spec.len() - 1];
+        let prior = CombPrior::toy(0.8, 5.0, (5.0, 10.0), (0.0, fmax));
+        let params = NestedParams::new(100).walks(10);
+        let run = |k: &dyn crate::device::Kernels| {
+            let mut rng = crate::rng::stream(4, "gpu-echo-search", 0);
+            crate::echo::search_on(&spec, &prior, LikelihoodKind::New, &params, &mut rng, k)
+                .unwrap()
+        };
+        let (a, b) = (run(g), run(&Twins));
+        let tol = 3.0 * (a.log_bayes_factor_err.powi(2) + b.log_bayes_factor_err.powi(2)).sqrt();
+        assert!(
+            (a.log_bayes_factor - b.log_bayes_factor).abs() <= tol,
+            "gpu {} ± {}, twins {} ± {}",
+            a.log_bayes_factor,
+            a.log_bayes_factor_err,
+            b.log_bayes_factor,
+            b.log_bayes_factor_err
+        );
     }
 
     #[test]

@@ -82,6 +82,26 @@ pub trait PriorModel: Sync {
     fn transform(&self, u: &[f64], theta: &mut [f64]);
     /// Log-likelihood at `theta`; `-inf` outside the support (prior constraints).
     fn log_likelihood(&self, theta: &[f64]) -> f64;
+    /// Log-likelihoods of many points at once (`out[i]` for `thetas[i]`; equal lengths). The
+    /// default evaluates [`PriorModel::log_likelihood`] point by point over rayon's pool, which
+    /// gives exactly the per-point values; a model with a batched evaluator (a GPU kernel)
+    /// overrides it. An implementation that cannot evaluate a point writes NaN there (the
+    /// sampler then stops with an error).
+    fn log_likelihood_batch(&self, thetas: &[Vec<f64>], out: &mut [f64]) {
+        thetas
+            .par_iter()
+            .zip(out.par_iter_mut())
+            .for_each(|(t, o)| *o = self.log_likelihood(t));
+    }
+    /// Whether the sampler should also batch the uniform proposals from the bounds across the
+    /// replacements of an iteration (see [`NestedSampler::run`]). Default `false`: proposals
+    /// are evaluated one at a time inside each replacement, as always. A model whose
+    /// [`PriorModel::log_likelihood_batch`] is much cheaper per point than single calls (a GPU)
+    /// returns `true`; the proposals and the random stream are the same either way, only extra
+    /// candidates beyond a replacement's first hit are evaluated (and not counted in `n_calls`).
+    fn prefers_batches(&self) -> bool {
+        false
+    }
 }
 
 /// Settings of the sampler (builder); validated by [`NestedSampler::new`].
@@ -333,6 +353,10 @@ const MIN_UNIFORM_SUCCESS: f64 = 0.1;
 /// prior invariant.
 const GLOBAL_JUMP: f64 = 0.2;
 
+/// Smallest number of uniform proposals the batched path ([`PriorModel::prefers_batches`])
+/// evaluates per batch (enough to fill a GPU's likelihood kernel with blocks).
+const BATCH_TARGET: usize = 256;
+
 impl NestedSampler {
     /// Validate `params` for a `dim`-dimensional problem.
     pub fn new(params: NestedParams, dim: usize) -> Result<Self> {
@@ -394,17 +418,18 @@ impl NestedSampler {
             let us: Vec<Vec<f64>> = (0..need)
                 .map(|_| (0..d).map(|_| rng.random::<f64>()).collect())
                 .collect();
-            let evals: Vec<(Vec<f64>, f64)> = us
+            let thetas: Vec<Vec<f64>> = us
                 .par_iter()
                 .map(|u| {
                     let mut th = vec![0.0; d];
                     model.transform(u, &mut th);
-                    let l = model.log_likelihood(&th);
-                    (th, l)
+                    th
                 })
                 .collect();
+            let mut ls = vec![0.0; need];
+            model.log_likelihood_batch(&thetas, &mut ls);
             n_calls += need as u64;
-            for (u, (th, l)) in us.into_iter().zip(evals) {
+            for ((u, th), l) in us.into_iter().zip(thetas).zip(ls) {
                 if l.is_nan() || l == f64::INFINITY {
                     return Err(Error::Numerical(format!(
                         "log-likelihood is {l} at a prior draw {th:?}"
@@ -479,25 +504,37 @@ impl NestedSampler {
             let jobs: Vec<(usize, u64)> = (0..k)
                 .map(|_| (rng.random_range(0..survivors.len()), rng.random::<u64>()))
                 .collect();
-            let results: Vec<Walk> = jobs
-                .par_iter()
-                .map(|&(j, seed)| {
-                    let start = survivors[j];
-                    let mut r = Rng::seed_from_u64(seed);
-                    self.random_walk(
-                        model,
-                        &live_u[start],
-                        &live_theta[start],
-                        live_l[start],
-                        l_star,
-                        (&clusters.chols[clusters.labels[j]], &global, p_jump),
-                        (clusters.bounds.as_ref(), uniform_budget),
-                        scale,
-                        walks,
-                        &mut r,
-                    )
-                })
-                .collect();
+            let results: Vec<Walk> = if model.prefers_batches() {
+                self.replace_batched(
+                    model,
+                    &jobs,
+                    survivors,
+                    (&live_u, &live_theta, &live_l),
+                    l_star,
+                    (&clusters, &global, p_jump),
+                    uniform_budget,
+                    scale,
+                )?
+            } else {
+                jobs.par_iter()
+                    .map(|&(j, seed)| {
+                        let start = survivors[j];
+                        let mut r = Rng::seed_from_u64(seed);
+                        self.random_walk(
+                            model,
+                            &live_u[start],
+                            &live_theta[start],
+                            live_l[start],
+                            l_star,
+                            (&clusters.chols[clusters.labels[j]], &global, p_jump),
+                            (clusters.bounds.as_ref(), uniform_budget),
+                            scale,
+                            walks,
+                            &mut r,
+                        )
+                    })
+                    .collect()
+            };
             let mut acc = 0u64;
             let mut prop = 0u64;
             let (mut hits, mut hit_calls) = (0u64, 0u64);
@@ -575,6 +612,134 @@ impl NestedSampler {
         })
     }
 
+    /// The `K` replacements of one iteration with the uniform proposals evaluated in batches
+    /// across replacements ([`PriorModel::prefers_batches`]). Replacement j draws exactly the
+    /// candidates [`NestedSampler::random_walk`] would draw from its own generator (the draws do
+    /// not depend on likelihood values), in rounds of a growing number per replacement; every
+    /// round's candidates of all unresolved replacements go to one
+    /// [`PriorModel::log_likelihood_batch`]. A replacement's first candidate with `L > L*` is
+    /// the one the one-at-a-time loop would have accepted, and one without a hit within its
+    /// budget walks on from the same generator state. So the output equals the one-at-a-time
+    /// path's; `calls` counts the candidates up to the hit, as that path does, and candidates
+    /// drawn after a hit are evaluated but not counted.
+    #[allow(clippy::too_many_arguments)]
+    fn replace_batched<M: PriorModel + ?Sized>(
+        &self,
+        model: &M,
+        jobs: &[(usize, u64)],
+        survivors: &[usize],
+        (live_u, live_theta, live_l): (&[Vec<f64>], &[Vec<f64>], &[f64]),
+        l_star: f64,
+        (clusters, global, p_jump): (&Clusters, &[f64], f64),
+        uniform_budget: usize,
+        scale: f64,
+    ) -> Result<Vec<Walk>> {
+        let d = self.dim;
+        let k = jobs.len();
+        let mut rngs: Vec<Rng> = jobs.iter().map(|&(_, s)| Rng::seed_from_u64(s)).collect();
+        let mut calls = vec![0u64; k];
+        let mut hits: Vec<Option<Walk>> = (0..k).map(|_| None).collect();
+        if let Some(b) = clusters.bounds.as_ref() {
+            let budget = uniform_budget as u64;
+            let max_tries = 20 * uniform_budget;
+            let mut tries = vec![0usize; k];
+            let mut active: Vec<usize> = if budget > 0 { (0..k).collect() } else { vec![] };
+            let (mut z, mut x) = (vec![0.0; d], vec![0.0; d]);
+            let mut round = 0u32;
+            while !active.is_empty() {
+                // At least BATCH_TARGET points per batch, and a per-replacement share that
+                // doubles each round, so a replacement needing m calls costs O(log m) batches.
+                let per = BATCH_TARGET
+                    .div_ceil(active.len())
+                    .max(1usize << round.min(16));
+                round += 1;
+                let mut cand_u: Vec<Vec<f64>> = Vec::new();
+                let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(active.len());
+                for &j in &active {
+                    let start = cand_u.len();
+                    let mut drawn = 0;
+                    while drawn < per && calls[j] + (drawn as u64) < budget && tries[j] < max_tries
+                    {
+                        tries[j] += 1;
+                        let mut cand = vec![0.0; d];
+                        if !b.draw(&mut rngs[j], &mut cand, &mut z, &mut x)
+                            || cand.iter().any(|v| !(0.0..=1.0).contains(v))
+                        {
+                            continue;
+                        }
+                        drawn += 1;
+                        cand_u.push(cand);
+                    }
+                    spans.push((j, start, cand_u.len()));
+                }
+                let thetas: Vec<Vec<f64>> = cand_u
+                    .par_iter()
+                    .map(|u| {
+                        let mut th = vec![0.0; d];
+                        model.transform(u, &mut th);
+                        th
+                    })
+                    .collect();
+                let mut ls = vec![0.0; thetas.len()];
+                model.log_likelihood_batch(&thetas, &mut ls);
+                if let Some(i) = ls.iter().position(|l| l.is_nan()) {
+                    return Err(Error::Numerical(format!(
+                        "log-likelihood is NaN at {:?}",
+                        thetas[i]
+                    )));
+                }
+                let mut next = Vec::with_capacity(active.len());
+                for (j, start, end) in spans {
+                    match (start..end).find(|&i| ls[i] > l_star) {
+                        Some(i) => {
+                            calls[j] += (i - start + 1) as u64;
+                            hits[j] = Some(Walk {
+                                u: cand_u[i].clone(),
+                                theta: thetas[i].clone(),
+                                log_l: ls[i],
+                                accepted: 0,
+                                proposed: 0,
+                                calls: calls[j],
+                                uniform: true,
+                                uniform_calls: calls[j],
+                            });
+                        }
+                        None => {
+                            calls[j] += (end - start) as u64;
+                            if calls[j] < budget && tries[j] < max_tries {
+                                next.push(j);
+                            }
+                        }
+                    }
+                }
+                active = next;
+            }
+        }
+        let walks = self.params.walks;
+        Ok(rngs
+            .into_par_iter()
+            .zip(hits)
+            .zip(calls)
+            .zip(jobs)
+            .map(|(((mut r, hit), calls), &(j, _))| match hit {
+                Some(w) => w,
+                None => {
+                    let start = survivors[j];
+                    self.walk(
+                        model,
+                        (&live_u[start], &live_theta[start], live_l[start]),
+                        l_star,
+                        (&clusters.chols[clusters.labels[j]], global, p_jump),
+                        scale,
+                        walks,
+                        &mut r,
+                        calls,
+                    )
+                }
+            })
+            .collect())
+    }
+
     /// Constrained random walk from a live point: Gaussian steps with its cluster's covariance
     /// times `scale`, accepted when inside the cube (periodic axes wrap) and `L > L*`.
     #[allow(clippy::too_many_arguments)]
@@ -626,7 +791,37 @@ impl NestedSampler {
                 }
             }
         }
+        self.walk(
+            model,
+            (u0, theta0, l0),
+            l_star,
+            (chol, global, p_jump),
+            scale,
+            walks,
+            rng,
+            calls,
+        )
+    }
+
+    /// The walk part of [`NestedSampler::random_walk`] (after the uniform proposals, which
+    /// spent `calls` likelihood calls).
+    #[allow(clippy::too_many_arguments)]
+    fn walk<M: PriorModel + ?Sized>(
+        &self,
+        model: &M,
+        (u0, theta0, l0): (&[f64], &[f64], f64),
+        l_star: f64,
+        (chol, global, p_jump): (&[f64], &[f64], f64),
+        scale: f64,
+        walks: usize,
+        rng: &mut Rng,
+        mut calls: u64,
+    ) -> Walk {
+        let d = self.dim;
         let uniform_spent = calls;
+        let mut cand = vec![0.0; d];
+        let mut cand_theta = vec![0.0; d];
+        let mut z = vec![0.0; d];
         let mut u = u0.to_vec();
         let mut theta = theta0.to_vec();
         let mut log_l = l0;
@@ -1137,6 +1332,61 @@ mod tests {
             assert!((med[0] - 0.3).abs() < 0.15, "median {med:?}");
         }
         assert!(bad <= 1, "{bad} of 5 runs outside 3 sigma");
+    }
+
+    /// A model that opts in to batched uniform proposals, evaluating batches point by point in
+    /// reverse order (so any dependence on evaluation order would show).
+    struct Batched<'a, M: PriorModel>(&'a M, std::sync::atomic::AtomicU64);
+    impl<M: PriorModel> PriorModel for Batched<'_, M> {
+        fn dim(&self) -> usize {
+            self.0.dim()
+        }
+        fn is_periodic(&self, i: usize) -> bool {
+            self.0.is_periodic(i)
+        }
+        fn transform(&self, u: &[f64], t: &mut [f64]) {
+            self.0.transform(u, t)
+        }
+        fn log_likelihood(&self, t: &[f64]) -> f64 {
+            self.0.log_likelihood(t)
+        }
+        fn log_likelihood_batch(&self, thetas: &[Vec<f64>], out: &mut [f64]) {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            for (t, o) in thetas.iter().zip(out.iter_mut()).rev() {
+                *o = self.0.log_likelihood(t);
+            }
+        }
+        fn prefers_batches(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn batched_uniform_proposals_give_the_same_run() {
+        let g = Gauss {
+            d: 3,
+            a: 5.0,
+            sigma: 0.5,
+            mu: 0.3,
+        };
+        let b = Batched(&g, Default::default());
+        for (params, seed) in [
+            (NestedParams::new(120), 1),
+            (NestedParams::new(120).uniform_calls(3), 2),
+            (NestedParams::new(120).uniform_calls(0), 3),
+        ] {
+            let s = NestedSampler::new(params, 3).unwrap();
+            let one = s
+                .run(&g, &mut crate::rng::stream(seed, "nested-batch", 0))
+                .unwrap();
+            let many = s
+                .run(&b, &mut crate::rng::stream(seed, "nested-batch", 0))
+                .unwrap();
+            assert_eq!(one.log_z.to_bits(), many.log_z.to_bits());
+            assert_eq!(one.samples, many.samples);
+            assert_eq!(one.diagnostics, many.diagnostics);
+        }
+        assert!(b.1.into_inner() > 3, "the batched path was not taken");
     }
 
     /// `w N(-μ1, σ²I) + (1 - w) N(+μ1, σ²I)` on the box [-a, a]^d: two well separated modes of

@@ -79,6 +79,31 @@ pub trait Claim: Send + Sync {
     fn replicate(&self, replicate: u64, rng: &mut Rng) -> Result<Vec<Observation>>;
     /// Compare a complete table with the prediction.
     fn verdict(&self, results: &ResultTable) -> Result<Verdict>;
+    /// The part of every replicate that a device kernel computes in bulk, if any
+    /// ([`runner::run_on`]). Default: none; the claim runs on the CPU whatever the device.
+    fn offload(&self) -> Option<&dyn Offload> {
+        None
+    }
+}
+
+/// A claim's replicates split into rows a device kernel computes for many replicates at once
+/// ([`crate::device::Kernels`]) and the rest, computed per replicate on the CPU. The kernel's
+/// rows draw from the kernel's own counter-based streams (keyed by seed, claim and replicate),
+/// so an offloaded run is reproducible for a given seed but is a different sample than the
+/// all-CPU run of the same seed; the verdict tests the same prediction.
+pub trait Offload: Sync {
+    /// What the kernel computes and what stays on the CPU, in words.
+    fn describe(&self) -> String;
+    /// The kernel's rows of replicates `reps` (ascending), one vector per replicate.
+    fn kernel_rows(
+        &self,
+        seed: u64,
+        reps: &[u64],
+        kernels: &dyn crate::device::Kernels,
+    ) -> Result<Vec<Vec<Observation>>>;
+    /// The rest of replicate `replicate`'s rows, from its CPU stream (placed after the
+    /// kernel's rows).
+    fn cpu_rows(&self, replicate: u64, rng: &mut Rng) -> Result<Vec<Observation>>;
 }
 
 /// One row of a [`ResultTable`].

@@ -1,6 +1,7 @@
 //! Parallel, shardable, reproducible execution of a claim's replicates.
 
-use super::{Claim, ResultRow, ResultTable};
+use super::{Claim, Observation, ResultRow, ResultTable};
+use crate::device::Kernels;
 use crate::error::{Error, Result};
 use crate::rng;
 use rayon::prelude::*;
@@ -101,32 +102,60 @@ pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Resul
             let mut rng = rng::stream(cfg.seed, claim.name(), r);
             let obs = claim.replicate(r, &mut rng)?;
             progress.inc(1);
-            obs.into_iter()
-                .map(|o| {
-                    if o.key.len() != nk || o.values.len() != nv {
-                        return Err(Error::Results(format!(
-                            "claim {} replicate {r} returned {} keys / {} values, expected {nk} / {nv}",
-                            claim.name(),
-                            o.key.len(),
-                            o.values.len()
-                        )));
-                    }
-                    if let Some(j) = o.values.iter().position(|v| !v.is_finite()) {
-                        return Err(Error::Results(format!(
-                            "claim {} replicate {r}: column `{}` is {} at key {:?}",
-                            claim.name(),
-                            claim.value_columns()[j],
-                            o.values[j],
-                            o.key
-                        )));
-                    }
-                    Ok(ResultRow { replicate: r, key: o.key, values: o.values })
-                })
-                .collect()
+            check_rows(claim, r, obs, nk, nv)
         })
         .collect::<Result<_>>()?;
     progress.finish();
-    Ok(ResultTable {
+    Ok(table(claim, cfg, per_rep))
+}
+
+/// [`run`] with the device's kernels: a claim with an [`Offload`] gets its kernel rows from
+/// `kernels` (for all of this shard's replicates at once) and the rest per replicate on the
+/// CPU; any other claim, or `kernels = None`, runs exactly as [`run`]. Returns the table and
+/// whether the kernels were used.
+pub fn run_on(
+    claim: &dyn Claim,
+    cfg: &RunConfig,
+    progress: &dyn Progress,
+    kernels: Option<&dyn Kernels>,
+) -> Result<(ResultTable, bool)> {
+    let (Some(k), Some(off)) = (kernels, claim.offload()) else {
+        return Ok((run(claim, cfg, progress)?, false));
+    };
+    if cfg.replicates == 0 {
+        return Err(Error::param("replicates", 0, "must be >= 1"));
+    }
+    let reps: Vec<u64> = (0..cfg.replicates)
+        .filter(|&r| cfg.shard.contains(r))
+        .collect();
+    let nk = claim.key_columns().len();
+    let nv = claim.value_columns().len();
+    let bulk = off.kernel_rows(cfg.seed, &reps, k)?;
+    if bulk.len() != reps.len() {
+        return Err(Error::Results(format!(
+            "claim {}: the kernel returned rows of {} replicates, expected {}",
+            claim.name(),
+            bulk.len(),
+            reps.len()
+        )));
+    }
+    progress.start(claim.name(), reps.len() as u64);
+    let per_rep: Vec<Vec<ResultRow>> = reps
+        .par_iter()
+        .zip(bulk)
+        .map(|(&r, mut obs)| {
+            let mut rng = rng::stream(cfg.seed, claim.name(), r);
+            obs.extend(off.cpu_rows(r, &mut rng)?);
+            progress.inc(1);
+            check_rows(claim, r, obs, nk, nv)
+        })
+        .collect::<Result<_>>()?;
+    progress.finish();
+    Ok((table(claim, cfg, per_rep), true))
+}
+
+fn table(claim: &dyn Claim, cfg: &RunConfig, per_rep: Vec<Vec<ResultRow>>) -> ResultTable {
+    ResultTable {
         claim: claim.name().to_string(),
         seed: cfg.seed,
         config_hash: config_hash(claim),
@@ -138,7 +167,43 @@ pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Resul
             .map(|s| s.to_string())
             .collect(),
         rows: per_rep.into_iter().flatten().collect(),
-    })
+    }
+}
+
+/// Replicate r's observations as rows, checking their shape and finiteness.
+fn check_rows(
+    claim: &dyn Claim,
+    r: u64,
+    obs: Vec<Observation>,
+    nk: usize,
+    nv: usize,
+) -> Result<Vec<ResultRow>> {
+    obs.into_iter()
+        .map(|o| {
+            if o.key.len() != nk || o.values.len() != nv {
+                return Err(Error::Results(format!(
+                    "claim {} replicate {r} returned {} keys / {} values, expected {nk} / {nv}",
+                    claim.name(),
+                    o.key.len(),
+                    o.values.len()
+                )));
+            }
+            if let Some(j) = o.values.iter().position(|v| !v.is_finite()) {
+                return Err(Error::Results(format!(
+                    "claim {} replicate {r}: column `{}` is {} at key {:?}",
+                    claim.name(),
+                    claim.value_columns()[j],
+                    o.values[j],
+                    o.key
+                )));
+            }
+            Ok(ResultRow {
+                replicate: r,
+                key: o.key,
+                values: o.values,
+            })
+        })
+        .collect()
 }
 
 /// Combine shard tables into one, checking they come from the same claim, seed and config and

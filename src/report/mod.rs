@@ -130,6 +130,16 @@ pub struct ReportSummary {
 
 /// Build the whole report.
 pub fn build(opts: ReportOptions, progress: &dyn Progress) -> Result<ReportSummary> {
+    build_on(opts, progress, None)
+}
+
+/// [`build`] with the claims' runs routed through a device's kernels
+/// ([`runner::run_on`]: claims with an offload use them, the rest run on the CPU).
+pub fn build_on(
+    opts: ReportOptions,
+    progress: &dyn Progress,
+    kernels: Option<&dyn crate::device::Kernels>,
+) -> Result<ReportSummary> {
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::io(&opts.out_dir, e))?;
     // One failing claim or section must not cost the user the rest of the report: a claim that
     // errors is listed as FAIL with its error, a section that errors shows the error instead.
@@ -137,8 +147,8 @@ pub fn build(opts: ReportOptions, progress: &dyn Progress) -> Result<ReportSumma
     let mut verdicts = Vec::new();
     for claim in claims::all(opts.scale) {
         let cfg = RunConfig::new(opts.seed, claim.default_replicates());
-        let outcome = runner::run(claim.as_ref(), &cfg, progress)
-            .and_then(|table| claim.verdict(&table).map(|v| (table, v)));
+        let outcome = runner::run_on(claim.as_ref(), &cfg, progress, kernels)
+            .and_then(|(table, _)| claim.verdict(&table).map(|v| (table, v)));
         match outcome {
             Ok((table, verdict)) => {
                 verdicts.push(verdict.clone());

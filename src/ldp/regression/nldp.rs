@@ -1,7 +1,10 @@
 //! Non-interactive LDP sparse linear regression (Zhu et al. 2024, Algorithm 1; spec §1a–1b).
 
 use super::{LdpFit, Method, check_data, check_matrix, positive, truncate};
+use crate::device::Kernels;
 use crate::error::{Error, Result};
+use crate::kernels::ldp::LdpMessages;
+use crate::kernels::philox::PhiloxKey;
 use crate::ldp::mechanisms::{analytic_gaussian_sigma, classic_gaussian_sigma};
 use crate::ldp::privacy::{Privacy, check_delta, check_epsilon};
 use crate::linalg::{soft_threshold, sym_eigen};
@@ -362,7 +365,69 @@ impl Nldp {
             Some((xx, m)) => xx / m as f64 * n as f64,
             None => upper_to_symmetric(&sa, d),
         };
-        self.server(sigma_sum, sb, n as u64, public.map(|p| p.1), rng)
+        self.server(sigma_sum, sb, n as u64, public.map(|p| p.1))
+    }
+
+    /// The users' side of this estimator as the device kernels run it ([`LdpMessages`]:
+    /// clipping, shrinkage and the noise scales of [`Nldp::noise_scales`]).
+    pub fn messages(&self, d: usize, public: bool) -> Result<LdpMessages> {
+        let (s1, s2, _) = self.noise_scales(d, public)?;
+        LdpMessages::new(d, public, (self.tau1, self.tau2), self.radius, (s1, s2))
+    }
+
+    /// [`Nldp::fit`] (or [`Nldp::fit_public`] with `x_public`) with the users' clipping,
+    /// perturbation and the server's sums computed by a device's kernels
+    /// ([`Kernels::ldp_aggregate`]): user i's Gaussian noise is Philox stream i of `key`, so the
+    /// fit is reproducible for a key on any device (the GPU and its CPU twin agree to rounding),
+    /// but it is a different noise draw than [`Nldp::fit`]'s for the same seed. Needs per-user
+    /// noise (the protocol as deployed; the other modes have no per-user work to offload).
+    pub fn fit_on(
+        &self,
+        x: &DMatrix<f64>,
+        y: &DVector<f64>,
+        x_public: Option<&DMatrix<f64>>,
+        kernels: &dyn Kernels,
+        key: PhiloxKey,
+    ) -> Result<LdpFit> {
+        self.validate()?;
+        check_data(x, y)?;
+        if self.noise != NoiseMode::PerUser {
+            return Err(Error::param(
+                "noise",
+                format!("{:?}", self.noise),
+                "device kernels run the per-user protocol only",
+            ));
+        }
+        let (n, d) = x.shape();
+        let public = match x_public {
+            Some(xp) => {
+                if xp.nrows() == 0 {
+                    return Err(Error::param("public", "0 rows", "need public covariates"));
+                }
+                if xp.ncols() != d {
+                    return Err(Error::DimensionMismatch {
+                        what: "public covariate columns",
+                        expected: d,
+                        got: xp.ncols(),
+                    });
+                }
+                check_matrix("public", xp)?;
+                let t = xp.map(|v| truncate(v, self.tau1));
+                Some((t.tr_mul(&t), xp.nrows() as u64))
+            }
+            None => None,
+        };
+        let msg = self.messages(d, public.is_some())?;
+        // Users as columns (d × n), so each user's features are contiguous.
+        let xr = x.transpose();
+        let sums = kernels.ldp_aggregate(&msg, key, xr.as_slice(), y.as_slice())?;
+        let sigma_sum = match &public {
+            Some((xx, m)) => xx / *m as f64 * n as f64,
+            None => sums.xx().ok_or_else(|| {
+                Error::Numerical("the aggregated messages hold no covariance entries".into())
+            })?,
+        };
+        self.server(sigma_sum, sums.xy(), n as u64, public.map(|p| p.1))
     }
 
     /// Fit from sufficient statistics with the aggregate-noise shortcut (or no noise).
@@ -428,7 +493,7 @@ impl Nldp {
                 a
             }
         };
-        self.server(sigma_sum, xy, m.n, public.map(|p| p.1), rng)
+        self.server(sigma_sum, xy, m.n, public.map(|p| p.1))
     }
 
     /// Server-side post-processing (§1a steps 5–7).
@@ -438,7 +503,6 @@ impl Nldp {
         s_sum: DVector<f64>,
         n: u64,
         public_m: Option<u64>,
-        _rng: &mut Rng,
     ) -> Result<LdpFit> {
         let d = s_sum.len();
         let nf = n as f64;
