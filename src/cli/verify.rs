@@ -12,7 +12,7 @@ use veristat::{Error, Result, claims};
 pub enum ScaleArg {
     /// Seconds (what the tests run).
     Test,
-    /// About a minute (what the report runs).
+    /// Minutes (what the report runs; the echo searches are the longest).
     Quick,
     /// The spec's full design.
     Full,

@@ -33,7 +33,7 @@ pub use runner::{NoProgress, Progress, RunConfig, Shard};
 pub enum Scale {
     /// Seconds: what `cargo test` runs.
     Test,
-    /// About a minute per module: what `veristat report` runs.
+    /// Minutes per module (the echo searches about ten): what `veristat report` runs.
     Quick,
     /// The spec's full design: what `veristat verify` runs by default.
     Full,
