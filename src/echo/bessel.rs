@@ -5,7 +5,7 @@
 /// Chebyshev coefficients of `e^{-x} I₀(x)` on [0, 8] in the variable `x/2 - 2`
 /// (Cephes `i0.c`, S. L. Moshier; the same table scipy's `i0e` uses).
 #[allow(clippy::excessive_precision)] // Cephes' table, kept digit for digit.
-const I0E_A: [f64; 30] = [
+pub(crate) const I0E_A: [f64; 30] = [
     -4.415_341_646_479_339_379_50E-18,
     3.330_794_518_822_238_097_83E-17,
     -2.431_279_846_547_954_693_59E-16,
@@ -41,7 +41,7 @@ const I0E_A: [f64; 30] = [
 /// Chebyshev coefficients of `sqrt(x) e^{-x} I₀(x)` on [8, ∞) in the variable `32/x - 2`
 /// (Cephes `i0.c`).
 #[allow(clippy::excessive_precision)] // Cephes' table, kept digit for digit.
-const I0E_B: [f64; 25] = [
+pub(crate) const I0E_B: [f64; 25] = [
     -7.233_180_487_874_753_954_56E-18,
     -4.830_504_485_944_182_071_26E-18,
     4.465_621_420_296_759_999_01E-17,

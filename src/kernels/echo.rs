@@ -9,6 +9,7 @@
 //! contributions, the same thread striding and tree), tested here against the library, so the
 //! transcription is checked on every `cargo test` and not only on a GPU.
 
+use crate::echo::bessel::{I0E_A, I0E_B, ln_i0};
 use crate::echo::likelihood::{CombLikelihood, LikelihoodKind};
 use crate::echo::spectrum::Spectrum;
 use crate::echo::template::{CUT, CombParams, DurationFactor};
@@ -17,110 +18,6 @@ use std::f64::consts::PI;
 
 /// Threads per block of `vs_echo_loglike` (a power of two: the tree halves it).
 pub const THREADS: usize = 128;
-
-#[allow(clippy::excessive_precision)] // Cephes' table, kept digit for digit.
-const I0E_A: [f64; 30] = [
-    -4.415_341_646_479_339_379_50E-18,
-    3.330_794_518_822_238_097_83E-17,
-    -2.431_279_846_547_954_693_59E-16,
-    1.715_391_285_555_133_030_61E-15,
-    -1.168_533_287_799_345_168_08E-14,
-    7.676_185_498_604_935_616_88E-14,
-    -4.856_446_783_111_929_460_90E-13,
-    2.955_052_663_129_639_834_61E-12,
-    -1.726_826_291_441_555_707_23E-11,
-    9.675_809_035_373_236_912_24E-11,
-    -5.189_795_601_635_262_906_66E-10,
-    2.659_823_724_682_386_650_35E-9,
-    -1.300_025_009_986_248_042_12E-8,
-    6.046_995_022_541_918_949_32E-8,
-    -2.670_793_853_940_611_733_91E-7,
-    1.117_387_539_120_103_718_15E-6,
-    -4.416_738_358_458_750_563_59E-6,
-    1.644_844_807_072_889_708_93E-5,
-    -5.754_195_010_082_103_703_98E-5,
-    1.885_028_850_958_416_557_29E-4,
-    -5.763_755_745_385_823_658_85E-4,
-    1.639_475_616_941_335_798_42E-3,
-    -4.324_309_995_050_575_944_30E-3,
-    1.054_646_039_459_499_831_83E-2,
-    -2.373_741_480_589_946_881_56E-2,
-    4.930_528_423_967_070_848_78E-2,
-    -9.490_109_704_804_764_442_10E-2,
-    1.716_209_015_222_087_753_49E-1,
-    -3.046_826_723_431_983_986_83E-1,
-    6.767_952_744_094_760_849_95E-1,
-];
-
-#[allow(clippy::excessive_precision)] // Cephes' table, kept digit for digit.
-const I0E_B: [f64; 25] = [
-    -7.233_180_487_874_753_954_56E-18,
-    -4.830_504_485_944_182_071_26E-18,
-    4.465_621_420_296_759_999_01E-17,
-    3.461_222_867_697_461_093_10E-17,
-    -2.827_623_980_516_583_484_94E-16,
-    -3.425_485_619_677_219_134_62E-16,
-    1.772_560_133_056_526_383_60E-15,
-    3.811_680_669_352_622_420_75E-15,
-    -9.554_846_698_828_307_648_70E-15,
-    -4.150_569_347_287_222_086_63E-14,
-    1.540_086_217_521_409_826_91E-14,
-    3.852_778_382_742_142_701_14E-13,
-    7.180_124_451_383_666_233_67E-13,
-    -1.794_178_531_506_806_117_78E-12,
-    -1.321_581_184_044_771_311_88E-11,
-    -3.149_916_527_963_241_364_54E-11,
-    1.188_914_710_784_643_834_24E-11,
-    4.940_602_388_224_969_589_10E-10,
-    3.396_232_025_708_386_345_15E-9,
-    2.266_668_990_498_178_064_59E-8,
-    2.048_918_589_469_063_741_83E-7,
-    2.891_370_520_834_756_482_97E-6,
-    6.889_758_346_916_823_984_26E-5,
-    3.369_116_478_255_694_089_90E-3,
-    8.044_904_110_141_088_316_08E-1,
-];
-
-/// `chbevl` of Cephes (the library's Clenshaw recurrence).
-fn chbevl(x: f64, coef: &[f64]) -> f64 {
-    let mut b0 = coef[0];
-    let mut b1 = 0.0;
-    let mut b2 = 0.0;
-    for &c in &coef[1..] {
-        b2 = b1;
-        b1 = b0;
-        b0 = x * b1 - b2 + c;
-    }
-    0.5 * (b0 - b2)
-}
-
-/// `ln I₀(x)` from this module's copy of the tables: the CUDA `vs_ln_i0`, line for line. It
-/// must equal [`crate::echo::bessel::ln_i0`] bit for bit (tested), which checks the copied digits.
-pub fn ln_i0_mirror(x: f64) -> f64 {
-    let x = x.abs();
-    if x < 0.5 {
-        let t = 0.25 * x * x;
-        let s = t
-            * (1.0
-                + t / 4.0
-                    * (1.0
-                        + t / 9.0
-                            * (1.0
-                                + t / 16.0
-                                    * (1.0
-                                        + t / 25.0
-                                            * (1.0
-                                                + t / 36.0
-                                                    * (1.0 + t / 49.0 * (1.0 + t / 64.0)))))));
-        return s.ln_1p();
-    }
-    let i0e = if x <= 8.0 {
-        chbevl(0.5 * x - 2.0, &I0E_A)
-    } else {
-        chbevl(32.0 / x - 2.0, &I0E_B) / x.sqrt()
-    };
-    i0e.ln() + x
-}
 
 /// The data arrays the kernel reads, computed as [`CombLikelihood::new`] computes them.
 #[derive(Debug, Clone)]
@@ -279,11 +176,11 @@ impl EchoData {
                     xr += self.w_re[k] * cr - self.w_im[k] * ci;
                     xi += self.w_re[k] * ci + self.w_im[k] * cr;
                 }
-                LikelihoodKind::Old => c += ln_i0_mirror(self.w_abs[k] * h2.sqrt()),
+                LikelihoodKind::Old => c += ln_i0(self.w_abs[k] * h2.sqrt()),
             }
         }
         match self.kind {
-            LikelihoodKind::New => -e + ln_i0_mirror(xr.hypot(xi)),
+            LikelihoodKind::New => -e + ln_i0(xr.hypot(xi)),
             LikelihoodKind::Old => c - e,
         }
     }
@@ -304,7 +201,7 @@ pub fn log_ratio_batch_cpu(lik: &CombLikelihood, points: &[CombParams]) -> Vec<f
     points.par_iter().map(|p| lik.log_ratio(p)).collect()
 }
 
-/// The kernel's tables as CUDA `__constant__` arrays, printed from this module's `I0E_A` and `I0E_B` with
+/// The kernel's tables as CUDA `__constant__` arrays, printed from the library's Cephes tables (`echo::bessel`) with
 /// Rust's shortest round-trip formatting, so the device parses back the same doubles.
 pub fn cuda_tables() -> String {
     let fmt = |name: &str, t: &[f64]| {
@@ -483,19 +380,6 @@ pub fn random_points(count: usize, fmax: f64, seed: u64) -> Vec<CombParams> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::echo::bessel::ln_i0;
-
-    #[test]
-    fn copied_tables_give_the_library_ln_i0_bit_for_bit() {
-        let mut xs = vec![
-            0.0, 1e-300, 1e-8, 0.3, 0.499_999, 0.5, 1.0, 7.999, 8.0, 8.001,
-        ];
-        xs.extend([12.5, 100.0, 713.0, 1e5, 1e300, -3.7]);
-        xs.extend((0..2000).map(|i| i as f64 * 0.0137));
-        for x in xs {
-            assert_eq!(ln_i0_mirror(x).to_bits(), ln_i0(x).to_bits(), "x = {x}");
-        }
-    }
 
     #[test]
     fn kernel_order_mirror_matches_the_library() {
