@@ -615,21 +615,17 @@ mod tests {
         }
     }
 
-    /// Compiles every kernel with the real NVRTC when libnvrtc loads (it needs no GPU: put the
-    /// folder holding libnvrtc.so.13 on LD_LIBRARY_PATH); says SKIPPED otherwise.
+    /// Compiles every kernel with the real NVRTC (it needs no GPU, only libnvrtc: e.g. the PyPI
+    /// wheel nvidia-cuda-nvrtc). Ignored by default so that a machine without libnvrtc reports
+    /// it skipped rather than passed; scripts/gpu-check.sh runs it when NVRTC_DIR is set.
     #[test]
+    #[ignore = "needs libnvrtc: LD_LIBRARY_PATH=<folder of libnvrtc.so.13> cargo test --features cuda -- --ignored nvrtc"]
     fn nvrtc_compiles_every_kernel() {
-        if !nvrtc_present() {
-            // Straight to the stderr handle: libtest captures println!/eprintln! of passing
-            // tests, and a skip must be visible.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED gpu::tests::nvrtc_compiles_every_kernel: libnvrtc not loadable (tried {}); set LD_LIBRARY_PATH to run this check",
-                cudarc::get_lib_name_candidates("nvrtc").join(", ")
-            );
-            return;
-        }
+        assert!(
+            nvrtc_present(),
+            "libnvrtc not loadable (tried {}); put its folder on LD_LIBRARY_PATH",
+            cudarc::get_lib_name_candidates("nvrtc").join(", ")
+        );
         for arch in ["compute_80", "compute_90"] {
             let ptx = compile_kernels(arch).unwrap_or_else(|e| panic!("{arch}: {e}"));
             let src = ptx.to_src();

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 use std::sync::Once;
 
@@ -127,9 +128,12 @@ fn tf(v: f64, log: bool) -> f64 {
     if log { v.log10() } else { v }
 }
 
-fn fmt_tick(v: f64, log: bool) -> String {
+/// A tick label; `span` is the axis range in plotted units. On a linear axis a tick within
+/// 1e-9 of the span from zero is zero: tick positions are sums of floating steps, and printing
+/// the rounding residue (−2.2e-16) as a number would mislead.
+fn fmt_tick(v: f64, log: bool, span: f64) -> String {
     let p = if log { 10f64.powf(v) } else { v };
-    if p == 0.0 {
+    if p == 0.0 || (!log && p.abs() <= 1e-9 * span.abs()) {
         "0".into()
     } else if p.abs() < 1e-3 || p.abs() >= 1e5 {
         format!("{p:.1e}")
@@ -191,8 +195,8 @@ impl LineChart {
             .configure_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
-            .x_label_formatter(&|v| fmt_tick(*v, lx))
-            .y_label_formatter(&|v| fmt_tick(*v, ly))
+            .x_label_formatter(&|v| fmt_tick(*v, lx, x1 - x0))
+            .y_label_formatter(&|v| fmt_tick(*v, ly, y1 - y0))
             .label_style((FONT, 13))
             .draw()
             .map_err(plot_err)?;
@@ -279,31 +283,54 @@ impl BoxChart {
                 .filter(|&v| !ly || v > 0.0)
                 .map(|v| tf(v, ly)),
         );
+        let names: Vec<String> = self.groups.iter().map(|g| g.0.clone()).collect();
+        // Group names wider than their slot (about 7 px a character at 13 px) would run into
+        // each other: then they are turned to read downwards, in a label area as tall as the
+        // longest (turned glyphs set a little tighter, about 6 px).
+        let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as u32;
+        let slot = f64::from(W - 100) / k;
+        let turned = f64::from(7 * longest) > slot;
+        let x_area = if turned {
+            (16 + 6 * longest).min(H / 3)
+        } else {
+            42
+        };
+
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 20))
             .margin(12)
-            .x_label_area_size(42)
+            .x_label_area_size(x_area)
             .y_label_area_size(64)
             .build_cartesian_2d(-0.5..k - 0.5, y0..y1)
             .map_err(plot_err)?;
-        let names: Vec<String> = self.groups.iter().map(|g| g.0.clone()).collect();
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(self.groups.len().max(1))
             .x_label_formatter(&|v| {
                 let i = v.round();
-                if (v - i).abs() < 0.01 && i >= 0.0 {
+                if !turned && (v - i).abs() < 0.01 && i >= 0.0 {
                     names.get(i as usize).cloned().unwrap_or_default()
                 } else {
                     String::new()
                 }
             })
             .y_desc(&self.y_label)
-            .y_label_formatter(&|v| fmt_tick(*v, ly))
+            .y_label_formatter(&|v| fmt_tick(*v, ly, y1 - y0))
             .label_style((FONT, 13))
             .draw()
             .map_err(plot_err)?;
+        if turned {
+            // Drawn here rather than by the mesh, which centres every label on its tick: a
+            // turned name starts just below its tick and reads downwards.
+            let style = TextStyle::from((FONT, 13).into_font().transform(FontTransform::Rotate90))
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            for (i, name) in names.iter().enumerate() {
+                let (px, py) = chart.backend_coord(&(i as f64, y0));
+                root.draw_text(name, &style, (px, py + 6))
+                    .map_err(plot_err)?;
+            }
+        }
         for (i, (_, sample)) in self.groups.iter().enumerate() {
             let v: Vec<f64> = sample
                 .iter()
@@ -404,4 +431,19 @@ pub fn render(chart: &dyn Chart, dir: &Path, stem: &str) -> Result<Figure> {
         svg: format!("figures/{stem}.svg"),
         png: format!("figures/{stem}.png"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_at_rounding_residue_of_zero_read_zero() {
+        assert_eq!(fmt_tick(-2.220446049250313e-16, false, 2.0), "0");
+        assert_eq!(fmt_tick(0.25, false, 2.0), "0.25");
+        // A genuinely small axis keeps its small ticks.
+        assert_eq!(fmt_tick(2e-16, false, 1e-15), "2.0e-16");
+        // Log axes plot exponents: 10^-16 is a value there, not a residue.
+        assert_eq!(fmt_tick(-16.0, true, 4.0), "1.0e-16");
+    }
 }
