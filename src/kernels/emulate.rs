@@ -173,8 +173,7 @@ impl Harness {
         );
         let mut v: Vec<f64> = twin.iter().map(|d| d.kl).collect();
         v.extend(twin.iter().map(|d| d.q));
-        self.expected
-            .push((format!("expfam chain d={d} n={n}"), v));
+        self.expected.push((format!("expfam chain d={d} n={n}"), v));
     }
 
     fn ldp(&mut self, id: usize, users: usize, d: usize, public: bool) {

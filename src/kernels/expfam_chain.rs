@@ -171,12 +171,13 @@ impl ChainRisk {
             for zj in z.iter_mut().take(d) {
                 *zj = s.normal();
             }
-            for j in 0..d {
+            for (j, xj) in x.iter_mut().enumerate().take(d) {
+                // Row j of L, k = 0..=j, in order.
                 let mut acc = 0.0;
-                for k in 0..=j {
-                    acc += self.chol[j * d + k] * z[k];
+                for (l, zk) in self.chol[j * d..=j * d + j].iter().zip(&z) {
+                    acc += l * zk;
                 }
-                x[j] = self.mean[j] + acc;
+                *xj = self.mean[j] + acc;
             }
             for j in 0..d {
                 t[j] += x[j];
@@ -253,12 +254,13 @@ impl ChainRisk {
             z[a] = tb[a] - self.eta[a];
         }
         let mut acc = 0.0;
-        for a in 0..p {
+        for (a, za) in z.iter().enumerate().take(p) {
+            // Row a of I⁻¹ against Z, b = 0..p, in order.
             let mut row = 0.0;
-            for b in 0..p {
-                row += self.fisher_inv[a * p + b] * z[b];
+            for (f, zb) in self.fisher_inv[a * p..(a + 1) * p].iter().zip(&z) {
+                row += f * zb;
             }
-            acc += z[a] * row;
+            acc += za * row;
         }
         RiskDraw { kl, q: 0.5 * acc }
     }

@@ -245,7 +245,7 @@ impl PhiloxStream {
 const LN_FACT: [f64; 10] = [
     0.0,
     0.0,
-    0.6931471805599453,
+    std::f64::consts::LN_2,
     1.791759469228055,
     3.1780538303479458,
     4.787491742782046,
@@ -256,9 +256,9 @@ const LN_FACT: [f64; 10] = [
 ];
 
 /// ln k! for a non-negative integer k held in an f64: the table below 10, else Stirling's
-/// series ln Γ(x) = (x − ½) ln x − x + ½ ln 2π + 1/(12x) − 1/(360x³) + 1/(1260x⁵) − 1/(1680x⁷)
-/// + 1/(1188x⁹) at x = k + 1 ≥ 11 (DLMF 5.11.1); the first omitted term, 691/(360360x¹¹), is
-/// below 7e-15, about 2 ulp of ln k! ≥ 15.
+/// series at x = k + 1 ≥ 11 (DLMF 5.11.1), ln Γ(x) = (x − ½) ln x − x + ½ ln 2π + 1/(12x) −
+/// 1/(360x³) + 1/(1260x⁵) − 1/(1680x⁷) + 1/(1188x⁹); the first omitted term, 691/(360360x¹¹),
+/// is below 7e-15, about 2 ulp of ln k! ≥ 15.
 #[inline]
 pub fn ln_factorial(k: f64) -> f64 {
     if k < 10.0 {
