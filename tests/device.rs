@@ -50,15 +50,24 @@ fn risk_expansion_offload_runs_every_case_on_its_kernel() {
     assert!(!used);
     assert_eq!(plain, cpu);
     // Same shape, same keys in the same order; every case's values come from the kernels'
-    // Philox streams, so every row differs from the ChaCha run.
+    // Philox streams, so the rows differ from the ChaCha run. Case B's loss is a function of
+    // the integer Σx (sd ≈ 22 at n = 50), so the two runs agree on a few percent of its rows
+    // by chance; the continuous cases A and C never do.
     assert_eq!(twin.rows.len(), cpu.rows.len());
     let mut per_case = [0; 3];
+    let mut same_b = 0;
     for (t, c) in twin.rows.iter().zip(&cpu.rows) {
         assert_eq!((t.replicate, &t.key), (c.replicate, &c.key));
-        assert_ne!(t.values, c.values, "{t:?}");
-        per_case[usize::from(t.key[0].as_bytes()[0] - b'A')] += 1;
+        let case = usize::from(t.key[0].as_bytes()[0] - b'A');
+        if case == 1 {
+            same_b += usize::from(t.values == c.values);
+        } else {
+            assert_ne!(t.values, c.values, "{t:?}");
+        }
+        per_case[case] += 1;
     }
     assert_eq!(per_case, [40 * 2; 3]);
+    assert!(same_b <= 8, "{same_b} of case B's 80 rows equal the CPU run's");
     // The verdict has the same checks.
     let (vt, vc) = (claim.verdict(&twin).unwrap(), claim.verdict(&cpu).unwrap());
     let names = |v: &veristat::montecarlo::Verdict| {
