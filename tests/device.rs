@@ -67,7 +67,10 @@ fn risk_expansion_offload_runs_every_case_on_its_kernel() {
         per_case[case] += 1;
     }
     assert_eq!(per_case, [40 * 2; 3]);
-    assert!(same_b <= 8, "{same_b} of case B's 80 rows equal the CPU run's");
+    assert!(
+        same_b <= 8,
+        "{same_b} of case B's 80 rows equal the CPU run's"
+    );
     // The verdict has the same checks.
     let (vt, vc) = (claim.verdict(&twin).unwrap(), claim.verdict(&cpu).unwrap());
     let names = |v: &veristat::montecarlo::Verdict| {
