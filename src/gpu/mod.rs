@@ -23,7 +23,7 @@ use crate::echo::template::CombParams;
 use crate::error::{Error, Result};
 use crate::expfam::risk::RiskDraw;
 use crate::kernels::echo::{EchoData, THREADS as ECHO_THREADS};
-use crate::kernels::expfam::{NormalRisk, check_finite, check_finite_because, check_n};
+use crate::kernels::expfam::{self as expfam_normal, NormalRisk, check_finite_because, check_n};
 use crate::kernels::expfam_chain::{self, ChainRisk};
 use crate::kernels::expfam_poisson::{self, PoissonRisk};
 use crate::kernels::ldp::{CHUNK as LDP_CHUNK, LdpMessages, LdpSums};
@@ -272,23 +272,11 @@ impl Gpu {
         }
         let (count32, n32) = (to_u32(count, "replicates")?, to_u32(n, "n")?);
         let k = self.kernels()?;
-        let s = &self.stream;
-        let mut kl = s
-            .alloc_zeros::<f64>(count)
-            .map_err(|e| gpu_err("allocating KL", e))?;
-        let mut q = s
-            .alloc_zeros::<f64>(count)
-            .map_err(|e| gpu_err("allocating Q", e))?;
+        let (mut kl, mut q) = self.risk_buffers(count)?;
         let (kind, p1, p2) = case.truth().code();
         let [mu, var, eta1, eta2, i11, i12, i22] = case.kernel_params();
         let [k0, k1] = key.0;
-        let threads = 128u32;
-        let cfg = LaunchConfig {
-            grid_dim: (count32.div_ceil(threads), 1, 1),
-            block_dim: (threads, 1, 1),
-            shared_mem_bytes: 0,
-        };
-        let mut l = s.launch_builder(&k.expfam);
+        let mut l = self.stream.launch_builder(&k.expfam);
         l.arg(&k0).arg(&k1).arg(&first).arg(&count32).arg(&n32);
         l.arg(&kind).arg(&p1).arg(&p2);
         l.arg(&mu).arg(&var).arg(&eta1).arg(&eta2);
@@ -296,19 +284,9 @@ impl Gpu {
         l.arg(&mut kl).arg(&mut q);
         // SAFETY: the arguments match vs_expfam_normal_risk's signature in type and order, and
         // kl/q hold `count` doubles, the most the kernel writes.
-        unsafe { l.launch(cfg) }.map_err(|e| gpu_err("launching vs_expfam_normal_risk", e))?;
-        let kl = s.clone_dtoh(&kl).map_err(|e| gpu_err("copying KL", e))?;
-        let q = s.clone_dtoh(&q).map_err(|e| gpu_err("copying Q", e))?;
-        // Copies into pageable host memory complete before returning, but make it explicit:
-        // callers time these calls.
-        self.sync()?;
-        let out: Vec<RiskDraw> = kl
-            .into_iter()
-            .zip(q)
-            .map(|(kl, q)| RiskDraw { kl, q })
-            .collect();
-        check_finite(&out, first)?;
-        Ok(out)
+        unsafe { l.launch(Self::replicate_grid(count32)) }
+            .map_err(|e| gpu_err("launching vs_expfam_normal_risk", e))?;
+        self.risk_results(&kl, &q, first, expfam_normal::NO_MLE)
     }
 
     /// Device buffers for `count` losses and control variates.
@@ -324,6 +302,8 @@ impl Gpu {
     }
 
     /// Copy a risk kernel's outputs back and check them (`cause`: why a loss can be infinite).
+    /// Copies into pageable host memory complete before returning, but the stream is
+    /// synchronized explicitly: callers time these calls.
     fn risk_results(
         &self,
         kl: &CudaSlice<f64>,
