@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 use crate::expfam::risk::RiskDraw;
 use crate::kernels::echo::EchoData;
 use crate::kernels::expfam::NormalRisk;
+use crate::kernels::expfam_chain::ChainRisk;
+use crate::kernels::expfam_poisson::PoissonRisk;
 use crate::kernels::ldp::{LdpMessages, LdpSums};
 use crate::kernels::philox::PhiloxKey;
 use rayon::prelude::*;
@@ -113,6 +115,26 @@ pub trait Kernels: Sync {
         count: usize,
         n: usize,
     ) -> Result<Vec<RiskDraw>>;
+    /// Poisson-model risk replicates `first .. first + count` at sample size n
+    /// ([`PoissonRisk::replicates_cpu`]).
+    fn expfam_poisson_risk(
+        &self,
+        case: &PoissonRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>>;
+    /// Chain Gaussian graphical model risk replicates `first .. first + count` at sample size n
+    /// ([`ChainRisk::replicates_cpu`]).
+    fn expfam_chain_risk(
+        &self,
+        case: &ChainRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>>;
     /// The server's sums of the NLDP messages of the users in `x` (n × d, user-major) and `y`
     /// ([`LdpMessages::aggregate_cpu`]).
     fn ldp_aggregate(
@@ -166,6 +188,26 @@ impl Kernels for Twins {
     fn expfam_risk(
         &self,
         case: &NormalRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        case.replicates_cpu(key, first, count, n)
+    }
+    fn expfam_poisson_risk(
+        &self,
+        case: &PoissonRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        case.replicates_cpu(key, first, count, n)
+    }
+    fn expfam_chain_risk(
+        &self,
+        case: &ChainRisk,
         key: PhiloxKey,
         first: u64,
         count: usize,

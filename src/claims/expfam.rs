@@ -16,6 +16,8 @@ use crate::expfam::risk::{RiskDraw, RiskSimulation};
 use crate::expfam::truth::{Truth, Univariate};
 use crate::expfam::{ExponentialFamily, TruthMoments};
 use crate::kernels::expfam::NormalRisk;
+use crate::kernels::expfam_chain::ChainRisk;
+use crate::kernels::expfam_poisson::PoissonRisk;
 use crate::kernels::philox::PhiloxKey;
 use crate::montecarlo::{Check, Claim, Observation, Offload, ResultTable, Scale, Verdict, stats};
 use crate::rng::Rng;
@@ -38,27 +40,27 @@ struct Case {
     sim: RiskSimulation,
 }
 
+/// The truth of case C: N(1·1, Σ) on 4 variables, Σ_ii = 1, Σ_ij = ½ (equicorrelated: a dense
+/// precision, so it lies outside the chain model).
+fn case_c_truth() -> Truth {
+    let d = 4;
+    Truth::Gaussian {
+        mean: DVector::from_element(d, 1.0),
+        cov: DMatrix::from_fn(d, d, |i, j| if i == j { 1.0 } else { 0.5 }),
+    }
+}
+
 /// The spec's families A–C, misspecified.
 pub fn risk_expansion_cases() -> Result<Vec<(&'static str, RiskSimulation)>> {
     let a = RiskSimulation::new(
         Arc::new(Gaussian::normal()),
         &Truth::parse(CASE_A_TRUTH, 1)?,
     )?;
-    let b = RiskSimulation::new(Arc::new(Poisson), &Truth::parse("negbin:5,0.5", 1)?)?;
-    // C: chain graphical model on 4 variables; the truth is equicorrelated (dense precision), so
-    // it lies outside the model.
-    let d = 4;
-    let cov = DMatrix::from_fn(d, d, |i, j| if i == j { 1.0 } else { 0.5 });
-    let chain = Gaussian::new(
-        d,
-        Structure::Graphical((0..d - 1).map(|i| (i, i + 1)).collect()),
-    )?;
+    let b = RiskSimulation::new(Arc::new(Poisson), &Truth::parse(CASE_B_TRUTH, 1)?)?;
+    // C: chain graphical model on 4 variables, edges (0,1), (1,2), (2,3).
     let c = RiskSimulation::new(
-        Arc::new(chain),
-        &Truth::Gaussian {
-            mean: DVector::from_element(d, 1.0),
-            cov,
-        },
+        Arc::new(crate::kernels::expfam_chain::chain_family(4)?),
+        &case_c_truth(),
     )?;
     Ok(vec![
         ("A: normal vs gamma:4", a),
@@ -72,14 +74,18 @@ pub struct RiskExpansion {
     cases: Vec<Case>,
     ns: Vec<usize>,
     replicates: u64,
-    /// Case A prepared for the normal-model risk kernel (the one case a GPU kernel covers).
-    kernel_case: NormalRisk,
+    /// The three cases prepared for their risk kernels, in case order.
+    kernel_a: NormalRisk,
+    kernel_b: PoissonRisk,
+    kernel_c: ChainRisk,
 }
 
-/// The truth of case A, which the normal-model risk kernel can draw from.
+/// The truth of case A, which the normal-model risk kernel draws from.
 const CASE_A_TRUTH: &str = "gamma:4";
+/// The truth of case B, which the Poisson-model risk kernel draws Σx from.
+const CASE_B_TRUTH: &str = "negbin:5,0.5";
 
-/// Replicates per kernel call of the offloaded case A (bounds device and host memory).
+/// Replicates per kernel call (bounds device and host memory).
 const KERNEL_CHUNK: u64 = 1 << 22;
 
 impl RiskExpansion {
@@ -97,33 +103,67 @@ impl RiskExpansion {
             cases,
             ns,
             replicates,
-            kernel_case: NormalRisk::new(&Truth::parse(CASE_A_TRUTH, 1)?)?,
+            kernel_a: NormalRisk::new(&Truth::parse(CASE_A_TRUTH, 1)?)?,
+            kernel_b: PoissonRisk::new(&Truth::parse(CASE_B_TRUTH, 1)?)?,
+            kernel_c: ChainRisk::new(&case_c_truth())?,
         })
     }
 
-    /// The Philox key of case A at sample size n (one stream family per n, so a replicate's
-    /// samples at different n are independent, as on the CPU).
-    fn kernel_key(seed: u64, n: usize) -> PhiloxKey {
-        PhiloxKey::new(seed, &format!("expfam-risk-expansion/A/n={n}"))
+    /// The Philox key of case `case` ("A", "B" or "C") at sample size n (one stream family per
+    /// case and n, so a replicate's samples of different cases and n are independent, as on the
+    /// CPU).
+    fn kernel_key(seed: u64, case: &str, n: usize) -> PhiloxKey {
+        PhiloxKey::new(seed, &format!("expfam-risk-expansion/{case}/n={n}"))
     }
 
     fn row(label: &str, n: usize, d: RiskDraw) -> Observation {
         Observation::new([label.to_string(), n.to_string()], vec![d.kl, d.q])
     }
+
+    /// Case `i`'s replicates `first .. first + count` at n on its kernel.
+    fn kernel_draws(
+        &self,
+        i: usize,
+        kernels: &dyn Kernels,
+        seed: u64,
+        n: usize,
+        first: u64,
+        count: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        match i {
+            0 => kernels.expfam_risk(
+                &self.kernel_a,
+                Self::kernel_key(seed, "A", n),
+                first,
+                count,
+                n,
+            ),
+            1 => kernels.expfam_poisson_risk(
+                &self.kernel_b,
+                Self::kernel_key(seed, "B", n),
+                first,
+                count,
+                n,
+            ),
+            _ => kernels.expfam_chain_risk(
+                &self.kernel_c,
+                Self::kernel_key(seed, "C", n),
+                first,
+                count,
+                n,
+            ),
+        }
+    }
 }
 
-/// Case A (normal model, Gamma(4) truth) on the normal-model risk kernel; cases B and C per
-/// replicate on the CPU.
+/// Every case on its risk kernel: A (normal model, Gamma(4) truth) on `vs_expfam_normal_risk`,
+/// B (Poisson model, NB(5, 0.5) truth) on `vs_expfam_poisson_risk`, C (chain graphical model,
+/// equicorrelated truth) on `vs_expfam_chain_risk`; nothing stays on the CPU.
 impl Offload for RiskExpansion {
     fn describe(&self) -> String {
         format!(
-            "case {} on the normal-model risk kernel; {} on the CPU (no kernel)",
-            self.cases[0].label,
-            self.cases[1..]
-                .iter()
-                .map(|c| c.label)
-                .collect::<Vec<_>>()
-                .join(", ")
+            "every case on its risk kernel: {} (normal-model kernel), {} (Poisson-model kernel, Σx drawn directly), {} (chain-graph kernel, closed-form MLE); nothing per replicate on the CPU",
+            self.cases[0].label, self.cases[1].label, self.cases[2].label
         )
     }
 
@@ -135,40 +175,34 @@ impl Offload for RiskExpansion {
     ) -> Result<Vec<Vec<Observation>>> {
         let mut out: Vec<Vec<Observation>> = reps
             .iter()
-            .map(|_| Vec::with_capacity(self.ns.len()))
+            .map(|_| Vec::with_capacity(self.cases.len() * self.ns.len()))
             .collect();
         let (Some(&lo), Some(&last)) = (reps.first(), reps.last()) else {
             return Ok(out);
         };
-        let label = self.cases[0].label;
-        for &n in &self.ns {
-            let key = Self::kernel_key(seed, n);
-            // The shard's replicates lie in [lo, last]; the kernel runs contiguous ranges of
-            // it in chunks and the shard's members are picked out.
-            let mut i = 0;
-            let mut first = lo;
-            while first <= last {
-                let count = KERNEL_CHUNK.min(last - first + 1);
-                let draws =
-                    kernels.expfam_risk(&self.kernel_case, key, first, count as usize, n)?;
-                while i < reps.len() && reps[i] < first + count {
-                    out[i].push(Self::row(label, n, draws[(reps[i] - first) as usize]));
-                    i += 1;
+        // Rows in the order of `Claim::replicate`: case by case, n by n.
+        for (ci, case) in self.cases.iter().enumerate() {
+            for &n in &self.ns {
+                // The shard's replicates lie in [lo, last]; the kernel runs contiguous ranges
+                // of it in chunks and the shard's members are picked out.
+                let mut i = 0;
+                let mut first = lo;
+                while first <= last {
+                    let count = KERNEL_CHUNK.min(last - first + 1);
+                    let draws = self.kernel_draws(ci, kernels, seed, n, first, count as usize)?;
+                    while i < reps.len() && reps[i] < first + count {
+                        out[i].push(Self::row(case.label, n, draws[(reps[i] - first) as usize]));
+                        i += 1;
+                    }
+                    first += count;
                 }
-                first += count;
             }
         }
         Ok(out)
     }
 
-    fn cpu_rows(&self, _replicate: u64, rng: &mut Rng) -> Result<Vec<Observation>> {
-        let mut out = Vec::new();
-        for c in &self.cases[1..] {
-            for &n in &self.ns {
-                out.push(Self::row(c.label, n, c.sim.replicate(n, rng)?));
-            }
-        }
-        Ok(out)
+    fn cpu_rows(&self, _replicate: u64, _rng: &mut Rng) -> Result<Vec<Observation>> {
+        Ok(Vec::new())
     }
 }
 

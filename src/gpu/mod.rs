@@ -12,6 +12,8 @@
 //! |---|---|---|
 //! | [`Gpu::xt_r`] | cuBLAS DGEMM | `x.tr_mul(r)` |
 //! | [`Gpu::expfam_risk`], [`Gpu::expfam_run`] (claim summary) | `vs_expfam_normal_risk` | [`NormalRisk::replicates_cpu`], [`NormalRisk::run_cpu`] |
+//! | [`Gpu::expfam_poisson_risk`] | `vs_expfam_poisson_risk` | [`PoissonRisk::replicates_cpu`] |
+//! | [`Gpu::expfam_chain_risk`] | `vs_expfam_chain_risk` | [`ChainRisk::replicates_cpu`] |
 //! | [`Gpu::ldp_aggregate`] | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`LdpMessages::aggregate_cpu`] |
 //! | [`Gpu::echo_loglike`] (data uploaded once by [`Gpu::echo_upload`]), [`Gpu::echo_loglike_batch`] | `vs_echo_loglike` | [`crate::kernels::echo::log_ratio_batch_cpu`] |
 
@@ -21,7 +23,9 @@ use crate::echo::template::CombParams;
 use crate::error::{Error, Result};
 use crate::expfam::risk::RiskDraw;
 use crate::kernels::echo::{EchoData, THREADS as ECHO_THREADS};
-use crate::kernels::expfam::{NormalRisk, check_finite, check_n};
+use crate::kernels::expfam::{self as expfam_normal, NormalRisk, check_finite_because, check_n};
+use crate::kernels::expfam_chain::{self, ChainRisk};
+use crate::kernels::expfam_poisson::{self, PoissonRisk};
 use crate::kernels::ldp::{CHUNK as LDP_CHUNK, LdpMessages, LdpSums};
 use crate::kernels::philox::PhiloxKey;
 use crate::kernels::{KERNEL_NAMES, NVRTC_OPTIONS, cuda_program};
@@ -127,6 +131,8 @@ pub fn compile_kernels(arch: &'static str) -> Result<Ptx> {
 struct Kernels {
     _module: Arc<CudaModule>,
     expfam: CudaFunction,
+    expfam_poisson: CudaFunction,
+    expfam_chain: CudaFunction,
     ldp_features: CudaFunction,
     ldp_chunk_sums: CudaFunction,
     ldp_reduce: CudaFunction,
@@ -225,9 +231,11 @@ impl Gpu {
                 .load_function(name)
                 .map_err(|e| gpu_err(&format!("loading kernel {name}"), e))
         };
-        let [a, b, c, d, e] = KERNEL_NAMES;
+        let [a, a2, a3, b, c, d, e] = KERNEL_NAMES;
         Ok(Kernels {
             expfam: f(a)?,
+            expfam_poisson: f(a2)?,
+            expfam_chain: f(a3)?,
             ldp_features: f(b)?,
             ldp_chunk_sums: f(c)?,
             ldp_reduce: f(d)?,
@@ -264,23 +272,11 @@ impl Gpu {
         }
         let (count32, n32) = (to_u32(count, "replicates")?, to_u32(n, "n")?);
         let k = self.kernels()?;
-        let s = &self.stream;
-        let mut kl = s
-            .alloc_zeros::<f64>(count)
-            .map_err(|e| gpu_err("allocating KL", e))?;
-        let mut q = s
-            .alloc_zeros::<f64>(count)
-            .map_err(|e| gpu_err("allocating Q", e))?;
+        let (mut kl, mut q) = self.risk_buffers(count)?;
         let (kind, p1, p2) = case.truth().code();
         let [mu, var, eta1, eta2, i11, i12, i22] = case.kernel_params();
         let [k0, k1] = key.0;
-        let threads = 128u32;
-        let cfg = LaunchConfig {
-            grid_dim: (count32.div_ceil(threads), 1, 1),
-            block_dim: (threads, 1, 1),
-            shared_mem_bytes: 0,
-        };
-        let mut l = s.launch_builder(&k.expfam);
+        let mut l = self.stream.launch_builder(&k.expfam);
         l.arg(&k0).arg(&k1).arg(&first).arg(&count32).arg(&n32);
         l.arg(&kind).arg(&p1).arg(&p2);
         l.arg(&mu).arg(&var).arg(&eta1).arg(&eta2);
@@ -288,19 +284,126 @@ impl Gpu {
         l.arg(&mut kl).arg(&mut q);
         // SAFETY: the arguments match vs_expfam_normal_risk's signature in type and order, and
         // kl/q hold `count` doubles, the most the kernel writes.
-        unsafe { l.launch(cfg) }.map_err(|e| gpu_err("launching vs_expfam_normal_risk", e))?;
-        let kl = s.clone_dtoh(&kl).map_err(|e| gpu_err("copying KL", e))?;
-        let q = s.clone_dtoh(&q).map_err(|e| gpu_err("copying Q", e))?;
-        // Copies into pageable host memory complete before returning, but make it explicit:
-        // callers time these calls.
+        unsafe { l.launch(Self::replicate_grid(count32)) }
+            .map_err(|e| gpu_err("launching vs_expfam_normal_risk", e))?;
+        self.risk_results(&kl, &q, first, expfam_normal::NO_MLE)
+    }
+
+    /// Device buffers for `count` losses and control variates.
+    fn risk_buffers(&self, count: usize) -> Result<(CudaSlice<f64>, CudaSlice<f64>)> {
+        let s = &self.stream;
+        let kl = s
+            .alloc_zeros::<f64>(count)
+            .map_err(|e| gpu_err("allocating KL", e))?;
+        let q = s
+            .alloc_zeros::<f64>(count)
+            .map_err(|e| gpu_err("allocating Q", e))?;
+        Ok((kl, q))
+    }
+
+    /// Copy a risk kernel's outputs back and check them (`cause`: why a loss can be infinite).
+    /// Copies into pageable host memory complete before returning, but the stream is
+    /// synchronized explicitly: callers time these calls.
+    fn risk_results(
+        &self,
+        kl: &CudaSlice<f64>,
+        q: &CudaSlice<f64>,
+        first: u64,
+        cause: &str,
+    ) -> Result<Vec<RiskDraw>> {
+        let s = &self.stream;
+        let kl = s.clone_dtoh(kl).map_err(|e| gpu_err("copying KL", e))?;
+        let q = s.clone_dtoh(q).map_err(|e| gpu_err("copying Q", e))?;
         self.sync()?;
         let out: Vec<RiskDraw> = kl
             .into_iter()
             .zip(q)
             .map(|(kl, q)| RiskDraw { kl, q })
             .collect();
-        check_finite(&out, first)?;
+        check_finite_because(&out, first, cause)?;
         Ok(out)
+    }
+
+    /// One thread per replicate, 128 per block.
+    fn replicate_grid(count: u32) -> LaunchConfig {
+        let threads = 128u32;
+        LaunchConfig {
+            grid_dim: (count.div_ceil(threads), 1, 1),
+            block_dim: (threads, 1, 1),
+            shared_mem_bytes: 0,
+        }
+    }
+
+    /// Poisson-model risk replicates `first .. first + count` at sample size n: one thread per
+    /// replicate draws Σx (two draws whatever n), same Philox streams as
+    /// [`PoissonRisk::replicates_cpu`].
+    pub fn expfam_poisson_risk(
+        &self,
+        case: &PoissonRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        check_n(n)?;
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let (count32, n32) = (to_u32(count, "replicates")?, to_u32(n, "n")?);
+        let k = self.kernels()?;
+        let (mut kl, mut q) = self.risk_buffers(count)?;
+        let (kind, p1, p2) = case.truth().code();
+        let [mu, eta, iinv] = case.kernel_params();
+        let [k0, k1] = key.0;
+        let mut l = self.stream.launch_builder(&k.expfam_poisson);
+        l.arg(&k0).arg(&k1).arg(&first).arg(&count32).arg(&n32);
+        l.arg(&kind).arg(&p1).arg(&p2);
+        l.arg(&mu).arg(&eta).arg(&iinv);
+        l.arg(&mut kl).arg(&mut q);
+        // SAFETY: the arguments match vs_expfam_poisson_risk's signature in type and order, and
+        // kl/q hold `count` doubles, the most the kernel writes.
+        unsafe { l.launch(Self::replicate_grid(count32)) }
+            .map_err(|e| gpu_err("launching vs_expfam_poisson_risk", e))?;
+        self.risk_results(&kl, &q, first, expfam_poisson::NO_MLE)
+    }
+
+    /// Chain Gaussian graphical model risk replicates `first .. first + count` at sample size n:
+    /// one thread per replicate, same Philox streams as [`ChainRisk::replicates_cpu`].
+    pub fn expfam_chain_risk(
+        &self,
+        case: &ChainRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        check_n(n)?;
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let (count32, n32) = (to_u32(count, "replicates")?, to_u32(n, "n")?);
+        let d32 = to_u32(case.d(), "d")?;
+        let k = self.kernels()?;
+        let prm = self
+            .stream
+            .clone_htod(&case.kernel_params())
+            .map_err(|e| gpu_err("copying chain parameters", e))?;
+        let (mut kl, mut q) = self.risk_buffers(count)?;
+        let [k0, k1] = key.0;
+        let mut l = self.stream.launch_builder(&k.expfam_chain);
+        l.arg(&k0)
+            .arg(&k1)
+            .arg(&first)
+            .arg(&count32)
+            .arg(&n32)
+            .arg(&d32);
+        l.arg(&prm).arg(&mut kl).arg(&mut q);
+        // SAFETY: the arguments match vs_expfam_chain_risk's signature in type and order; prm is
+        // the parameter block laid out for d (ChainRisk::kernel_params, d <= MAX_D checked when
+        // the case was built) and kl/q hold `count` doubles, the most the kernel writes.
+        unsafe { l.launch(Self::replicate_grid(count32)) }
+            .map_err(|e| gpu_err("launching vs_expfam_chain_risk", e))?;
+        self.risk_results(&kl, &q, first, expfam_chain::NO_MLE)
     }
 
     /// [`NormalRisk::run_cpu`] on the GPU: replicates 0..`replicates` at n, summarized as the
@@ -582,6 +685,26 @@ impl crate::device::Kernels for Gpu {
     ) -> Result<Vec<RiskDraw>> {
         Gpu::expfam_risk(self, case, key, first, count, n)
     }
+    fn expfam_poisson_risk(
+        &self,
+        case: &PoissonRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        Gpu::expfam_poisson_risk(self, case, key, first, count, n)
+    }
+    fn expfam_chain_risk(
+        &self,
+        case: &ChainRisk,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        Gpu::expfam_chain_risk(self, case, key, first, count, n)
+    }
     fn ldp_aggregate(
         &self,
         msg: &LdpMessages,
@@ -658,6 +781,38 @@ mod tests {
             "{gs:?} vs {cs:?}"
         );
         assert!((gs.se - cs.se).abs() <= 1e-10 * cs.se, "{gs:?} vs {cs:?}");
+    }
+
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn expfam_poisson_and_chain_risk_match_cpu_twins() {
+        let g = Gpu::get().expect("a GPU");
+        for n in [50, 1000] {
+            let row = checks::expfam_poisson(g, 50_000, n, 1).unwrap();
+            assert!(row.ok, "{row:?}");
+            let row = checks::expfam_chain(g, 20_000, n, 1).unwrap();
+            assert!(row.ok, "{row:?}");
+        }
+        // Correctly specified Poisson truth at nμ = 9.8 < 10 (the multiplication branch): a
+        // replicate with Σx = 0 (probability e^{-9.8} each) is an error on both sides alike.
+        let case =
+            PoissonRisk::new(&crate::expfam::truth::Truth::parse("poisson:0.49", 1).unwrap())
+                .unwrap();
+        let key = PhiloxKey::new(4, "gpu-poisson-small");
+        let (a, b) = (
+            g.expfam_poisson_risk(&case, key, 0, 2000, 20),
+            case.replicates_cpu(key, 0, 2000, 20),
+        );
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                for (x, y) in a.iter().zip(&b) {
+                    assert!((x.kl - y.kl).abs() <= 1e-12 * y.kl.abs(), "{x:?} vs {y:?}");
+                    assert!((x.q - y.q).abs() <= 1e-12 * y.q.abs(), "{x:?} vs {y:?}");
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => panic!("GPU {a:?}, twin {b:?}"),
+        }
     }
 
     #[test]

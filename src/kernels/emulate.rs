@@ -8,6 +8,8 @@
 
 use super::echo::{EchoData, THREADS, random_points, toy_spectrum};
 use super::expfam::NormalRisk;
+use super::expfam_chain::ChainRisk;
+use super::expfam_poisson::PoissonRisk;
 use super::ldp::{CHUNK, LdpMessages};
 use super::philox::PhiloxKey;
 use crate::echo::LikelihoodKind;
@@ -115,6 +117,63 @@ impl Harness {
         let mut v: Vec<f64> = twin.iter().map(|d| d.kl).collect();
         v.extend(twin.iter().map(|d| d.q));
         self.expected.push((format!("expfam {truth} n={n}"), v));
+    }
+
+    fn poisson(&mut self, id: usize, truth: &str, n: usize, first: u64, count: usize) {
+        let pr = PoissonRisk::new(&Truth::parse(truth, 1).unwrap()).unwrap();
+        let key = PhiloxKey::new(id as u64, "emulate-expfam-poisson");
+        let twin = pr.replicates_cpu(key, first, count, n).unwrap();
+        let (kind, p1, p2) = pr.truth().code();
+        let [mu, eta, iinv] = pr.kernel_params();
+        let [k0, k1] = key.0;
+        let _ = write!(
+            self.body,
+            r#"{{
+    std::vector<double> kl({count}), q({count});
+    vs_block_dim(32);
+    for (unsigned int b = 0; b < {g}; ++b) for (unsigned int t = 0; t < 32; ++t) {{
+        blockIdx.x = b; threadIdx.x = t;
+        vs_expfam_poisson_risk({k0}u, {k1}u, {first}ull, {count}u, {n}u, {kind}, {p1:e}, {p2:e},
+            {mu:e}, {eta:e}, {iinv:e}, kl.data(), q.data());
+    }}
+    for (double x : kl) vs_put(x);
+    for (double x : q) vs_put(x);
+}}
+"#,
+            g = count.div_ceil(32),
+        );
+        let mut v: Vec<f64> = twin.iter().map(|d| d.kl).collect();
+        v.extend(twin.iter().map(|d| d.q));
+        self.expected
+            .push((format!("expfam poisson {truth} n={n}"), v));
+    }
+
+    fn chain(&mut self, id: usize, truth: &Truth, n: usize, first: u64, count: usize) {
+        let cr = ChainRisk::new(truth).unwrap();
+        let key = PhiloxKey::new(id as u64, "emulate-expfam-chain");
+        let twin = cr.replicates_cpu(key, first, count, n).unwrap();
+        self.globals += &bits_array(&format!("CHAIN_P_{id}"), &cr.kernel_params());
+        let [k0, k1] = key.0;
+        let d = cr.d();
+        let _ = write!(
+            self.body,
+            r#"{{
+    std::vector<double> kl({count}), q({count});
+    vs_block_dim(32);
+    for (unsigned int b = 0; b < {g}; ++b) for (unsigned int t = 0; t < 32; ++t) {{
+        blockIdx.x = b; threadIdx.x = t;
+        vs_expfam_chain_risk({k0}u, {k1}u, {first}ull, {count}u, {n}u, {d}u,
+            CHAIN_P_{id}.data(), kl.data(), q.data());
+    }}
+    for (double x : kl) vs_put(x);
+    for (double x : q) vs_put(x);
+}}
+"#,
+            g = count.div_ceil(32),
+        );
+        let mut v: Vec<f64> = twin.iter().map(|d| d.kl).collect();
+        v.extend(twin.iter().map(|d| d.q));
+        self.expected.push((format!("expfam chain d={d} n={n}"), v));
     }
 
     fn ldp(&mut self, id: usize, users: usize, d: usize, public: bool) {
@@ -242,6 +301,25 @@ fn cuda_sources_compiled_for_the_host_equal_the_twins_bit_for_bit() {
     h.expfam(1, "normal:1,2", 40, 5, 70);
     h.expfam(2, "gamma:4", 50, 0, 64);
     h.expfam(3, "gamma:0.7", 30, 1 << 33, 33);
+    // Poisson: the PTRS branch (nμ, Gamma means ≥ 10) and the multiplication branch (nμ < 10).
+    h.poisson(12, "negbin:5,0.5", 200, 3, 70);
+    h.poisson(13, "poisson:4", 50, 1 << 33, 40);
+    h.poisson(14, "poisson:0.3", 20, 0, 33);
+    // Chain: the claim's case C (d = 4) and a d = 6 chain with an AR(1) truth.
+    let eq = |d: usize, rho: f64, ar: bool| Truth::Gaussian {
+        mean: nalgebra::DVector::from_fn(d, |i, _| 1.0 - 0.3 * i as f64),
+        cov: nalgebra::DMatrix::from_fn(d, d, |i, j| {
+            if i == j {
+                1.0 + 0.1 * i as f64
+            } else if ar {
+                rho.powi((i as i32 - j as i32).abs())
+            } else {
+                rho
+            }
+        }),
+    };
+    h.chain(15, &eq(4, 0.5, false), 60, 7, 45);
+    h.chain(16, &eq(6, 0.6, true), 30, 1 << 34, 37);
     h.ldp(4, 600, 4, false);
     h.ldp(5, 300, 3, true);
     for (i, kind) in [LikelihoodKind::New, LikelihoodKind::Old]

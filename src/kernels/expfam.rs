@@ -210,13 +210,21 @@ pub fn check_n(n: usize) -> Result<()> {
 /// A replicate whose sample variance rounds to 0 has no MLE: report it instead of averaging an
 /// infinite loss.
 pub fn check_finite(draws: &[RiskDraw], first: u64) -> Result<()> {
+    check_finite_because(draws, first, NO_MLE)
+}
+
+/// Why a normal-model replicate's loss is not finite.
+pub const NO_MLE: &str = "the sample variance is 0";
+
+/// [`check_finite`] with the family's reason a loss can be non-finite (e.g. no MLE).
+pub fn check_finite_because(draws: &[RiskDraw], first: u64, cause: &str) -> Result<()> {
     match draws
         .iter()
         .position(|d| !(d.kl.is_finite() && d.q.is_finite()))
     {
         None => Ok(()),
         Some(i) => Err(Error::Numerical(format!(
-            "risk replicate {} has a non-finite loss (kl = {}, q = {}): the sample variance is 0",
+            "risk replicate {} has a non-finite loss (kl = {}, q = {}): {cause}",
             first + i as u64,
             draws[i].kl,
             draws[i].q

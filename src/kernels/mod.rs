@@ -9,6 +9,8 @@
 //! | kernel | twin | what |
 //! |---|---|---|
 //! | `vs_expfam_normal_risk` | [`expfam::NormalRisk::replicates_cpu`] | normal-model MLE risk replicates (draw, sufficient statistic, MLE, exact KL, control variate) |
+//! | `vs_expfam_poisson_risk` | [`expfam_poisson::PoissonRisk::replicates_cpu`] | Poisson-model MLE risk replicates (Σx drawn directly: Poisson or Gamma–Poisson mixture; MLE, exact KL, control variate) |
+//! | `vs_expfam_chain_risk` | [`expfam_chain::ChainRisk::replicates_cpu`] | chain Gaussian graphical model MLE risk replicates (Cholesky draws, closed-form decomposable MLE, exact KL, control variate) |
 //! | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`ldp::LdpMessages::aggregate_cpu`] | NLDP per-user clipping, Gaussian perturbation, Σx̄x̄ᵀ and Σx̃ỹ |
 //! | `vs_echo_loglike` | [`echo::log_ratio_batch_cpu`] (the library's `log_ratio`) | comb log-likelihood ratio, new and old, for a batch of points |
 
@@ -16,6 +18,8 @@ pub mod echo;
 #[cfg(test)]
 mod emulate;
 pub mod expfam;
+pub mod expfam_chain;
+pub mod expfam_poisson;
 pub mod ldp;
 pub mod philox;
 
@@ -23,6 +27,8 @@ pub mod philox;
 pub fn cuda_program() -> String {
     let mut s = String::from(philox::CUDA_PRELUDE);
     s.push_str(expfam::CUDA_SRC);
+    s.push_str(expfam_poisson::CUDA_SRC);
+    s.push_str(expfam_chain::CUDA_SRC);
     s.push_str(ldp::CUDA_SRC);
     s.push_str(&echo::cuda_tables());
     s.push_str(echo::CUDA_SRC);
@@ -30,8 +36,10 @@ pub fn cuda_program() -> String {
 }
 
 /// Names of the kernels in [`cuda_program`].
-pub const KERNEL_NAMES: [&str; 5] = [
+pub const KERNEL_NAMES: [&str; 7] = [
     "vs_expfam_normal_risk",
+    "vs_expfam_poisson_risk",
+    "vs_expfam_chain_risk",
     "vs_ldp_features",
     "vs_ldp_chunk_sums",
     "vs_ldp_reduce",
