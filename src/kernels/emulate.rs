@@ -32,6 +32,7 @@ static inline unsigned int __umulhi(unsigned int a, unsigned int b) {
     return (unsigned int)(((unsigned long long)a * (unsigned long long)b) >> 32);
 }
 static inline void __syncthreads() {}
+static inline int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
 static double vs_emulated_shared[1024];
 static std::vector<double> vs_from_bits(const unsigned long long* b, size_t n) {
     std::vector<double> v(n);
