@@ -719,7 +719,12 @@ mod tests {
         let one = claim.kernel_rows(5, &[1], &Twins).unwrap();
         assert_eq!(all[1], one[0]);
         assert_ne!(all[0], all[1]);
-        assert!(claim.cpu_rows(1, &mut rng::stream(5, "x", 1)).unwrap().is_empty());
+        assert!(
+            claim
+                .cpu_rows(1, &mut rng::stream(5, "x", 1))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     /// IHT keeps its CPU path; asking its (absent) cell kernel is a typed error.
@@ -729,7 +734,10 @@ mod tests {
         assert!(claim.offload().is_none());
         assert!(matches!(
             claim.kernel_rows(1, &[0], &Twins),
-            Err(Error::InvalidParameter { name: "estimator", .. })
+            Err(Error::InvalidParameter {
+                name: "estimator",
+                ..
+            })
         ));
     }
 }

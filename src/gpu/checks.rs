@@ -26,9 +26,9 @@ use crate::kernels::ldp_cells::CellJob;
 use crate::kernels::philox::PhiloxKey;
 use crate::ldp::regression::Nldp;
 use crate::ldp::regression::simulate::RademacherDesign;
-use rayon::prelude::*;
 use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
+use rayon::prelude::*;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -245,7 +245,10 @@ pub fn ldp_cells(
     };
     let (_, ls) = timed(|| library_cells(&design, n, tau2, replicates, seed))?;
     let mut r = row(
-        format!("ldp cell moments{}", if public { " (public Gram)" } else { "" }),
+        format!(
+            "ldp cell moments{}",
+            if public { " (public Gram)" } else { "" }
+        ),
         format!("{replicates} reps x d={d}, n={n:e}"),
         gs,
         cs,
@@ -343,8 +346,22 @@ pub fn all(g: &Gpu, z: &Sizes, seed: u64) -> Result<Vec<CheckRow>> {
         expfam(g, z.expfam_replicates, z.expfam_n, seed)?,
         ldp(g, z.ldp_users, z.ldp_d, false, seed)?,
         ldp(g, z.ldp_users, z.ldp_d, true, seed)?,
-        ldp_cells(g, z.cells_replicates, z.cells_d, 100_000_000_000, false, seed)?,
-        ldp_cells(g, z.cells_replicates, z.cells_d, 1_000_000_000_000, true, seed)?,
+        ldp_cells(
+            g,
+            z.cells_replicates,
+            z.cells_d,
+            100_000_000_000,
+            false,
+            seed,
+        )?,
+        ldp_cells(
+            g,
+            z.cells_replicates,
+            z.cells_d,
+            1_000_000_000_000,
+            true,
+            seed,
+        )?,
         echo(g, z.echo_bins, z.echo_points, LikelihoodKind::New, seed)?,
         echo(g, z.echo_bins, z.echo_points, LikelihoodKind::Old, seed)?,
     ])

@@ -458,9 +458,18 @@ impl Gpu {
                 .clone_htod(part)
                 .map_err(|e| gpu_err("copying replicate indices", e))?;
             let mut l = s.launch_builder(&k.ldp_cells);
-            l.arg(&k0).arg(&k1).arg(&reps_d).arg(&count).arg(&n).arg(&d32);
+            l.arg(&k0)
+                .arg(&k1)
+                .arg(&reps_d)
+                .arg(&count)
+                .arg(&n)
+                .arg(&d32);
             l.arg(&theta).arg(&noise).arg(&tau2);
-            l.arg(&mut cells).arg(&mut cnt).arg(&mut ys).arg(&mut xx).arg(&mut xy);
+            l.arg(&mut cells)
+                .arg(&mut cnt)
+                .arg(&mut ys)
+                .arg(&mut xx)
+                .arg(&mut xy);
             let cfg = LaunchConfig {
                 grid_dim: (count, 1, 1),
                 block_dim: (CELLS_THREADS, 1, 1),
@@ -470,12 +479,8 @@ impl Gpu {
             // counts and 2^d pattern counts and sums per block, the outputs tri + d values per
             // block, for `count` ≤ `chunk` blocks.
             unsafe { l.launch(cfg) }.map_err(|e| gpu_err("launching vs_ldp_cells", e))?;
-            let xx_h = s
-                .clone_dtoh(&xx)
-                .map_err(|e| gpu_err("copying Σxxᵀ", e))?;
-            let xy_h = s
-                .clone_dtoh(&xy)
-                .map_err(|e| gpu_err("copying Σxỹ", e))?;
+            let xx_h = s.clone_dtoh(&xx).map_err(|e| gpu_err("copying Σxxᵀ", e))?;
+            let xy_h = s.clone_dtoh(&xy).map_err(|e| gpu_err("copying Σxỹ", e))?;
             self.sync()?;
             for b in 0..part.len() {
                 out.push(CellMoments {

@@ -306,7 +306,11 @@ impl<'a> CellJob<'a> {
         let mut xx = Vec::with_capacity(self.tri());
         for j in 0..d {
             for l in j..d {
-                xx.push(if j == l { cnt[0] } else { cnt[(1 << j) | (1 << l)] });
+                xx.push(if j == l {
+                    cnt[0]
+                } else {
+                    cnt[(1 << j) | (1 << l)]
+                });
             }
         }
         let xy = (0..d).map(|j| -ys[1 << j]).collect();
@@ -329,11 +333,12 @@ impl<'a> CellJob<'a> {
 /// 2^d pattern counts, 2^d pattern sums), `vs_cells_phase` run by every thread between
 /// barriers. Same arithmetic and order as [`CellJob::moments_cpu`].
 pub const CUDA_SRC: &str = r#"
+__constant__ double vs_stirling_table[10] = {0.0810614667953272, 0.0413406959554092,
+    0.0276779256849983, 0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+    0.0118967099458917, 0.0104112652619720, 0.00925546218271273, 0.00833056343336287};
+
 __device__ __forceinline__ double vs_stirling_tail(double k) {
-    const double tail[10] = {0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
-        0.02079067210376509, 0.0166446911898211, 0.0138761288230707, 0.0118967099458917,
-        0.0104112652619720, 0.00925546218271273, 0.00833056343336287};
-    if (k <= 9.0) return tail[(int)k];
+    if (k <= 9.0) return vs_stirling_table[(int)k];
     double kp1sq = (k + 1.0) * (k + 1.0);
     return (1.0 / 12.0
         - (1.0 / 360.0 - (1.0 / 1260.0 - (1.0 / 1680.0 - 1.0 / 1188.0 / kp1sq) / kp1sq) / kp1sq)
@@ -532,8 +537,12 @@ mod tests {
     /// Mean and variance against c/2 and c/4 (5 standard errors), up to c = 1e13.
     #[test]
     fn binomial_mean_and_variance() {
-        for (c, seed) in [(60u64, 1u64), (12_345, 2), (1_000_000_000, 3), (10_000_000_000_000, 4)]
-        {
+        for (c, seed) in [
+            (60u64, 1u64),
+            (12_345, 2),
+            (1_000_000_000, 3),
+            (10_000_000_000_000, 4),
+        ] {
             let nd = 100_000u64;
             let x = draws(c, nd, seed);
             let nf = nd as f64;
@@ -543,7 +552,10 @@ mod tests {
             let dev: Vec<f64> = x.iter().map(|&v| v as f64 - mu).collect();
             let m = dev.iter().sum::<f64>() / nf;
             let s2 = dev.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (nf - 1.0);
-            assert!(m.abs() < 5.0 * (var / nf).sqrt(), "c = {c}: mean offset {m}");
+            assert!(
+                m.abs() < 5.0 * (var / nf).sqrt(),
+                "c = {c}: mean offset {m}"
+            );
             // Var of the sample variance ≈ (μ4 − σ⁴)/n = 2σ⁴/n (1 − 2/c, small).
             assert!(
                 (s2 - var).abs() < 5.0 * var * (2.0 / nf).sqrt(),
@@ -588,7 +600,9 @@ mod tests {
         let des = design(d, k);
         let job = CellJob::new(&des, n, 1.5).unwrap();
         let reps: Vec<u64> = (0..400).collect();
-        let ms = job.moments_cpu(PhiloxKey::new(9, "cells-closed"), &reps).unwrap();
+        let ms = job
+            .moments_cpu(PhiloxKey::new(9, "cells-closed"), &reps)
+            .unwrap();
         let nf = n as f64;
         // E ỹ² = ‖θ*‖² + σ² (x uniform ±1, ζ independent).
         let ey2 = des.theta.norm_squared() + 0.25;
@@ -609,7 +623,10 @@ mod tests {
         // Entries of one replicate are uncorrelated (Rademacher products), so the bands of
         // independent N(0, 1) apply.
         assert!(mean.abs() < 5.0 / kf.sqrt(), "mean {mean}");
-        assert!((ss - 1.0).abs() < 5.0 * (2.0 / kf).sqrt(), "second moment {ss}");
+        assert!(
+            (ss - 1.0).abs() < 5.0 * (2.0 / kf).sqrt(),
+            "second moment {ss}"
+        );
     }
 
     /// Same distribution as the library's ChaCha draw ([`RademacherDesign::moments`]) at small
@@ -621,7 +638,9 @@ mod tests {
         let des = design(d, 2);
         let job = CellJob::new(&des, n, 1.5).unwrap();
         let reps: Vec<u64> = (0..3000).collect();
-        let twin = job.moments_cpu(PhiloxKey::new(3, "cells-lib"), &reps).unwrap();
+        let twin = job
+            .moments_cpu(PhiloxKey::new(3, "cells-lib"), &reps)
+            .unwrap();
         let mut rng = crate::rng::stream(3, "cells-lib", 0);
         let lib: Vec<Moments> = (0..3000)
             .map(|_| des.moments(n, 1.5, &mut rng).unwrap())
@@ -679,6 +698,9 @@ mod tests {
         let big = design(MAX_CELL_DIM + 1, 1);
         assert!(CellJob::new(&big, 10, 1.5).is_err());
         let job = CellJob::new(&des, 10, 1.5).unwrap();
-        assert!(job.moments_cpu(PhiloxKey([0, 0]), &[MAX_REPLICATE]).is_err());
+        assert!(
+            job.moments_cpu(PhiloxKey([0, 0]), &[MAX_REPLICATE])
+                .is_err()
+        );
     }
 }
