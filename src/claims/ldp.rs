@@ -13,6 +13,12 @@
 //! (the log n factor of T ≍ log n would otherwise bend the n-slope, spec §4). ε grids stay
 //! below 1 so the classic Gaussian σ ∝ 1/ε holds.
 //!
+//! **Device path.** With `--device cuda` the NLDP and public-covariate claims draw the exact
+//! sufficient statistics of all replicates on the GPU ([`crate::kernels::ldp_cells`], Philox
+//! streams keyed by seed, claim and sweep) and add the aggregate noise and fit on the host with
+//! the same code as the CPU path ([`Offload`]); the CPU path is unchanged. LDP-IHT stays on the
+//! CPU here.
+//!
 //! Each replicate evaluates every grid point; the verdict fits the OLS slope of
 //! log(mean error) on log(parameter) and bootstraps replicates for a 95% CI, PASS when the CI
 //! lies inside the band.

@@ -813,6 +813,35 @@ mod tests {
         assert_eq!(va.pass(), vb.pass());
     }
 
+    /// The NLDP and public slope claims on the cell kernel give the twins' rows (counts equal,
+    /// so the fits agree to rounding) and the same verdicts.
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn offloaded_ldp_slope_claims_match_the_twins() {
+        use crate::device::Twins;
+        use crate::montecarlo::{NoProgress, RunConfig, Scale, runner};
+        let g = Gpu::get().expect("a GPU");
+        for name in ["ldp-nldp-slopes", "ldp-public-slopes"] {
+            let claim = crate::claims::find(name, Scale::Test).unwrap();
+            let cfg = RunConfig::new(7, 30);
+            let (a, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(g)).unwrap();
+            assert!(used);
+            let (b, _) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
+            assert_eq!(a.rows.len(), b.rows.len());
+            for (x, y) in a.rows.iter().zip(&b.rows) {
+                assert_eq!((x.replicate, &x.key), (y.replicate, &y.key));
+                for (u, v) in x.values.iter().zip(&y.values) {
+                    assert!(
+                        (u - v).abs() <= 1e-9 * v.abs().max(1e-300),
+                        "{x:?} vs {y:?}"
+                    );
+                }
+            }
+            let (va, vb) = (claim.verdict(&a).unwrap(), claim.verdict(&b).unwrap());
+            assert_eq!(va.pass(), vb.pass(), "{name}");
+        }
+    }
+
     #[test]
     #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
     fn nldp_fit_on_matches_the_twins() {
