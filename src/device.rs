@@ -12,6 +12,7 @@ use crate::kernels::expfam::NormalRisk;
 use crate::kernels::expfam_chain::ChainRisk;
 use crate::kernels::expfam_poisson::PoissonRisk;
 use crate::kernels::ldp::{LdpMessages, LdpSums};
+use crate::kernels::ldp_cells::{CellJob, CellMoments};
 use crate::kernels::philox::PhiloxKey;
 use rayon::prelude::*;
 use std::fmt;
@@ -144,6 +145,9 @@ pub trait Kernels: Sync {
         x: &[f64],
         y: &[f64],
     ) -> Result<LdpSums>;
+    /// Exact Σxxᵀ and Σxỹ of `job`'s n users for each replicate in `reps`, from the cell counts
+    /// drawn under `key` ([`CellJob::moments_cpu`]).
+    fn ldp_cells(&self, job: &CellJob, key: PhiloxKey, reps: &[u64]) -> Result<Vec<CellMoments>>;
     /// Prepare an echo data set for many batches of likelihood evaluations (on a GPU: uploaded
     /// once).
     fn echo_prepare<'a>(&'a self, data: &EchoData) -> Result<Box<dyn EchoBatch + 'a>>;
@@ -223,6 +227,9 @@ impl Kernels for Twins {
         y: &[f64],
     ) -> Result<LdpSums> {
         msg.aggregate_cpu(key, x, y)
+    }
+    fn ldp_cells(&self, job: &CellJob, key: PhiloxKey, reps: &[u64]) -> Result<Vec<CellMoments>> {
+        job.moments_cpu(key, reps)
     }
     fn echo_prepare<'a>(&'a self, data: &EchoData) -> Result<Box<dyn EchoBatch + 'a>> {
         Ok(Box::new(TwinEcho(data.clone())))

@@ -13,20 +13,30 @@
 //! (the log n factor of T ≍ log n would otherwise bend the n-slope, spec §4). ε grids stay
 //! below 1 so the classic Gaussian σ ∝ 1/ε holds.
 //!
+//! **Device path.** With `--device cuda` the NLDP and public-covariate claims draw the exact
+//! sufficient statistics of all replicates on the GPU ([`crate::kernels::ldp_cells`], Philox
+//! streams keyed by seed, claim and sweep) and add the aggregate noise and fit on the host with
+//! the same code as the CPU path ([`Offload`]); the CPU path is unchanged. LDP-IHT stays on the
+//! CPU here.
+//!
 //! Each replicate evaluates every grid point; the verdict fits the OLS slope of
 //! log(mean error) on log(parameter) and bootstraps replicates for a 95% CI, PASS when the CI
 //! lies inside the band.
 
+use crate::device::Kernels;
 use crate::error::{Error, Result};
+use crate::kernels::ldp_cells::{CellJob, CellMoments};
+use crate::kernels::philox::PhiloxKey;
 use crate::ldp::audit::empirical_audit;
 use crate::ldp::mechanisms::{self, BrokenOue, Mechanism};
 use crate::ldp::regression::simulate::RademacherDesign;
-use crate::ldp::regression::{LdpIht, Nldp, NoiseMode};
+use crate::ldp::regression::{LdpIht, Moments, Nldp, NoiseMode};
 use crate::montecarlo::stats::{bootstrap_ci, mean, ols_slope};
-use crate::montecarlo::{Check, Claim, Observation, ResultTable, Scale, Verdict};
+use crate::montecarlo::{Check, Claim, Observation, Offload, ResultTable, Scale, Verdict};
 use crate::rng::{self, Rng};
-use nalgebra::DVector;
+use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
+use rayon::prelude::*;
 use serde_json::json;
 
 /// This module's claims at the given scale.
@@ -246,32 +256,167 @@ impl SlopeClaim {
     /// ‖θ̂ − θ*‖₂ and support F1 at one point.
     fn error_at(&self, p: &Point, rng: &mut Rng) -> Result<(f64, f64)> {
         let design = RademacherDesign::new(p.d, p.k, NOISE)?;
-        let coef: DVector<f64> = match self.estimator {
+        match self.estimator {
             Estimator::Nldp | Estimator::Public => {
-                let est = Nldp::new(p.epsilon, DELTA)
-                    .tau(TAU1, TAU2)
-                    .noise(NoiseMode::Aggregate);
                 let m = design.moments(p.n, TAU2, rng)?;
-                if self.estimator == Estimator::Public {
-                    let rows = p.n.saturating_mul(10);
-                    let g = design.public_gram(rows, rng)?;
-                    est.fit_moments(&m, Some((&g, rows)), rng)?.coef
+                let public = if self.estimator == Estimator::Public {
+                    let rows = public_rows(p);
+                    Some((design.public_gram(rows, rng)?, rows))
                 } else {
-                    est.fit_moments(&m, None, rng)?.coef
-                }
+                    None
+                };
+                nldp_error(p, &design, &m, public.as_ref().map(|(g, r)| (g, *r)), rng)
             }
             Estimator::Iht => {
                 let (x, y) = design.sample(p.n as usize, rng);
-                LdpIht::new(p.epsilon, p.k)
+                let coef = LdpIht::new(p.epsilon, p.k)
                     .rounds(IHT_ROUNDS)
                     .tau(TAU1, TAU2)
                     .l1_radius(IHT_L1_RADIUS)
                     .fit(&x, &y, rng)?
-                    .coef
+                    .coef;
+                Ok(score(&coef, &design))
             }
-        };
-        let err = (&coef - &design.theta).norm();
-        Ok((err, support_f1(&coef, &design.theta)))
+        }
+    }
+
+    /// The Philox key of the kernel's draws of `what` (`moments` or `public`) in sweep `param`:
+    /// shared by the sweep's points, so that a replicate's points reuse the same uniforms
+    /// (common random numbers, as the CPU path's one stream per sweep).
+    fn cell_key(&self, seed: u64, param: &str, what: &str) -> PhiloxKey {
+        PhiloxKey::new(seed, &format!("{}/{param}/{what}", self.name()))
+    }
+
+    /// NLDP and public-covariate rows of replicates `reps`: the sufficient statistics of every
+    /// point from the kernels ([`Kernels::ldp_cells`]), then per replicate the aggregate noise
+    /// (from the replicate's ChaCha stream for the sweep, restarted at every point) and the fit,
+    /// exactly as [`Self::error_at`] does with the library's draws.
+    fn cell_rows(
+        &self,
+        seed: u64,
+        reps: &[u64],
+        kernels: &dyn Kernels,
+    ) -> Result<Vec<Vec<Observation>>> {
+        let mut out: Vec<Vec<Observation>> = reps.iter().map(|_| Vec::new()).collect();
+        for s in &self.sweeps {
+            let mkey = self.cell_key(seed, s.param, "moments");
+            let gkey = self.cell_key(seed, s.param, "public");
+            let noise_label = format!("{}/{}/noise", self.name(), s.param);
+            for p in &s.points {
+                let design = RademacherDesign::new(p.d, p.k, NOISE)?;
+                let ms = batch(kernels, &CellJob::new(&design, p.n, TAU2)?, mkey, reps)?;
+                let rows = public_rows(p);
+                let grams = if self.estimator == Estimator::Public {
+                    let gs = batch(kernels, &CellJob::new(&design, rows, f64::MAX)?, gkey, reps)?;
+                    Some(gs.iter().map(CellMoments::gram).collect::<Vec<_>>())
+                } else {
+                    None
+                };
+                let fits: Vec<(f64, f64)> = reps
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, &r)| {
+                        let mut rng = rng::stream(seed, &noise_label, r);
+                        let g = grams.as_ref().map(|g| (&g[i], rows));
+                        nldp_error(p, &design, &ms[i].moments(), g, &mut rng)
+                    })
+                    .collect::<Result<_>>()?;
+                for (o, (err, f1)) in out.iter_mut().zip(fits) {
+                    o.push(observation(s, p, err, f1));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One kernel call, its length checked.
+fn batch(
+    kernels: &dyn Kernels,
+    job: &CellJob,
+    key: PhiloxKey,
+    reps: &[u64],
+) -> Result<Vec<CellMoments>> {
+    let v = kernels.ldp_cells(job, key, reps)?;
+    if v.len() != reps.len() {
+        return Err(Error::Results(format!(
+            "the cell kernel returned {} replicates, expected {}",
+            v.len(),
+            reps.len()
+        )));
+    }
+    Ok(v)
+}
+
+/// Public unlabeled rows at a point: 10n.
+fn public_rows(p: &Point) -> u64 {
+    p.n.saturating_mul(10)
+}
+
+/// ‖θ̂ − θ*‖₂ and support F1.
+fn score(coef: &DVector<f64>, design: &RademacherDesign) -> (f64, f64) {
+    let err = (coef - &design.theta).norm();
+    (err, support_f1(coef, &design.theta))
+}
+
+/// The NLDP (or, with the public Gram matrix and its row count, public-covariate) fit at a
+/// point from exact sufficient statistics, with the exact aggregate noise drawn from `rng`.
+fn nldp_error(
+    p: &Point,
+    design: &RademacherDesign,
+    m: &Moments,
+    public: Option<(&DMatrix<f64>, u64)>,
+    rng: &mut Rng,
+) -> Result<(f64, f64)> {
+    let coef = Nldp::new(p.epsilon, DELTA)
+        .tau(TAU1, TAU2)
+        .noise(NoiseMode::Aggregate)
+        .fit_moments(m, public, rng)?
+        .coef;
+    Ok(score(&coef, design))
+}
+
+/// A slope row.
+fn observation(s: &Sweep, p: &Point, err: f64, f1: f64) -> Observation {
+    Observation::new(
+        [s.param],
+        vec![p.n as f64, p.epsilon, p.d as f64, p.k as f64, err, f1],
+    )
+}
+
+/// The NLDP and public-covariate claims on a device: the exact sufficient statistics of every
+/// point (and the public Gram matrix) from [`Kernels::ldp_cells`]; the O(d²) aggregate noise
+/// and the d × d fit on the host. Nothing per replicate on the CPU stream.
+impl Offload for SlopeClaim {
+    fn describe(&self) -> String {
+        match self.estimator {
+            Estimator::Nldp | Estimator::Public => {
+                "cell counts, Σxxᵀ and Σxỹ of every point (and the public Gram matrix) on the ldp cell kernel; \
+                 aggregate noise and the d×d fit on the host"
+                    .into()
+            }
+            Estimator::Iht => "LDP-IHT has no cell kernel".into(),
+        }
+    }
+
+    fn kernel_rows(
+        &self,
+        seed: u64,
+        reps: &[u64],
+        kernels: &dyn Kernels,
+    ) -> Result<Vec<Vec<Observation>>> {
+        match self.estimator {
+            Estimator::Nldp | Estimator::Public => self.cell_rows(seed, reps, kernels),
+            Estimator::Iht => Err(Error::param(
+                "estimator",
+                "iht",
+                "LDP-IHT has no cell kernel (its Duchi noise has no exact aggregate)",
+            )),
+        }
+    }
+
+    fn cpu_rows(&self, _replicate: u64, _rng: &mut Rng) -> Result<Vec<Observation>> {
+        Ok(Vec::new())
     }
 }
 
@@ -376,6 +521,12 @@ impl Claim for SlopeClaim {
     fn default_replicates(&self) -> u64 {
         self.replicates
     }
+    fn offload(&self) -> Option<&dyn Offload> {
+        match self.estimator {
+            Estimator::Nldp | Estimator::Public => Some(self),
+            Estimator::Iht => None,
+        }
+    }
     /// Every point of a sweep starts from the same stream (common random numbers): the
     /// replicate's errors along the sweep are then positively correlated, which narrows the
     /// slope's bootstrap CI (the bootstrap resamples whole replicates, so the CI stays valid).
@@ -386,10 +537,7 @@ impl Claim for SlopeClaim {
             for p in &s.points {
                 let mut prng = rng::stream(sweep_seed, "ldp-slope-point", 0);
                 let (err, f1) = self.error_at(p, &mut prng)?;
-                out.push(Observation::new(
-                    [s.param],
-                    vec![p.n as f64, p.epsilon, p.d as f64, p.k as f64, err, f1],
-                ));
+                out.push(observation(s, p, err, f1));
             }
         }
         Ok(out)
@@ -533,5 +681,69 @@ impl Claim for AuditClaim {
             replicates: results.n_replicates(),
             checks,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::Twins;
+    use crate::montecarlo::{NoProgress, RunConfig, runner};
+
+    /// The NLDP and public-covariate slope claims routed through the cell kernel's CPU twin
+    /// (what `--device cuda` runs, number for number) pass at test scale, as the CPU path does.
+    #[test]
+    fn offloaded_slope_claims_pass_on_the_twins() {
+        for est in [Estimator::Nldp, Estimator::Public] {
+            let claim = SlopeClaim::new(est, Scale::Test);
+            let cfg = RunConfig::new(2026, claim.default_replicates());
+            let (table, used) = runner::run_on(&claim, &cfg, &NoProgress, Some(&Twins)).unwrap();
+            assert!(used);
+            let v = claim.verdict(&table).unwrap();
+            for c in &v.checks {
+                eprintln!(
+                    "{} (twins) {}: {:.3} [{:.3}, {:.3}] {}",
+                    v.claim, c.name, c.estimate, c.ci.0, c.ci.1, c.pass
+                );
+            }
+            assert!(v.pass(), "{}", v.claim);
+            // Same rows as the CPU path: one per sweep point, in sweep order.
+            let points: usize = claim.sweeps().iter().map(|s| s.points.len()).sum();
+            assert_eq!(
+                table.rows.len(),
+                points * claim.default_replicates() as usize
+            );
+        }
+    }
+
+    /// A replicate's offloaded rows depend only on (seed, replicate): a shard of one replicate
+    /// gives the rows it has in the full run.
+    #[test]
+    fn offloaded_rows_do_not_depend_on_the_batch() {
+        let claim = SlopeClaim::new(Estimator::Public, Scale::Test);
+        let all = claim.kernel_rows(5, &[0, 1, 2], &Twins).unwrap();
+        let one = claim.kernel_rows(5, &[1], &Twins).unwrap();
+        assert_eq!(all[1], one[0]);
+        assert_ne!(all[0], all[1]);
+        assert!(
+            claim
+                .cpu_rows(1, &mut rng::stream(5, "x", 1))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    /// IHT keeps its CPU path; asking its (absent) cell kernel is a typed error.
+    #[test]
+    fn iht_is_not_offloaded_to_the_cell_kernel() {
+        let claim = SlopeClaim::new(Estimator::Iht, Scale::Test);
+        assert!(claim.offload().is_none());
+        assert!(matches!(
+            claim.kernel_rows(1, &[0], &Twins),
+            Err(Error::InvalidParameter {
+                name: "estimator",
+                ..
+            })
+        ));
     }
 }

@@ -88,6 +88,9 @@ pub fn run(a: DeviceArgs) -> Result<()> {
         expfam_n: a.n_obs,
         ldp_users: a.users,
         ldp_d: a.ldp_d,
+        // The slope claims' hardest point: d = 16 (2^17 cells), 256 replicates.
+        cells_replicates: 256,
+        cells_d: 16,
         echo_bins: a.bins,
         echo_points: a.points,
     };

@@ -24,10 +24,13 @@ use crate::kernels::expfam::NormalRisk;
 use crate::kernels::expfam_chain::ChainRisk;
 use crate::kernels::expfam_poisson::PoissonRisk;
 use crate::kernels::ldp::LdpMessages;
+use crate::kernels::ldp_cells::CellJob;
 use crate::kernels::philox::PhiloxKey;
 use crate::ldp::regression::Nldp;
+use crate::ldp::regression::simulate::RademacherDesign;
 use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
+use rayon::prelude::*;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -280,6 +283,70 @@ pub fn ldp(g: &Gpu, users: usize, d: usize, public: bool, seed: u64) -> Result<C
     Ok(r)
 }
 
+/// ldp cells: exact moments of n users of the ±1 design (k = 2, ζ = ±0.5) for `replicates`
+/// replicates at dimension d, as the `ldp-nldp-slopes` claim draws them (τ₂ = 1.5), or a public
+/// Gram matrix (`public`: no clipping). Every Σxxᵀ entry must be equal (integers); `rel_err` is
+/// the normwise error of the Σxỹ entries (set to infinity when a count differs).
+pub fn ldp_cells(
+    g: &Gpu,
+    replicates: usize,
+    d: usize,
+    n: u64,
+    public: bool,
+    seed: u64,
+) -> Result<CheckRow> {
+    let design = RademacherDesign::new(d, 2, 0.5)?;
+    let tau2 = if public { f64::MAX } else { 1.5 };
+    let job = CellJob::new(&design, n, tau2)?;
+    let key = PhiloxKey::new(seed, "veristat-device-ldp-cells");
+    let reps: Vec<u64> = (0..replicates as u64).collect();
+    g.ldp_cells(&job, key, &reps[..replicates.min(4)])?;
+    let (gpu, gs) = timed(|| g.ldp_cells(&job, key, &reps))?;
+    let (cpu, cs) = timed(|| job.moments_cpu(key, &reps))?;
+    let counts_equal = gpu.len() == cpu.len() && gpu.iter().zip(&cpu).all(|(a, b)| a.xx == b.xx);
+    let flat = |v: &[crate::kernels::ldp_cells::CellMoments]| -> Vec<f64> {
+        v.iter().flat_map(|m| m.xy.iter().copied()).collect()
+    };
+    let rel = if counts_equal {
+        normwise(&flat(&gpu), &flat(&cpu))
+    } else {
+        f64::INFINITY
+    };
+    let (_, ls) = timed(|| library_cells(&design, n, tau2, replicates, seed))?;
+    let mut r = row(
+        format!(
+            "ldp cell moments{}",
+            if public { " (public Gram)" } else { "" }
+        ),
+        format!("{replicates} reps x d={d}, n={n:e}"),
+        gs,
+        cs,
+        (replicates as f64) * (2usize << d) as f64 / 1e9,
+        "Gsplit/s",
+        rel,
+    );
+    r.library_s = Some(ls);
+    Ok(r)
+}
+
+/// The claims' CPU path for [`ldp_cells`]'s work: [`RademacherDesign::moments`] (rand_distr's
+/// binomial on ChaCha streams), replicates in parallel.
+fn library_cells(
+    design: &RademacherDesign,
+    n: u64,
+    tau2: f64,
+    replicates: usize,
+    seed: u64,
+) -> Result<Vec<crate::ldp::regression::Moments>> {
+    (0..replicates as u64)
+        .into_par_iter()
+        .map(|r| {
+            let mut rng = crate::rng::stream(seed, "veristat-device-ldp-cells-lib", r);
+            design.moments(n, tau2, &mut rng)
+        })
+        .collect()
+}
+
 /// echo: `points` random comb parameter points on a `bins`-bin toy spectrum with an injected
 /// comb; compares every log ratio with the library's.
 pub fn echo(
@@ -331,6 +398,10 @@ pub struct Sizes {
     pub ldp_users: usize,
     /// LDP dimension.
     pub ldp_d: usize,
+    /// Replicates of the LDP cell-moment check.
+    pub cells_replicates: usize,
+    /// Dimension of the LDP cell-moment check (2^{d+1} cells).
+    pub cells_d: usize,
     /// Echo spectrum bins.
     pub echo_bins: usize,
     /// Echo parameter points.
@@ -348,6 +419,22 @@ pub fn all(g: &Gpu, z: &Sizes, seed: u64) -> Result<Vec<CheckRow>> {
         expfam_chain(g, (z.expfam_replicates / 10).max(2), z.expfam_n, seed)?,
         ldp(g, z.ldp_users, z.ldp_d, false, seed)?,
         ldp(g, z.ldp_users, z.ldp_d, true, seed)?,
+        ldp_cells(
+            g,
+            z.cells_replicates,
+            z.cells_d,
+            100_000_000_000,
+            false,
+            seed,
+        )?,
+        ldp_cells(
+            g,
+            z.cells_replicates,
+            z.cells_d,
+            1_000_000_000_000,
+            true,
+            seed,
+        )?,
         echo(g, z.echo_bins, z.echo_points, LikelihoodKind::New, seed)?,
         echo(g, z.echo_bins, z.echo_points, LikelihoodKind::Old, seed)?,
     ])
@@ -368,6 +455,10 @@ mod tests {
         for public in [false, true] {
             assert_eq!(library_ldp(&x, &y, public, 3).unwrap().coef.len(), 4);
         }
+        let design = RademacherDesign::new(5, 2, 0.5).unwrap();
+        let m = library_cells(&design, 1_000_000, 1.5, 3, 4).unwrap();
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[0].xx[(2, 2)], 1e6);
     }
 
     #[test]

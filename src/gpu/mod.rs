@@ -15,6 +15,7 @@
 //! | [`Gpu::expfam_poisson_risk`] | `vs_expfam_poisson_risk` | [`PoissonRisk::replicates_cpu`] |
 //! | [`Gpu::expfam_chain_risk`] | `vs_expfam_chain_risk` | [`ChainRisk::replicates_cpu`] |
 //! | [`Gpu::ldp_aggregate`] | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`LdpMessages::aggregate_cpu`] |
+//! | [`Gpu::ldp_cells`] | `vs_ldp_cells` | [`CellJob::moments_cpu`] |
 //! | [`Gpu::echo_loglike`] (data uploaded once by [`Gpu::echo_upload`]), [`Gpu::echo_loglike_batch`] | `vs_echo_loglike` | [`crate::kernels::echo::log_ratio_batch_cpu`] |
 
 pub mod checks;
@@ -27,6 +28,7 @@ use crate::kernels::expfam::{self as expfam_normal, NormalRisk, check_finite_bec
 use crate::kernels::expfam_chain::{self, ChainRisk};
 use crate::kernels::expfam_poisson::{self, PoissonRisk};
 use crate::kernels::ldp::{CHUNK as LDP_CHUNK, LdpMessages, LdpSums};
+use crate::kernels::ldp_cells::{CellJob, CellMoments, THREADS as CELLS_THREADS};
 use crate::kernels::philox::PhiloxKey;
 use crate::kernels::{KERNEL_NAMES, NVRTC_OPTIONS, cuda_program};
 use cudarc::cublas::sys::cublasOperation_t;
@@ -136,6 +138,7 @@ struct Kernels {
     ldp_features: CudaFunction,
     ldp_chunk_sums: CudaFunction,
     ldp_reduce: CudaFunction,
+    ldp_cells: CudaFunction,
     echo: CudaFunction,
     compile_s: f64,
 }
@@ -162,6 +165,9 @@ pub struct Gpu {
     blas: Mutex<CudaBlas>,
     kernels: OnceLock<std::result::Result<Kernels, String>>,
 }
+
+/// Device scratch bound of one [`Gpu::ldp_cells`] launch, bytes.
+pub const CELLS_SCRATCH: usize = 1 << 30;
 
 fn to_u32(v: usize, what: &'static str) -> Result<u32> {
     u32::try_from(v).map_err(|_| Error::param(what, v, "exceeds the kernels' 32-bit index range"))
@@ -231,7 +237,7 @@ impl Gpu {
                 .load_function(name)
                 .map_err(|e| gpu_err(&format!("loading kernel {name}"), e))
         };
-        let [a, a2, a3, b, c, d, e] = KERNEL_NAMES;
+        let [a, a2, a3, b, c, d, cells, e] = KERNEL_NAMES;
         Ok(Kernels {
             expfam: f(a)?,
             expfam_poisson: f(a2)?,
@@ -239,6 +245,7 @@ impl Gpu {
             ldp_features: f(b)?,
             ldp_chunk_sums: f(c)?,
             ldp_reduce: f(d)?,
+            ldp_cells: f(cells)?,
             echo: f(e)?,
             _module: module.clone(),
             compile_s: t.elapsed().as_secs_f64(),
@@ -514,6 +521,82 @@ impl Gpu {
         })
     }
 
+    /// Exact Σxxᵀ and Σxỹ of `job`'s users for each replicate in `reps`: one block of
+    /// [`CELLS_THREADS`] threads per replicate (the tree's levels, the collapse to patterns and
+    /// the Walsh–Hadamard stages separated by barriers), replicates in chunks whose scratch
+    /// (32·2^d bytes each) stays within [`CELLS_SCRATCH`] bytes. Same numbers as
+    /// [`CellJob::moments_cpu`].
+    pub fn ldp_cells(
+        &self,
+        job: &CellJob,
+        key: PhiloxKey,
+        reps: &[u64],
+    ) -> Result<Vec<CellMoments>> {
+        CellJob::check_reps(reps)?;
+        if reps.is_empty() {
+            return Ok(Vec::new());
+        }
+        let k = self.kernels()?;
+        let s = &self.stream;
+        let d = job.dim();
+        let (tri, np) = (job.tri(), 1usize << d);
+        let per_rep = 32 * np;
+        let chunk = (CELLS_SCRATCH / per_rep).clamp(1, reps.len());
+        let theta = s
+            .clone_htod(job.theta())
+            .map_err(|e| gpu_err("copying theta", e))?;
+        let alloc_err = |e| gpu_err("allocating cell scratch", e);
+        let mut cells = s.alloc_zeros::<u64>(chunk * 2 * np).map_err(alloc_err)?;
+        let mut cnt = s.alloc_zeros::<i64>(chunk * np).map_err(alloc_err)?;
+        let mut ys = s.alloc_zeros::<f64>(chunk * np).map_err(alloc_err)?;
+        let mut xx = s.alloc_zeros::<i64>(chunk * tri).map_err(alloc_err)?;
+        let mut xy = s.alloc_zeros::<f64>(chunk * d).map_err(alloc_err)?;
+        let [k0, k1] = key.0;
+        let (n, d32) = (job.users(), to_u32(d, "d")?);
+        let (noise, tau2) = (job.noise(), job.tau2());
+        let mut out = Vec::with_capacity(reps.len());
+        for part in reps.chunks(chunk) {
+            let count = to_u32(part.len(), "replicates")?;
+            let reps_d = s
+                .clone_htod(part)
+                .map_err(|e| gpu_err("copying replicate indices", e))?;
+            let mut l = s.launch_builder(&k.ldp_cells);
+            l.arg(&k0)
+                .arg(&k1)
+                .arg(&reps_d)
+                .arg(&count)
+                .arg(&n)
+                .arg(&d32);
+            l.arg(&theta).arg(&noise).arg(&tau2);
+            l.arg(&mut cells)
+                .arg(&mut cnt)
+                .arg(&mut ys)
+                .arg(&mut xx)
+                .arg(&mut xy);
+            let cfg = LaunchConfig {
+                grid_dim: (count, 1, 1),
+                block_dim: (CELLS_THREADS, 1, 1),
+                shared_mem_bytes: 0,
+            };
+            // SAFETY: argument types and order match vs_ldp_cells; the scratch holds 2^{d+1}
+            // counts and 2^d pattern counts and sums per block, the outputs tri + d values per
+            // block, for `count` ≤ `chunk` blocks.
+            unsafe { l.launch(cfg) }.map_err(|e| gpu_err("launching vs_ldp_cells", e))?;
+            let xx_h = s.clone_dtoh(&xx).map_err(|e| gpu_err("copying Σxxᵀ", e))?;
+            let xy_h = s.clone_dtoh(&xy).map_err(|e| gpu_err("copying Σxỹ", e))?;
+            self.sync()?;
+            for b in 0..part.len() {
+                out.push(CellMoments {
+                    n,
+                    d,
+                    xx: xx_h[b * tri..(b + 1) * tri].to_vec(),
+                    xy: xy_h[b * d..(b + 1) * d].to_vec(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// Upload a prepared echo data set once (a search then evaluates many batches on it).
     pub fn echo_upload(&self, data: &EchoData) -> Result<EchoOnDevice> {
         let s = &self.stream;
@@ -714,6 +797,9 @@ impl crate::device::Kernels for Gpu {
     ) -> Result<LdpSums> {
         Gpu::ldp_aggregate(self, msg, key, x, y)
     }
+    fn ldp_cells(&self, job: &CellJob, key: PhiloxKey, reps: &[u64]) -> Result<Vec<CellMoments>> {
+        Gpu::ldp_cells(self, job, key, reps)
+    }
     fn echo_prepare<'a>(
         &'a self,
         data: &crate::kernels::echo::EchoData,
@@ -827,6 +913,20 @@ mod tests {
 
     #[test]
     #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn ldp_cells_matches_cpu_twin() {
+        let g = Gpu::get().expect("a GPU");
+        // The claims' hardest point (d = 16, n = 1e11) and a public Gram at n = 1e12.
+        for (reps, d, n, public) in [
+            (64, 16, 100_000_000_000, false),
+            (64, 8, 1_000_000_000_000, true),
+        ] {
+            let row = checks::ldp_cells(g, reps, d, n, public, 1).unwrap();
+            assert!(row.ok, "{row:?}");
+        }
+    }
+
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
     fn echo_loglike_matches_cpu_twin() {
         let g = Gpu::get().expect("a GPU");
         for kind in [
@@ -862,6 +962,35 @@ mod tests {
         }
         let (va, vb) = (claim.verdict(&a).unwrap(), claim.verdict(&b).unwrap());
         assert_eq!(va.pass(), vb.pass());
+    }
+
+    /// The NLDP and public slope claims on the cell kernel give the twins' rows (counts equal,
+    /// so the fits agree to rounding) and the same verdicts.
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn offloaded_ldp_slope_claims_match_the_twins() {
+        use crate::device::Twins;
+        use crate::montecarlo::{NoProgress, RunConfig, Scale, runner};
+        let g = Gpu::get().expect("a GPU");
+        for name in ["ldp-nldp-slopes", "ldp-public-slopes"] {
+            let claim = crate::claims::find(name, Scale::Test).unwrap();
+            let cfg = RunConfig::new(7, 30);
+            let (a, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(g)).unwrap();
+            assert!(used);
+            let (b, _) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
+            assert_eq!(a.rows.len(), b.rows.len());
+            for (x, y) in a.rows.iter().zip(&b.rows) {
+                assert_eq!((x.replicate, &x.key), (y.replicate, &y.key));
+                for (u, v) in x.values.iter().zip(&y.values) {
+                    assert!(
+                        (u - v).abs() <= 1e-9 * v.abs().max(1e-300),
+                        "{x:?} vs {y:?}"
+                    );
+                }
+            }
+            let (va, vb) = (claim.verdict(&a).unwrap(), claim.verdict(&b).unwrap());
+            assert_eq!(va.pass(), vb.pass(), "{name}");
+        }
     }
 
     #[test]

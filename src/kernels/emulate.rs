@@ -11,10 +11,12 @@ use super::expfam::NormalRisk;
 use super::expfam_chain::ChainRisk;
 use super::expfam_poisson::PoissonRisk;
 use super::ldp::{CHUNK, LdpMessages};
+use super::ldp_cells::CellJob;
 use super::philox::PhiloxKey;
 use crate::echo::LikelihoodKind;
 use crate::echo::template::DurationFactor;
 use crate::expfam::truth::Truth;
+use crate::ldp::regression::simulate::RademacherDesign;
 use std::fmt::Write as _;
 use std::process::Command;
 
@@ -34,6 +36,7 @@ static inline unsigned int __umulhi(unsigned int a, unsigned int b) {
     return (unsigned int)(((unsigned long long)a * (unsigned long long)b) >> 32);
 }
 static inline void __syncthreads() {}
+static inline int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
 static double vs_emulated_shared[1024];
 static std::vector<double> vs_from_bits(const unsigned long long* b, size_t n) {
     std::vector<double> v(n);
@@ -228,6 +231,63 @@ impl Harness {
         ));
     }
 
+    /// `vs_ldp_cells` for replicates `reps` with `threads` threads per block: every phase run
+    /// by every thread before the next (the kernel's barriers); Σxxᵀ entries printed as doubles
+    /// (integers below 2^53, so equal bits mean equal counts).
+    #[allow(clippy::too_many_arguments)]
+    fn cells(
+        &mut self,
+        id: usize,
+        d: usize,
+        k: usize,
+        n: u64,
+        tau2: f64,
+        reps: &[u64],
+        threads: u32,
+    ) {
+        let des = RademacherDesign::new(d, k, 0.5).unwrap();
+        let job = CellJob::new(&des, n, tau2).unwrap();
+        let key = PhiloxKey::new(id as u64, "emulate-cells");
+        let twin = job.moments_cpu(key, reps).unwrap();
+        let [k0, k1] = key.0;
+        let (count, tri, phases) = (reps.len(), job.tri(), job.phases());
+        let (size, np) = (1usize << (d + 1), 1usize << d);
+        self.globals += &bits_array(&format!("CELLS_THETA_{id}"), job.theta());
+        let reps_list: Vec<String> = reps.iter().map(|r| format!("{r}ull")).collect();
+        let _ = writeln!(
+            self.globals,
+            "static const unsigned long long CELLS_REPS_{id}[] = {{{}}};",
+            reps_list.join(",")
+        );
+        let _ = write!(
+            self.body,
+            r#"{{
+    std::vector<unsigned long long> cells({count} * {size});
+    std::vector<long long> cnt({count} * {np}), xx({count} * {tri});
+    std::vector<double> ys({count} * {np}), xy({count} * {d});
+    for (unsigned int b = 0; b < {count}; ++b)
+        for (unsigned int ph = 0; ph < {phases}; ++ph)
+            for (unsigned int t = 0; t < {threads}; ++t)
+                vs_cells_phase({k0}u, {k1}u, CELLS_REPS_{id}[b], {n}ull, {d}u, CELLS_THETA_{id}.data(),
+                    {noise:e}, {tau2:e}, cells.data() + b * {size}, cnt.data() + b * {np},
+                    ys.data() + b * {np}, xx.data() + b * {tri}, xy.data() + b * {d}, ph, t, {threads}u);
+    for (unsigned int b = 0; b < {count}; ++b) {{
+        for (unsigned int e = 0; e < {tri}; ++e) vs_put((double)xx[b * {tri} + e]);
+        for (unsigned int j = 0; j < {d}; ++j) vs_put(xy[b * {d} + j]);
+    }}
+}}
+"#,
+            noise = job.noise(),
+        );
+        let mut v = Vec::new();
+        for m in &twin {
+            v.extend(m.xx.iter().map(|&x| x as f64));
+            v.extend_from_slice(&m.xy);
+        }
+        self.expected
+            .push((format!("ldp cells d={d} n={n} tau2={tau2}"), v));
+    }
+
     fn echo(&mut self, id: usize, kind: LikelihoodKind, factor: DurationFactor) {
         let spec = toy_spectrum(240, id as u64).unwrap();
         let fmax = *spec.freq().last().unwrap();
@@ -322,6 +382,11 @@ fn cuda_sources_compiled_for_the_host_equal_the_twins_bit_for_bit() {
     h.chain(16, &eq(6, 0.6, true), 30, 1 << 34, 37);
     h.ldp(4, 600, 4, false);
     h.ldp(5, 300, 3, true);
+    h.cells(20, 4, 2, 1_000_000_000_000, 1.5, &[0, 5, 1 << 40], 256);
+    // Fair-bit splits only, and clipping that binds (|⟨x, θ*⟩ ± 0.5| up to 1.5 > 0.9).
+    h.cells(21, 3, 1, 37, 0.9, &[2, 3], 32);
+    // A public Gram matrix: no clipping, n = 1e13.
+    h.cells(22, 5, 3, 10_000_000_000_000, f64::MAX, &[7], 64);
     for (i, kind) in [LikelihoodKind::New, LikelihoodKind::Old]
         .into_iter()
         .enumerate()

@@ -12,6 +12,7 @@
 //! | `vs_expfam_poisson_risk` | [`expfam_poisson::PoissonRisk::replicates_cpu`] | Poisson-model MLE risk replicates (Σx drawn directly: Poisson or Gamma–Poisson mixture; MLE, exact KL, control variate) |
 //! | `vs_expfam_chain_risk` | [`expfam_chain::ChainRisk::replicates_cpu`] | chain Gaussian graphical model MLE risk replicates (Cholesky draws, closed-form decomposable MLE, exact KL, control variate) |
 //! | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`ldp::LdpMessages::aggregate_cpu`] | NLDP per-user clipping, Gaussian perturbation, Σx̄x̄ᵀ and Σx̃ỹ |
+//! | `vs_ldp_cells` | [`ldp_cells::CellJob::moments_cpu`] | exact cell counts of n users of the ±1 design (recursive Binomial(c, 1/2) halving, Hörmann's BTRS), Σxxᵀ (exact integers) and Σxỹ by Walsh–Hadamard butterflies |
 //! | `vs_echo_loglike` | [`echo::log_ratio_batch_cpu`] (the library's `log_ratio`) | comb log-likelihood ratio, new and old, for a batch of points |
 
 pub mod echo;
@@ -21,6 +22,7 @@ pub mod expfam;
 pub mod expfam_chain;
 pub mod expfam_poisson;
 pub mod ldp;
+pub mod ldp_cells;
 pub mod philox;
 
 /// Every kernel as one CUDA C++ program (one NVRTC compile, one module).
@@ -30,19 +32,21 @@ pub fn cuda_program() -> String {
     s.push_str(expfam_poisson::CUDA_SRC);
     s.push_str(expfam_chain::CUDA_SRC);
     s.push_str(ldp::CUDA_SRC);
+    s.push_str(ldp_cells::CUDA_SRC);
     s.push_str(&echo::cuda_tables());
     s.push_str(echo::CUDA_SRC);
     s
 }
 
 /// Names of the kernels in [`cuda_program`].
-pub const KERNEL_NAMES: [&str; 7] = [
+pub const KERNEL_NAMES: [&str; 8] = [
     "vs_expfam_normal_risk",
     "vs_expfam_poisson_risk",
     "vs_expfam_chain_risk",
     "vs_ldp_features",
     "vs_ldp_chunk_sums",
     "vs_ldp_reduce",
+    "vs_ldp_cells",
     "vs_echo_loglike",
 ];
 
