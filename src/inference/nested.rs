@@ -93,12 +93,15 @@ pub trait PriorModel: Sync {
             .zip(out.par_iter_mut())
             .for_each(|(t, o)| *o = self.log_likelihood(t));
     }
-    /// Whether the sampler should also batch the uniform proposals from the bounds across the
-    /// replacements of an iteration (see [`NestedSampler::run`]). Default `false`: proposals
-    /// are evaluated one at a time inside each replacement, as always. A model whose
-    /// [`PriorModel::log_likelihood_batch`] is much cheaper per point than single calls (a GPU)
-    /// returns `true`; the proposals and the random stream are the same either way, only extra
-    /// candidates beyond a replacement's first hit are evaluated (and not counted in `n_calls`).
+    /// Whether the sampler should evaluate the replacements' likelihoods in batches across the
+    /// replacements of an iteration: the uniform proposals from the bounds in rounds, the random
+    /// walks in lockstep, one batch per step (see `NestedSampler::replace_batched`). Default
+    /// `false`: proposals are evaluated one at a time inside each replacement, as always. A
+    /// model whose [`PriorModel::log_likelihood_batch`] is much cheaper per point than single
+    /// calls (a GPU) returns `true`; the proposals, the random stream and the result are the
+    /// same either way (given the same values), only extra uniform candidates beyond a
+    /// replacement's first hit are evaluated, and [`Diagnostics::n_calls`] counts the points
+    /// evaluated.
     fn prefers_batches(&self) -> bool {
         false
     }
@@ -194,7 +197,12 @@ pub struct Sample {
 pub struct Diagnostics {
     /// Iterations (each removes `batch` points).
     pub iterations: usize,
-    /// Likelihood evaluations, including the initial prior draws.
+    /// Likelihood calls, including the initial prior draws. One at a time (the default), each
+    /// replacement counts its uniform draws up to the first hit and one per random-walk step
+    /// (a step that leaves the cube counts though it needs no evaluation, as in the acceptance
+    /// rate). With [`PriorModel::prefers_batches`], every point the batch evaluator evaluated
+    /// and nothing else: uniform candidates beyond a replacement's first hit count, walk steps
+    /// outside the cube do not. The `max_calls` cap applies to this count.
     pub n_calls: u64,
     /// Accepted / proposed cluster-local random-walk steps.
     pub acceptance: f64,
@@ -210,6 +218,17 @@ pub struct Diagnostics {
     pub converged: bool,
     /// Final `ln X` of the prior volume.
     pub log_volume: f64,
+    /// Calls of [`PriorModel::log_likelihood_batch`] (the initial prior draws included; on the
+    /// default path only those, the replacements evaluating one point at a time).
+    pub batches: u64,
+    /// Points evaluated in those calls (`batch_points / batches` is the mean batch size).
+    pub batch_points: u64,
+    /// Of [`Diagnostics::batches`], the lockstep random-walk rounds (0 on the default path).
+    /// Before the walks were batched each of their [`Diagnostics::walk_points`] was a call of
+    /// its own.
+    pub walk_batches: u64,
+    /// Points evaluated in the lockstep random-walk rounds.
+    pub walk_points: u64,
 }
 
 /// The output of a run.
@@ -407,6 +426,8 @@ impl NestedSampler {
         let n = self.params.nlive;
         let k = self.params.batch;
         let mut n_calls: u64 = 0;
+        let batched = model.prefers_batches();
+        let mut evaluated = BatchCount::default();
 
         // Initial live points: prior draws with finite likelihood (the constrained prior).
         let mut live_u: Vec<Vec<f64>> = Vec::with_capacity(n);
@@ -428,6 +449,8 @@ impl NestedSampler {
                 .collect();
             let mut ls = vec![0.0; need];
             model.log_likelihood_batch(&thetas, &mut ls);
+            evaluated.batches += 1;
+            evaluated.points += need as u64;
             n_calls += need as u64;
             for ((u, th), l) in us.into_iter().zip(thetas).zip(ls) {
                 if l.is_nan() || l == f64::INFINITY {
@@ -504,7 +527,8 @@ impl NestedSampler {
             let jobs: Vec<(usize, u64)> = (0..k)
                 .map(|_| (rng.random_range(0..survivors.len()), rng.random::<u64>()))
                 .collect();
-            let results: Vec<Walk> = if model.prefers_batches() {
+            let before = evaluated.points;
+            let results: Vec<Walk> = if batched {
                 self.replace_batched(
                     model,
                     &jobs,
@@ -514,6 +538,7 @@ impl NestedSampler {
                     (&clusters, &global, p_jump),
                     uniform_budget,
                     scale,
+                    &mut evaluated,
                 )?
             } else {
                 jobs.par_iter()
@@ -543,10 +568,15 @@ impl NestedSampler {
                 hit_calls += w.uniform_calls;
                 acc += w.accepted;
                 prop += w.proposed;
-                n_calls += w.calls;
+                if !batched {
+                    n_calls += w.calls;
+                }
                 live_u[slot] = w.u;
                 live_theta[slot] = w.theta;
                 live_l[slot] = w.log_l;
+            }
+            if batched {
+                n_calls += evaluated.points - before;
             }
             acc_total += acc;
             prop_total += prop;
@@ -608,20 +638,37 @@ impl NestedSampler {
                 uniform_fraction: n_uniform as f64 / (iterations * k).max(1) as f64,
                 converged,
                 log_volume: log_x,
+                batches: evaluated.batches,
+                batch_points: evaluated.points,
+                walk_batches: evaluated.walk_batches,
+                walk_points: evaluated.walk_points,
             },
         })
     }
 
-    /// The `K` replacements of one iteration with the uniform proposals evaluated in batches
-    /// across replacements ([`PriorModel::prefers_batches`]). Replacement j draws exactly the
-    /// candidates [`NestedSampler::random_walk`] would draw from its own generator (the draws do
-    /// not depend on likelihood values), in rounds of a growing number per replacement; every
-    /// round's candidates of all unresolved replacements go to one
-    /// [`PriorModel::log_likelihood_batch`]. A replacement's first candidate with `L > L*` is
-    /// the one the one-at-a-time loop would have accepted, and one without a hit within its
-    /// budget walks on from the same generator state. So the output equals the one-at-a-time
-    /// path's; `calls` counts the candidates up to the hit, as that path does, and candidates
-    /// drawn after a hit are evaluated but not counted.
+    /// The `K` replacements of one iteration with every likelihood evaluated in batches across
+    /// replacements ([`PriorModel::prefers_batches`]).
+    ///
+    /// *Uniform proposals.* Replacement j draws exactly the candidates
+    /// [`NestedSampler::random_walk`] would draw from its own generator (the draws do not depend
+    /// on likelihood values), in rounds of a growing number per replacement; every round's
+    /// candidates of all unresolved replacements go to one [`PriorModel::log_likelihood_batch`].
+    /// A replacement's first candidate with `L > L*` is the one the one-at-a-time loop would
+    /// have accepted; candidates drawn after it are evaluated and discarded.
+    ///
+    /// *Random walks, in lockstep.* The replacements without a uniform hit walk from their start
+    /// points with the generator state the uniform draws left, one step per round: every
+    /// still-walking replacement draws its next candidate exactly as [`NestedSampler::walk`]
+    /// does (its own generator, its own current position), the candidates inside the cube go to
+    /// one batch, and each walker then accepts or rejects its own. A walk's proposals depend on
+    /// the likelihood only through its own current position, which is updated per walker, so
+    /// each replacement ends where its one-at-a-time walk would.
+    ///
+    /// The output therefore equals the one-at-a-time path's, evaluated values being equal. The
+    /// [`Walk`] bookkeeping (`calls`, `uniform_calls`, `accepted`, `proposed`) is the
+    /// one-at-a-time path's too, so the uniform-budget rule and the scale adaptation see the same
+    /// numbers; the points actually evaluated (every point of every batch, the discarded uniform
+    /// candidates included, walk steps outside the cube excluded) are returned separately.
     #[allow(clippy::too_many_arguments)]
     fn replace_batched<M: PriorModel + ?Sized>(
         &self,
@@ -633,6 +680,7 @@ impl NestedSampler {
         (clusters, global, p_jump): (&Clusters, &[f64], f64),
         uniform_budget: usize,
         scale: f64,
+        evaluated: &mut BatchCount,
     ) -> Result<Vec<Walk>> {
         let d = self.dim;
         let k = jobs.len();
@@ -672,22 +720,7 @@ impl NestedSampler {
                     }
                     spans.push((j, start, cand_u.len()));
                 }
-                let thetas: Vec<Vec<f64>> = cand_u
-                    .par_iter()
-                    .map(|u| {
-                        let mut th = vec![0.0; d];
-                        model.transform(u, &mut th);
-                        th
-                    })
-                    .collect();
-                let mut ls = vec![0.0; thetas.len()];
-                model.log_likelihood_batch(&thetas, &mut ls);
-                if let Some(i) = ls.iter().position(|l| l.is_nan()) {
-                    return Err(Error::Numerical(format!(
-                        "log-likelihood is NaN at {:?}",
-                        thetas[i]
-                    )));
-                }
+                let (thetas, ls) = evaluate_batch(model, &cand_u, evaluated)?;
                 let mut next = Vec::with_capacity(active.len());
                 for (j, start, end) in spans {
                     match (start..end).find(|&i| ls[i] > l_star) {
@@ -715,27 +748,67 @@ impl NestedSampler {
                 active = next;
             }
         }
+
+        // The walks of the replacements without a uniform hit, one lockstep round per step.
         let walks = self.params.walks;
-        Ok(rngs
-            .into_par_iter()
-            .zip(hits)
-            .zip(calls)
+        let mut walkers: Vec<Option<Walker>> = hits
+            .iter()
             .zip(jobs)
-            .map(|(((mut r, hit), calls), &(j, _))| match hit {
-                Some(w) => w,
-                None => {
+            .zip(&calls)
+            .map(|((hit, &(j, _)), &c)| {
+                hit.is_none().then(|| {
                     let start = survivors[j];
-                    self.walk(
-                        model,
-                        (&live_u[start], &live_theta[start], live_l[start]),
-                        l_star,
-                        (&clusters.chols[clusters.labels[j]], global, p_jump),
-                        scale,
-                        walks,
-                        &mut r,
-                        calls,
-                    )
+                    Walker::new(&live_u[start], &live_theta[start], live_l[start], c)
+                })
+            })
+            .collect();
+        let mut z = vec![0.0; d];
+        loop {
+            // (replacement, whether the step is a global jump) of each candidate in the batch.
+            let mut owners: Vec<(usize, bool)> = Vec::new();
+            let mut cand_u: Vec<Vec<f64>> = Vec::new();
+            let mut any = false;
+            for (i, slot) in walkers.iter_mut().enumerate() {
+                let Some(w) = slot.as_mut().filter(|w| w.walking(walks)) else {
+                    continue;
+                };
+                any = true;
+                let kernel = (
+                    clusters.chols[clusters.labels[jobs[i].0]].as_slice(),
+                    global,
+                    p_jump,
+                );
+                let mut cand = vec![0.0; d];
+                if let Some(jump) = w.propose(model, kernel, scale, &mut rngs[i], &mut z, &mut cand)
+                {
+                    owners.push((i, jump));
+                    cand_u.push(cand);
                 }
+            }
+            if !any {
+                break;
+            }
+            if cand_u.is_empty() {
+                continue;
+            }
+            let (thetas, ls) = evaluate_batch(model, &cand_u, evaluated)?;
+            evaluated.walk_batches += 1;
+            evaluated.walk_points += cand_u.len() as u64;
+            for (((i, jump), u), (theta, l)) in
+                owners.into_iter().zip(&cand_u).zip(thetas.iter().zip(ls))
+            {
+                if let Some(w) = walkers[i].as_mut() {
+                    w.settle(u, theta, l, l_star, jump);
+                }
+            }
+        }
+        Ok(hits
+            .into_iter()
+            .zip(walkers)
+            .map(|(hit, walker)| match (hit, walker) {
+                (Some(h), _) => h,
+                (None, Some(w)) => w.finish(),
+                (None, None) => unreachable!("a replacement without a hit has a walker"),
             })
             .collect())
     }
@@ -811,77 +884,174 @@ impl NestedSampler {
         model: &M,
         (u0, theta0, l0): (&[f64], &[f64], f64),
         l_star: f64,
-        (chol, global, p_jump): (&[f64], &[f64], f64),
+        kernel: (&[f64], &[f64], f64),
         scale: f64,
         walks: usize,
         rng: &mut Rng,
-        mut calls: u64,
+        calls: u64,
     ) -> Walk {
         let d = self.dim;
-        let uniform_spent = calls;
+        let mut w = Walker::new(u0, theta0, l0, calls);
         let mut cand = vec![0.0; d];
         let mut cand_theta = vec![0.0; d];
         let mut z = vec![0.0; d];
-        let mut u = u0.to_vec();
-        let mut theta = theta0.to_vec();
-        let mut log_l = l0;
-        let (mut accepted, mut proposed) = (0u64, 0u64);
-        let mut moved = false;
-        // Keep walking past `walks` until one move is accepted (at most 50 walks' worth), so a
-        // replacement is never a copy of its start unless the constrained region is tiny.
-        let max_steps = 50 * walks;
-        let mut steps = 0;
-        while steps < walks || (!moved && steps < max_steps) {
-            steps += 1;
-            let jump = p_jump > 0.0 && rng.random::<f64>() < p_jump;
-            let (l_mat, s) = if jump { (global, 1.0) } else { (chol, scale) };
-            for zi in z.iter_mut() {
-                *zi = rng.sample(StandardNormal);
-            }
-            calls += 1;
-            if !jump {
-                proposed += 1;
-            }
-            let mut inside = true;
-            for i in 0..d {
-                let mut step = 0.0;
-                for j in 0..=i {
-                    step += l_mat[i * d + j] * z[j];
-                }
-                let mut v = u[i] + s * step;
-                if model.is_periodic(i) {
-                    v -= v.floor();
-                } else if !(0.0..=1.0).contains(&v) {
-                    inside = false;
-                }
-                cand[i] = v;
-            }
-            if !inside {
-                continue;
-            }
-            model.transform(&cand, &mut cand_theta);
-            let l = model.log_likelihood(&cand_theta);
-            if l > l_star {
-                u.copy_from_slice(&cand);
-                theta.copy_from_slice(&cand_theta);
-                log_l = l;
-                moved = true;
-                if !jump {
-                    accepted += 1;
-                }
+        while w.walking(walks) {
+            if let Some(jump) = w.propose(model, kernel, scale, rng, &mut z, &mut cand) {
+                model.transform(&cand, &mut cand_theta);
+                let l = model.log_likelihood(&cand_theta);
+                w.settle(&cand, &cand_theta, l, l_star, jump);
             }
         }
-        Walk {
-            u,
-            theta,
-            log_l,
-            accepted,
-            proposed,
-            calls,
-            uniform: false,
-            uniform_calls: uniform_spent,
+        w.finish()
+    }
+}
+
+/// The state of one constrained random walk from a live point: Gaussian steps with its
+/// cluster's covariance times `scale` (or, with probability `p_jump`, the covariance of all live
+/// points at scale 1), accepted when inside the cube (periodic axes wrap) and `L > L*`. The
+/// one-at-a-time [`NestedSampler::walk`] and the lockstep walks of
+/// [`NestedSampler::replace_batched`] both drive it, so a walk draws the same numbers and takes
+/// the same decisions on either path.
+struct Walker {
+    u: Vec<f64>,
+    theta: Vec<f64>,
+    log_l: f64,
+    accepted: u64,
+    proposed: u64,
+    /// [`Walk::calls`]: the uniform draws' calls plus one per step.
+    calls: u64,
+    uniform_spent: u64,
+    steps: usize,
+    moved: bool,
+}
+
+impl Walker {
+    fn new(u0: &[f64], theta0: &[f64], l0: f64, uniform_spent: u64) -> Self {
+        Self {
+            u: u0.to_vec(),
+            theta: theta0.to_vec(),
+            log_l: l0,
+            accepted: 0,
+            proposed: 0,
+            calls: uniform_spent,
+            uniform_spent,
+            steps: 0,
+            moved: false,
         }
     }
+
+    /// Whether another step is due: `walks` steps, and past them until one move is accepted
+    /// (at most 50 walks' worth), so a replacement is never a copy of its start unless the
+    /// constrained region is tiny.
+    fn walking(&self, walks: usize) -> bool {
+        self.steps < walks || (!self.moved && self.steps < 50 * walks)
+    }
+
+    /// Draw the next step from `rng` into `cand`: `Some(jump)` (whether it used the global
+    /// covariance) when the candidate lies in the cube and needs a likelihood, `None` when it
+    /// left the cube (rejected without a call). Counts the step in `calls` (and, for a
+    /// cluster-local step, in `proposed`) either way.
+    fn propose<M: PriorModel + ?Sized>(
+        &mut self,
+        model: &M,
+        (chol, global, p_jump): (&[f64], &[f64], f64),
+        scale: f64,
+        rng: &mut Rng,
+        z: &mut [f64],
+        cand: &mut [f64],
+    ) -> Option<bool> {
+        let d = cand.len();
+        self.steps += 1;
+        let jump = p_jump > 0.0 && rng.random::<f64>() < p_jump;
+        let (l_mat, s) = if jump { (global, 1.0) } else { (chol, scale) };
+        for zi in z.iter_mut() {
+            *zi = rng.sample(StandardNormal);
+        }
+        self.calls += 1;
+        if !jump {
+            self.proposed += 1;
+        }
+        let mut inside = true;
+        for i in 0..d {
+            let mut step = 0.0;
+            for j in 0..=i {
+                step += l_mat[i * d + j] * z[j];
+            }
+            let mut v = self.u[i] + s * step;
+            if model.is_periodic(i) {
+                v -= v.floor();
+            } else if !(0.0..=1.0).contains(&v) {
+                inside = false;
+            }
+            cand[i] = v;
+        }
+        inside.then_some(jump)
+    }
+
+    /// Accept the candidate when `l > L*`.
+    fn settle(&mut self, cand: &[f64], cand_theta: &[f64], l: f64, l_star: f64, jump: bool) {
+        if l > l_star {
+            self.u.copy_from_slice(cand);
+            self.theta.copy_from_slice(cand_theta);
+            self.log_l = l;
+            self.moved = true;
+            if !jump {
+                self.accepted += 1;
+            }
+        }
+    }
+
+    fn finish(self) -> Walk {
+        Walk {
+            u: self.u,
+            theta: self.theta,
+            log_l: self.log_l,
+            accepted: self.accepted,
+            proposed: self.proposed,
+            calls: self.calls,
+            uniform: false,
+            uniform_calls: self.uniform_spent,
+        }
+    }
+}
+
+/// Likelihood batches and the points in them, as counted by the sampler.
+#[derive(Debug, Clone, Copy, Default)]
+struct BatchCount {
+    batches: u64,
+    points: u64,
+    /// Of which lockstep random-walk rounds, and their points.
+    walk_batches: u64,
+    walk_points: u64,
+}
+
+/// Transform the unit-cube points `us` and evaluate them in one
+/// [`PriorModel::log_likelihood_batch`] (counted in `count`); a NaN is an error.
+fn evaluate_batch<M: PriorModel + ?Sized>(
+    model: &M,
+    us: &[Vec<f64>],
+    count: &mut BatchCount,
+) -> Result<(Vec<Vec<f64>>, Vec<f64>)> {
+    let d = model.dim();
+    let thetas: Vec<Vec<f64>> = us
+        .par_iter()
+        .map(|u| {
+            let mut th = vec![0.0; d];
+            model.transform(u, &mut th);
+            th
+        })
+        .collect();
+    let mut ls = vec![0.0; thetas.len()];
+    model.log_likelihood_batch(&thetas, &mut ls);
+    count.batches += 1;
+    count.points += thetas.len() as u64;
+    if let Some(i) = ls.iter().position(|l| l.is_nan()) {
+        return Err(Error::Numerical(format!(
+            "log-likelihood is NaN at {:?}",
+            thetas[i]
+        )));
+    }
+    Ok((thetas, ls))
 }
 
 /// `ln(e^a + e^b)` without overflow.
@@ -1334,10 +1504,20 @@ mod tests {
         assert!(bad <= 1, "{bad} of 5 runs outside 3 sigma");
     }
 
-    /// A model that opts in to batched uniform proposals, evaluating batches point by point in
-    /// reverse order (so any dependence on evaluation order would show).
-    struct Batched<'a, M: PriorModel>(&'a M, std::sync::atomic::AtomicU64);
-    impl<M: PriorModel> PriorModel for Batched<'_, M> {
+    /// A model that opts in to batched likelihoods, evaluating batches point by point in
+    /// reverse order (so any dependence on evaluation order would show); counts the batches and
+    /// their points.
+    struct Batched<'a, M: PriorModel + ?Sized>(
+        &'a M,
+        std::sync::atomic::AtomicU64,
+        std::sync::atomic::AtomicU64,
+    );
+    impl<'a, M: PriorModel + ?Sized> Batched<'a, M> {
+        fn new(m: &'a M) -> Self {
+            Self(m, Default::default(), Default::default())
+        }
+    }
+    impl<M: PriorModel + ?Sized> PriorModel for Batched<'_, M> {
         fn dim(&self) -> usize {
             self.0.dim()
         }
@@ -1352,6 +1532,8 @@ mod tests {
         }
         fn log_likelihood_batch(&self, thetas: &[Vec<f64>], out: &mut [f64]) {
             self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.2
+                .fetch_add(thetas.len() as u64, std::sync::atomic::Ordering::Relaxed);
             for (t, o) in thetas.iter().zip(out.iter_mut()).rev() {
                 *o = self.0.log_likelihood(t);
             }
@@ -1361,32 +1543,73 @@ mod tests {
         }
     }
 
+    /// The diagnostics that must agree between the batched and one-at-a-time paths: all but
+    /// the call and batch counts, which count different things (see [`Diagnostics::n_calls`]).
+    fn same_but_counts(d: &Diagnostics) -> Diagnostics {
+        Diagnostics {
+            n_calls: 0,
+            batches: 0,
+            batch_points: 0,
+            walk_batches: 0,
+            walk_points: 0,
+            ..d.clone()
+        }
+    }
+
     #[test]
-    fn batched_uniform_proposals_give_the_same_run() {
+    fn batched_proposals_and_lockstep_walks_give_the_same_run() {
         let g = Gauss {
             d: 3,
             a: 5.0,
             sigma: 0.5,
             mu: 0.3,
         };
-        let b = Batched(&g, Default::default());
-        for (params, seed) in [
-            (NestedParams::new(120), 1),
-            (NestedParams::new(120).uniform_calls(3), 2),
-            (NestedParams::new(120).uniform_calls(0), 3),
-        ] {
-            let s = NestedSampler::new(params, 3).unwrap();
+        let m = Mixture {
+            d: 2,
+            sigma: 0.4,
+            w: 0.75,
+        };
+        let runs: [(&dyn PriorModel, NestedParams, u64); 5] = [
+            (&g, NestedParams::new(120), 1),
+            (&g, NestedParams::new(120).uniform_calls(3), 2),
+            (&g, NestedParams::new(120).uniform_calls(0), 3),
+            (&g, NestedParams::new(120).uniform_calls(0).batch(25), 4),
+            // Several clusters: global jumps in the walks.
+            (&m, NestedParams::new(150).uniform_calls(2).batch(7), 5),
+        ];
+        let mut walked = false;
+        for (model, params, seed) in runs {
+            let b = Batched::new(model);
+            let s = NestedSampler::new(params, model.dim()).unwrap();
             let one = s
-                .run(&g, &mut crate::rng::stream(seed, "nested-batch", 0))
+                .run(model, &mut crate::rng::stream(seed, "nested-batch", 0))
                 .unwrap();
             let many = s
                 .run(&b, &mut crate::rng::stream(seed, "nested-batch", 0))
                 .unwrap();
             assert_eq!(one.log_z.to_bits(), many.log_z.to_bits());
             assert_eq!(one.samples, many.samples);
-            assert_eq!(one.diagnostics, many.diagnostics);
+            assert_eq!(
+                same_but_counts(&one.diagnostics),
+                same_but_counts(&many.diagnostics)
+            );
+            walked |= one.diagnostics.uniform_fraction < 1.0;
+            // The batched run counts exactly the points its evaluator saw, in the batches it saw.
+            let (d1, dn) = (&one.diagnostics, &many.diagnostics);
+            assert_eq!(dn.batches, b.1.load(std::sync::atomic::Ordering::Relaxed));
+            assert_eq!(
+                dn.batch_points,
+                b.2.load(std::sync::atomic::Ordering::Relaxed)
+            );
+            assert_eq!(dn.n_calls, dn.batch_points);
+            // One at a time, only the initial prior draws are batched.
+            assert!(d1.batch_points >= 120 && d1.batch_points < d1.n_calls);
+            assert!(dn.batches >= d1.batches + dn.iterations as u64);
+            // The walks of an iteration share batches.
+            assert!(dn.walk_points > dn.walk_batches || dn.walk_batches == 0);
+            assert_eq!(d1.walk_batches, 0);
         }
-        assert!(b.1.into_inner() > 3, "the batched path was not taken");
+        assert!(walked, "no replacement walked");
     }
 
     /// `w N(-μ1, σ²I) + (1 - w) N(+μ1, σ²I)` on the box [-a, a]^d: two well separated modes of
