@@ -662,13 +662,18 @@ impl NestedSampler {
     /// does (its own generator, its own current position), the candidates inside the cube go to
     /// one batch, and each walker then accepts or rejects its own. A walk's proposals depend on
     /// the likelihood only through its own current position, which is updated per walker, so
-    /// each replacement ends where its one-at-a-time walk would.
+    /// each replacement ends where its one-at-a-time walk would. A walk in its extension (past
+    /// `walks` steps without an accepted move) draws up to `walks` steps per round
+    /// ([`Walker::ahead`]): they all start from the start point, the first acceptance ends the
+    /// walk, and the steps drawn after it are evaluated but discarded. Without this, the few
+    /// walks stuck in their extension (up to `50 walks` steps) made most of the rounds.
     ///
     /// The output therefore equals the one-at-a-time path's, evaluated values being equal. The
     /// [`Walk`] bookkeeping (`calls`, `uniform_calls`, `accepted`, `proposed`) is the
     /// one-at-a-time path's too, so the uniform-budget rule and the scale adaptation see the same
     /// numbers; the points actually evaluated (every point of every batch, the discarded uniform
-    /// candidates included, walk steps outside the cube excluded) are returned separately.
+    /// candidates and extension steps included, walk steps outside the cube excluded) are
+    /// counted in `evaluated`.
     #[allow(clippy::too_many_arguments)]
     fn replace_batched<M: PriorModel + ?Sized>(
         &self,
@@ -764,42 +769,50 @@ impl NestedSampler {
             .collect();
         let mut z = vec![0.0; d];
         loop {
-            // (replacement, whether the step is a global jump) of each candidate in the batch.
-            let mut owners: Vec<(usize, bool)> = Vec::new();
+            // The steps drawn this round, in walker order: (replacement, global jump, index of
+            // the candidate in the batch or `None` outside the cube).
+            let mut steps: Vec<(usize, bool, Option<usize>)> = Vec::new();
             let mut cand_u: Vec<Vec<f64>> = Vec::new();
-            let mut any = false;
-            for (i, slot) in walkers.iter_mut().enumerate() {
-                let Some(w) = slot.as_mut().filter(|w| w.walking(walks)) else {
+            for (i, slot) in walkers.iter().enumerate() {
+                let Some(w) = slot.as_ref().filter(|w| w.walking(walks)) else {
                     continue;
                 };
-                any = true;
                 let kernel = (
                     clusters.chols[clusters.labels[jobs[i].0]].as_slice(),
                     global,
                     p_jump,
                 );
-                let mut cand = vec![0.0; d];
-                if let Some(jump) = w.propose(model, kernel, scale, &mut rngs[i], &mut z, &mut cand)
-                {
-                    owners.push((i, jump));
-                    cand_u.push(cand);
+                for _ in 0..w.ahead(walks) {
+                    let mut cand = vec![0.0; d];
+                    let (jump, inside) =
+                        w.draw(model, kernel, scale, &mut rngs[i], &mut z, &mut cand);
+                    steps.push((i, jump, inside.then_some(cand_u.len())));
+                    if inside {
+                        cand_u.push(cand);
+                    }
                 }
             }
-            if !any {
+            if steps.is_empty() {
                 break;
             }
-            if cand_u.is_empty() {
-                continue;
-            }
-            let (thetas, ls) = evaluate_batch(model, &cand_u, evaluated)?;
-            evaluated.walk_batches += 1;
-            evaluated.walk_points += cand_u.len() as u64;
-            for (((i, jump), u), (theta, l)) in
-                owners.into_iter().zip(&cand_u).zip(thetas.iter().zip(ls))
-            {
-                if let Some(w) = walkers[i].as_mut() {
-                    w.settle(u, theta, l, l_star, jump);
-                }
+            let (thetas, ls) = if cand_u.is_empty() {
+                (Vec::new(), Vec::new())
+            } else {
+                let r = evaluate_batch(model, &cand_u, evaluated)?;
+                evaluated.walk_batches += 1;
+                evaluated.walk_points += cand_u.len() as u64;
+                r
+            };
+            for (i, jump, c) in steps {
+                let Some(w) = walkers[i].as_mut().filter(|w| w.walking(walks)) else {
+                    // Drawn ahead past this walk's end: evaluated, not a step.
+                    continue;
+                };
+                w.settle(
+                    jump,
+                    c.map(|c| (cand_u[c].as_slice(), thetas[c].as_slice(), ls[c])),
+                    l_star,
+                );
             }
         }
         Ok(hits
@@ -896,11 +909,14 @@ impl NestedSampler {
         let mut cand_theta = vec![0.0; d];
         let mut z = vec![0.0; d];
         while w.walking(walks) {
-            if let Some(jump) = w.propose(model, kernel, scale, rng, &mut z, &mut cand) {
+            let (jump, inside) = w.draw(model, kernel, scale, rng, &mut z, &mut cand);
+            let l = if inside {
                 model.transform(&cand, &mut cand_theta);
-                let l = model.log_likelihood(&cand_theta);
-                w.settle(&cand, &cand_theta, l, l_star, jump);
-            }
+                model.log_likelihood(&cand_theta)
+            } else {
+                f64::NEG_INFINITY
+            };
+            w.settle(jump, inside.then_some((&cand, &cand_theta, l)), l_star);
         }
         w.finish()
     }
@@ -947,29 +963,37 @@ impl Walker {
         self.steps < walks || (!self.moved && self.steps < 50 * walks)
     }
 
-    /// Draw the next step from `rng` into `cand`: `Some(jump)` (whether it used the global
-    /// covariance) when the candidate lies in the cube and needs a likelihood, `None` when it
-    /// left the cube (rejected without a call). Counts the step in `calls` (and, for a
-    /// cluster-local step, in `proposed`) either way.
-    fn propose<M: PriorModel + ?Sized>(
-        &mut self,
+    /// Steps this walker may draw ahead of its decisions in one lockstep round. One while the
+    /// walk can still move on; but in the extension past `walks` steps with no move accepted
+    /// yet, the position is the start point until the first acceptance, which ends the walk, so
+    /// the next steps (up to `walks` of them) are all drawn from it and can be evaluated at once.
+    /// Draws past the acceptance only advance this walk's own generator, which is discarded
+    /// when the walk ends.
+    fn ahead(&self, walks: usize) -> usize {
+        if self.steps >= walks && !self.moved {
+            walks.min(50 * walks - self.steps)
+        } else {
+            1
+        }
+    }
+
+    /// Draw the next step from `rng` into `cand` (from the current position): whether it used
+    /// the global covariance, and whether it lies in the cube (periodic axes wrap; a candidate
+    /// outside is rejected without a likelihood). [`Walker::settle`] books it.
+    fn draw<M: PriorModel + ?Sized>(
+        &self,
         model: &M,
         (chol, global, p_jump): (&[f64], &[f64], f64),
         scale: f64,
         rng: &mut Rng,
         z: &mut [f64],
         cand: &mut [f64],
-    ) -> Option<bool> {
+    ) -> (bool, bool) {
         let d = cand.len();
-        self.steps += 1;
         let jump = p_jump > 0.0 && rng.random::<f64>() < p_jump;
         let (l_mat, s) = if jump { (global, 1.0) } else { (chol, scale) };
         for zi in z.iter_mut() {
             *zi = rng.sample(StandardNormal);
-        }
-        self.calls += 1;
-        if !jump {
-            self.proposed += 1;
         }
         let mut inside = true;
         for i in 0..d {
@@ -985,14 +1009,22 @@ impl Walker {
             }
             cand[i] = v;
         }
-        inside.then_some(jump)
+        (jump, inside)
     }
 
-    /// Accept the candidate when `l > L*`.
-    fn settle(&mut self, cand: &[f64], cand_theta: &[f64], l: f64, l_star: f64, jump: bool) {
-        if l > l_star {
-            self.u.copy_from_slice(cand);
-            self.theta.copy_from_slice(cand_theta);
+    /// Book one drawn step: count it in `calls` (and, for a cluster-local step, in `proposed`),
+    /// and move to the candidate `(u, theta, L)` (`None` when it left the cube) when `L > L*`.
+    fn settle(&mut self, jump: bool, cand: Option<(&[f64], &[f64], f64)>, l_star: f64) {
+        self.steps += 1;
+        self.calls += 1;
+        if !jump {
+            self.proposed += 1;
+        }
+        if let Some((u, theta, l)) = cand
+            && l > l_star
+        {
+            self.u.copy_from_slice(u);
+            self.theta.copy_from_slice(theta);
             self.log_l = l;
             self.moved = true;
             if !jump {
@@ -1569,11 +1601,13 @@ mod tests {
             sigma: 0.4,
             w: 0.75,
         };
-        let runs: [(&dyn PriorModel, NestedParams, u64); 5] = [
+        let runs: [(&dyn PriorModel, NestedParams, u64); 6] = [
             (&g, NestedParams::new(120), 1),
             (&g, NestedParams::new(120).uniform_calls(3), 2),
             (&g, NestedParams::new(120).uniform_calls(0), 3),
             (&g, NestedParams::new(120).uniform_calls(0).batch(25), 4),
+            // Short walks: many reach their extension (steps drawn ahead of the decisions).
+            (&g, NestedParams::new(120).uniform_calls(0).walks(2).batch(10), 6),
             // Several clusters: global jumps in the walks.
             (&m, NestedParams::new(150).uniform_calls(2).batch(7), 5),
         ];
