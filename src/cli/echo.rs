@@ -71,7 +71,7 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 25)]
     pub walks: usize,
     /// Points removed and replaced per iteration, K (< nlive/2). Default nlive/50 on the CPU and
-    /// nlive/5 on CUDA, where the K replacements' likelihoods form the GPU's batches.
+    /// nlive/10 on CUDA, where the K replacements' likelihoods form the GPU's batches.
     #[arg(long)]
     pub batch: Option<usize>,
     /// Seed.

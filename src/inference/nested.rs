@@ -59,6 +59,48 @@
 //! thousand here, and the noise-only searches of `echo-noise-calibration` run twice as fast. Small clusters (a cluster may have as few as `2d` points) bound their
 //! share of the region poorly, hence the larger enlargement.
 //!
+//! **Batched likelihoods (a GPU; [`PriorModel::prefers_batches`]).** Every likelihood of an
+//! iteration is then evaluated in batches across its `K` replacements: the uniform proposals in
+//! rounds, the random walks in lockstep (one batch per step; a walk past `walks` steps with no
+//! move yet draws up to `walks` steps per round from its start point, since its first
+//! acceptance ends it). The run equals the one-at-a-time run (same draws and decisions per
+//! replacement); only [`Diagnostics::n_calls`] counts differently (every evaluated point). What
+//! decides whether a GPU can beat the CPU is the number of batched calls (each a kernel launch
+//! and a host-device round trip) and the points per call. Measured through the CPU twins
+//! (`examples/echo_device.rs`, seed 1, nlive 500, walks 25): the 3-parameter toy above, and
+//! the acceptance-5 search of `scripts/gpu-run.sh` (6 parameters, Boltzmann N = 50, SNR 15,
+//! `--analytic`, new likelihood). "Calls" are batched calls plus, before the walks were
+//! batched, one call per walk step inside the cube (for the same run: the run is the same).
+//!
+//! | search | sampler | K | calls | mean points per call | ln B |
+//! |---|---|---|---|---|---|
+//! | toy | walks one at a time (before) | 10 | 40 703 (1 978 batches + 38 725 single) | 12.9 | 45.630 ± 0.172 |
+//! | toy | lockstep walks | 10 | 13 579 | 38.8 | 45.630 |
+//! | toy | lockstep + extension drawn ahead | 10 | 7 026 | 75.1 | 45.630 |
+//! | toy | the same, device K (`nlive / 10`, default on CUDA) | 50 | 2 074 | 230.8 | 45.482 ± 0.172 |
+//! | toy | the same, `nlive / 5` | 100 | 1 117 | 401.7 | 45.484 ± 0.173 |
+//! | acceptance 5 | walks one at a time (before) | 10 | 133 307 (4 236 + 129 071 single) | 8.7 | 13.765 ± 0.183 |
+//! | acceptance 5 | lockstep walks | 10 | 33 957 | 34.3 | 13.765 |
+//! | acceptance 5 | lockstep + extension drawn ahead | 10 | 23 897 | 48.8 | 13.765 |
+//! | acceptance 5 | the same, device K (default on CUDA) | 50 | 6 290 | 198.9 | 13.141 ± 0.182 |
+//! | acceptance 5 | the same, `nlive / 5` | 100 | 3 112 | 374.4 | 13.290 ± 0.179 |
+//!
+//! So the calls drop 20x (toy) and 21x (acceptance 5) at the GPU's default `K`, 36x and 43x at
+//! `nlive / 5`. Evaluated points: the
+//! batched path evaluates the uniform candidates drawn after a replacement's first hit too
+//! (toy 527 k points against 334 k one-at-a-time calls at K = 10; acceptance 5: 1.17 M, 6 %
+//! above the one-at-a-time count). Removing `K` points per iteration is exact (the order
+//! statistics above); the cost is a live set that dips to `n - K`. On the toy over seeds 1-12
+//! (ln B reference 45.633 ± 0.002): K = 10 gives mean 45.66, spread 0.16 (reported ± 0.17);
+//! K = 100 gives mean 45.61 but spread 0.27 against the same reported ± 0.17, so at `K = n/5`
+//! the reported `sqrt(H / n)` understates the run-to-run error by about 1.5x (the dipping live
+//! count alone accounts for 5 %); K = 50 gives mean 45.54, spread 0.21 (reported ± 0.17), hence
+//! the GPU's default `nlive / 10` (`echo::device_batch`). On acceptance 5, seeds 1-3: K = 10
+//! gives 13.77, 13.56, 13.44 (mean 13.59) and K = 50 gives 13.14, 13.43, 13.58 (mean 13.38;
+//! each run ± 0.18): 1.4 standard errors apart, so a shift with `K` is not excluded there; more
+//! seeds are needed to tell (fewer uniform hits, 0.57, so more replacements walk, and with
+//! K = 50 all of an iteration's walks start from the same 450 survivors).
+//!
 //! Evidence `Z = Σ_i L_i w_i` with `w_i = X_{i-1} - X_i`, plus the final live points with weight
 //! `X_final / n` each; the information `H = Σ p_i ln(L_i / Z)` gives the error
 //! `σ_lnZ ≈ sqrt(H / n)` (Skilling 2006, eq. 17).
@@ -1607,7 +1649,11 @@ mod tests {
             (&g, NestedParams::new(120).uniform_calls(0), 3),
             (&g, NestedParams::new(120).uniform_calls(0).batch(25), 4),
             // Short walks: many reach their extension (steps drawn ahead of the decisions).
-            (&g, NestedParams::new(120).uniform_calls(0).walks(2).batch(10), 6),
+            (
+                &g,
+                NestedParams::new(120).uniform_calls(0).walks(2).batch(10),
+                6,
+            ),
             // Several clusters: global jumps in the walks.
             (&m, NestedParams::new(150).uniform_calls(2).batch(7), 5),
         ];
