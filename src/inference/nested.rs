@@ -86,10 +86,9 @@
 //! | acceptance 5 | the same, `nlive / 5` | 100 | 3 112 | 374.4 | 13.290 ± 0.179 |
 //!
 //! So the calls drop 20x (toy) and 21x (acceptance 5) at the GPU's default `K`, 36x and 43x at
-//! `nlive / 5`. Evaluated points: the
-//! batched path evaluates the uniform candidates drawn after a replacement's first hit too
-//! (toy 527 k points against 334 k one-at-a-time calls at K = 10; acceptance 5: 1.17 M, 6 %
-//! above the one-at-a-time count). Removing `K` points per iteration is exact (the order
+//! `nlive / 5`. Evaluated points: the batched path also evaluates the uniform candidates drawn
+//! after a replacement's first hit (toy at K = 10: 527 k points against 334 k one-at-a-time
+//! calls; acceptance 5: 1.17 M points at K = 10 and 1.25 M at K = 50). Removing `K` points per iteration is exact (the order
 //! statistics above); the cost is a live set that dips to `n - K`. On the toy over seeds 1-12
 //! (ln B reference 45.633 ± 0.002): K = 10 gives mean 45.66, spread 0.16 (reported ± 0.17);
 //! K = 100 gives mean 45.61 but spread 0.27 against the same reported ± 0.17, so at `K = n/5`
