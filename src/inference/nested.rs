@@ -88,17 +88,17 @@
 //! So the calls drop 20x (toy) and 21x (acceptance 5) at the GPU's default `K`, 36x and 43x at
 //! `nlive / 5`. Evaluated points: the batched path also evaluates the uniform candidates drawn
 //! after a replacement's first hit (toy at K = 10: 527 k points against 334 k one-at-a-time
-//! calls; acceptance 5: 1.17 M points at K = 10 and 1.25 M at K = 50). Removing `K` points per iteration is exact (the order
-//! statistics above); the cost is a live set that dips to `n - K`. On the toy over seeds 1-12
+//! calls; acceptance 5: 1.17 M points at K = 10 and 1.25 M at K = 50). Removing `K` points
+//! per iteration is exact (the order statistics above); the cost is a live set that dips to
+//! `n - K`. On the toy over seeds 1-12
 //! (ln B reference 45.633 ± 0.002): K = 10 gives mean 45.66, spread 0.16 (reported ± 0.17);
 //! K = 100 gives mean 45.61 but spread 0.27 against the same reported ± 0.17, so at `K = n/5`
 //! the reported `sqrt(H / n)` understates the run-to-run error by about 1.5x (the dipping live
 //! count alone accounts for 5 %); K = 50 gives mean 45.54, spread 0.21 (reported ± 0.17), hence
-//! the GPU's default `nlive / 10` (`echo::device_batch`). On acceptance 5, seeds 1-3: K = 10
-//! gives 13.77, 13.56, 13.44 (mean 13.59) and K = 50 gives 13.14, 13.43, 13.58 (mean 13.38;
-//! each run ± 0.18): 1.4 standard errors apart, so a shift with `K` is not excluded there; more
-//! seeds are needed to tell (fewer uniform hits, 0.57, so more replacements walk, and with
-//! K = 50 all of an iteration's walks start from the same 450 survivors).
+//! the GPU's default `nlive / 10` (`echo::device_batch`). On acceptance 5, seeds 1-5 (each
+//! run ± 0.18): K = 10 gives 13.77, 13.56, 13.44, 13.47, 13.60 (mean 13.57, spread 0.13) and
+//! K = 50 gives 13.14, 13.43, 13.58, 13.59, 13.56 (mean 13.46, spread 0.19): the means differ
+//! by 0.11 ± 0.10, within errors.
 //!
 //! Evidence `Z = Σ_i L_i w_i` with `w_i = X_{i-1} - X_i`, plus the final live points with weight
 //! `X_final / n` each; the information `H = Σ p_i ln(L_i / Z)` gives the error
