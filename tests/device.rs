@@ -207,6 +207,54 @@ fn echo_search_on_the_twins_is_deterministic_and_agrees_with_the_cpu_search() {
     );
 }
 
+/// The GPU's batch size (`device_batch`: K = nlive / 10 replacements per iteration, their walks
+/// in lockstep): the same for any thread count, every evaluation in a batch, far fewer and
+/// larger batches than with the CPU's K, and the evidence within errors of the CPU search.
+#[test]
+fn echo_search_on_the_twins_with_the_device_batch() {
+    let spec = toy_spectrum(2000, 1).unwrap();
+    let fmax = spec.freq()[spec.len() - 1];
+    let prior = CombPrior::toy(0.8, 5.0, (5.0, 10.0), (0.0, fmax));
+    let run = |threads, params: &NestedParams| {
+        in_pool(threads, || {
+            let mut rng = veristat::rng::stream(4, "device-echo", 0);
+            veristat::echo::search_on(&spec, &prior, LikelihoodKind::New, params, &mut rng, &Twins)
+                .unwrap()
+        })
+    };
+    let small = NestedParams::new(100).walks(10);
+    let k = veristat::echo::device_batch(100);
+    assert_eq!(k, 10);
+    let big = small.clone().batch(k);
+    let (a, b) = (run(1, &big), run(2, &big));
+    assert_eq!(a.log_bayes_factor.to_bits(), b.log_bayes_factor.to_bits());
+    assert_eq!(a.nested.samples, b.nested.samples);
+    let (d, s) = (&a.nested.diagnostics, &run(2, &small).nested.diagnostics);
+    assert_eq!(a.n_likelihood_calls, d.batch_points);
+    assert!(d.walk_batches > 0);
+    let mean =
+        |d: &veristat::inference::nested::Diagnostics| d.batch_points as f64 / d.batches as f64;
+    assert!(
+        d.batches * 2 < s.batches && mean(d) > mean(s),
+        "K = {k}: {} batches of {:.1}; K = 2: {} of {:.1}",
+        d.batches,
+        mean(d),
+        s.batches,
+        mean(s)
+    );
+    let mut rng = veristat::rng::stream(4, "device-echo", 0);
+    let cpu = veristat::echo::search(&spec, &prior, LikelihoodKind::New, &small, &mut rng).unwrap();
+    let tol = 4.0 * (a.log_bayes_factor_err.powi(2) + cpu.log_bayes_factor_err.powi(2)).sqrt();
+    assert!(
+        (a.log_bayes_factor - cpu.log_bayes_factor).abs() <= tol,
+        "twins K = {k}: {} ± {}, cpu K = 2: {} ± {}",
+        a.log_bayes_factor,
+        a.log_bayes_factor_err,
+        cpu.log_bayes_factor,
+        cpu.log_bayes_factor_err
+    );
+}
+
 #[test]
 fn twins_label_and_resolution() {
     assert_eq!(Twins.label(), "CPU twins");

@@ -70,6 +70,10 @@ pub struct SearchArgs {
     /// Random-walk steps per replacement.
     #[arg(long, default_value_t = 25)]
     pub walks: usize,
+    /// Points removed and replaced per iteration, K (< nlive/2). Default nlive/50 on the CPU and
+    /// nlive/10 on CUDA, where the K replacements' likelihoods form the GPU's batches.
+    #[arg(long)]
+    pub batch: Option<usize>,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -205,12 +209,18 @@ fn search(a: SearchArgs) -> Result<()> {
     }
     prior.validate()?;
     spec.band(0.0, fmax)?;
-    let params = NestedParams::new(a.nlive).walks(a.walks);
+    let mut params = NestedParams::new(a.nlive).walks(a.walks);
+    if let Some(k) = a.batch {
+        params = params.batch(k);
+    } else if kernels.is_some() {
+        params = params.batch(veristat::echo::device_batch(a.nlive));
+    }
     // Settings are checked before the device line, so that a failing command prints one line.
     veristat::inference::NestedSampler::new(params.clone(), prior.free().len())?;
     match &dev {
         Resolved::Cuda(name) => eprintln!(
-            "device: cuda ({name}) for the batched likelihoods (initial prior draws, uniform proposals); the random walks' single evaluations run on the CPU"
+            "device: cuda ({name}) for the likelihoods, batched across the {} replacements per iteration (prior draws, uniform proposals, lockstep random walks)",
+            params.batch
         ),
         Resolved::Cpu(_) => eprintln!("{dev}"),
     }
@@ -251,6 +261,7 @@ fn search(a: SearchArgs) -> Result<()> {
                 "seconds": secs,
                 "likelihood": kind.name(),
                 "nlive": a.nlive,
+                "batch": params.batch,
                 "max_log_likelihood": res.max_log_likelihood,
                 "max_likelihood_params": best,
                 "converged": res.nested.diagnostics.converged,

@@ -40,7 +40,7 @@ pub mod template;
 
 pub use benchmarks::{Benchmark, ReferenceSpectrum, Reflectivity};
 pub use likelihood::{CombLikelihood, LikelihoodKind};
-pub use search::{CombPrior, PriorRange, SearchResult, search, search_on};
+pub use search::{CombPrior, PriorRange, SearchResult, device_batch, search, search_on};
 pub use spectrum::{C64, Spectrum};
 pub use template::CombParams;
 

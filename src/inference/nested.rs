@@ -59,6 +59,47 @@
 //! thousand here, and the noise-only searches of `echo-noise-calibration` run twice as fast. Small clusters (a cluster may have as few as `2d` points) bound their
 //! share of the region poorly, hence the larger enlargement.
 //!
+//! **Batched likelihoods (a GPU; [`PriorModel::prefers_batches`]).** Every likelihood of an
+//! iteration is then evaluated in batches across its `K` replacements: the uniform proposals in
+//! rounds, the random walks in lockstep (one batch per step; a walk past `walks` steps with no
+//! move yet draws up to `walks` steps per round from its start point, since its first
+//! acceptance ends it). The run equals the one-at-a-time run (same draws and decisions per
+//! replacement); only [`Diagnostics::n_calls`] counts differently (every evaluated point). What
+//! decides whether a GPU can beat the CPU is the number of batched calls (each a kernel launch
+//! and a host-device round trip) and the points per call. Measured through the CPU twins
+//! (`examples/echo_device.rs`, seed 1, nlive 500, walks 25): the 3-parameter toy above, and
+//! the acceptance-5 search of `scripts/gpu-run.sh` (6 parameters, Boltzmann N = 50, SNR 15,
+//! `--analytic`, new likelihood). "Calls" are batched calls plus, before the walks were
+//! batched, one call per walk step inside the cube (for the same run: the run is the same).
+//!
+//! | search | sampler | K | calls | mean points per call | ln B |
+//! |---|---|---|---|---|---|
+//! | toy | walks one at a time (before) | 10 | 40 703 (1 978 batches + 38 725 single) | 12.9 | 45.630 ± 0.172 |
+//! | toy | lockstep walks | 10 | 13 579 | 38.8 | 45.630 |
+//! | toy | lockstep + extension drawn ahead | 10 | 7 026 | 75.1 | 45.630 |
+//! | toy | the same, device K (`nlive / 10`, default on CUDA) | 50 | 2 074 | 230.8 | 45.482 ± 0.172 |
+//! | toy | the same, `nlive / 5` | 100 | 1 117 | 401.7 | 45.484 ± 0.173 |
+//! | acceptance 5 | walks one at a time (before) | 10 | 133 307 (4 236 + 129 071 single) | 8.7 | 13.765 ± 0.183 |
+//! | acceptance 5 | lockstep walks | 10 | 33 957 | 34.3 | 13.765 |
+//! | acceptance 5 | lockstep + extension drawn ahead | 10 | 23 897 | 48.8 | 13.765 |
+//! | acceptance 5 | the same, device K (default on CUDA) | 50 | 6 290 | 198.9 | 13.141 ± 0.182 |
+//! | acceptance 5 | the same, `nlive / 5` | 100 | 3 112 | 374.4 | 13.290 ± 0.179 |
+//!
+//! So the calls drop 20x (toy) and 21x (acceptance 5) at the GPU's default `K`, 36x and 43x at
+//! `nlive / 5`. Evaluated points: the batched path also evaluates the uniform candidates drawn
+//! after a replacement's first hit (toy at K = 10: 527 k points against 334 k one-at-a-time
+//! calls; acceptance 5: 1.17 M points at K = 10 and 1.25 M at K = 50). Removing `K` points
+//! per iteration is exact (the order statistics above); the cost is a live set that dips to
+//! `n - K`. On the toy over seeds 1-12
+//! (ln B reference 45.633 ± 0.002): K = 10 gives mean 45.66, spread 0.16 (reported ± 0.17);
+//! K = 100 gives mean 45.61 but spread 0.27 against the same reported ± 0.17, so at `K = n/5`
+//! the reported `sqrt(H / n)` understates the run-to-run error by about 1.5x (the dipping live
+//! count alone accounts for 5 %); K = 50 gives mean 45.54, spread 0.21 (reported ± 0.17), hence
+//! the GPU's default `nlive / 10` (`echo::device_batch`). On acceptance 5, seeds 1-5 (each
+//! run ± 0.18): K = 10 gives 13.77, 13.56, 13.44, 13.47, 13.60 (mean 13.57, spread 0.13) and
+//! K = 50 gives 13.14, 13.43, 13.58, 13.59, 13.56 (mean 13.46, spread 0.19): the means differ
+//! by 0.11 ± 0.10, within errors.
+//!
 //! Evidence `Z = Σ_i L_i w_i` with `w_i = X_{i-1} - X_i`, plus the final live points with weight
 //! `X_final / n` each; the information `H = Σ p_i ln(L_i / Z)` gives the error
 //! `σ_lnZ ≈ sqrt(H / n)` (Skilling 2006, eq. 17).
@@ -93,12 +134,15 @@ pub trait PriorModel: Sync {
             .zip(out.par_iter_mut())
             .for_each(|(t, o)| *o = self.log_likelihood(t));
     }
-    /// Whether the sampler should also batch the uniform proposals from the bounds across the
-    /// replacements of an iteration (see [`NestedSampler::run`]). Default `false`: proposals
-    /// are evaluated one at a time inside each replacement, as always. A model whose
-    /// [`PriorModel::log_likelihood_batch`] is much cheaper per point than single calls (a GPU)
-    /// returns `true`; the proposals and the random stream are the same either way, only extra
-    /// candidates beyond a replacement's first hit are evaluated (and not counted in `n_calls`).
+    /// Whether the sampler should evaluate the replacements' likelihoods in batches across the
+    /// replacements of an iteration: the uniform proposals from the bounds in rounds, the random
+    /// walks in lockstep, one batch per step (see `NestedSampler::replace_batched`). Default
+    /// `false`: proposals are evaluated one at a time inside each replacement, as always. A
+    /// model whose [`PriorModel::log_likelihood_batch`] is much cheaper per point than single
+    /// calls (a GPU) returns `true`; the proposals, the random stream and the result are the
+    /// same either way (given the same values), only extra uniform candidates beyond a
+    /// replacement's first hit are evaluated, and [`Diagnostics::n_calls`] counts the points
+    /// evaluated.
     fn prefers_batches(&self) -> bool {
         false
     }
@@ -194,7 +238,12 @@ pub struct Sample {
 pub struct Diagnostics {
     /// Iterations (each removes `batch` points).
     pub iterations: usize,
-    /// Likelihood evaluations, including the initial prior draws.
+    /// Likelihood calls, including the initial prior draws. One at a time (the default), each
+    /// replacement counts its uniform draws up to the first hit and one per random-walk step
+    /// (a step that leaves the cube counts though it needs no evaluation, as in the acceptance
+    /// rate). With [`PriorModel::prefers_batches`], every point the batch evaluator evaluated
+    /// and nothing else: uniform candidates beyond a replacement's first hit count, walk steps
+    /// outside the cube do not. The `max_calls` cap applies to this count.
     pub n_calls: u64,
     /// Accepted / proposed cluster-local random-walk steps.
     pub acceptance: f64,
@@ -210,6 +259,17 @@ pub struct Diagnostics {
     pub converged: bool,
     /// Final `ln X` of the prior volume.
     pub log_volume: f64,
+    /// Calls of [`PriorModel::log_likelihood_batch`] (the initial prior draws included; on the
+    /// default path only those, the replacements evaluating one point at a time).
+    pub batches: u64,
+    /// Points evaluated in those calls (`batch_points / batches` is the mean batch size).
+    pub batch_points: u64,
+    /// Of [`Diagnostics::batches`], the lockstep random-walk rounds (0 on the default path).
+    /// Before the walks were batched each of their [`Diagnostics::walk_points`] was a call of
+    /// its own.
+    pub walk_batches: u64,
+    /// Points evaluated in the lockstep random-walk rounds.
+    pub walk_points: u64,
 }
 
 /// The output of a run.
@@ -407,6 +467,8 @@ impl NestedSampler {
         let n = self.params.nlive;
         let k = self.params.batch;
         let mut n_calls: u64 = 0;
+        let batched = model.prefers_batches();
+        let mut evaluated = BatchCount::default();
 
         // Initial live points: prior draws with finite likelihood (the constrained prior).
         let mut live_u: Vec<Vec<f64>> = Vec::with_capacity(n);
@@ -428,6 +490,8 @@ impl NestedSampler {
                 .collect();
             let mut ls = vec![0.0; need];
             model.log_likelihood_batch(&thetas, &mut ls);
+            evaluated.batches += 1;
+            evaluated.points += need as u64;
             n_calls += need as u64;
             for ((u, th), l) in us.into_iter().zip(thetas).zip(ls) {
                 if l.is_nan() || l == f64::INFINITY {
@@ -504,7 +568,8 @@ impl NestedSampler {
             let jobs: Vec<(usize, u64)> = (0..k)
                 .map(|_| (rng.random_range(0..survivors.len()), rng.random::<u64>()))
                 .collect();
-            let results: Vec<Walk> = if model.prefers_batches() {
+            let before = evaluated.points;
+            let results: Vec<Walk> = if batched {
                 self.replace_batched(
                     model,
                     &jobs,
@@ -514,6 +579,7 @@ impl NestedSampler {
                     (&clusters, &global, p_jump),
                     uniform_budget,
                     scale,
+                    &mut evaluated,
                 )?
             } else {
                 jobs.par_iter()
@@ -543,10 +609,15 @@ impl NestedSampler {
                 hit_calls += w.uniform_calls;
                 acc += w.accepted;
                 prop += w.proposed;
-                n_calls += w.calls;
+                if !batched {
+                    n_calls += w.calls;
+                }
                 live_u[slot] = w.u;
                 live_theta[slot] = w.theta;
                 live_l[slot] = w.log_l;
+            }
+            if batched {
+                n_calls += evaluated.points - before;
             }
             acc_total += acc;
             prop_total += prop;
@@ -608,20 +679,42 @@ impl NestedSampler {
                 uniform_fraction: n_uniform as f64 / (iterations * k).max(1) as f64,
                 converged,
                 log_volume: log_x,
+                batches: evaluated.batches,
+                batch_points: evaluated.points,
+                walk_batches: evaluated.walk_batches,
+                walk_points: evaluated.walk_points,
             },
         })
     }
 
-    /// The `K` replacements of one iteration with the uniform proposals evaluated in batches
-    /// across replacements ([`PriorModel::prefers_batches`]). Replacement j draws exactly the
-    /// candidates [`NestedSampler::random_walk`] would draw from its own generator (the draws do
-    /// not depend on likelihood values), in rounds of a growing number per replacement; every
-    /// round's candidates of all unresolved replacements go to one
-    /// [`PriorModel::log_likelihood_batch`]. A replacement's first candidate with `L > L*` is
-    /// the one the one-at-a-time loop would have accepted, and one without a hit within its
-    /// budget walks on from the same generator state. So the output equals the one-at-a-time
-    /// path's; `calls` counts the candidates up to the hit, as that path does, and candidates
-    /// drawn after a hit are evaluated but not counted.
+    /// The `K` replacements of one iteration with every likelihood evaluated in batches across
+    /// replacements ([`PriorModel::prefers_batches`]).
+    ///
+    /// *Uniform proposals.* Replacement j draws exactly the candidates
+    /// [`NestedSampler::random_walk`] would draw from its own generator (the draws do not depend
+    /// on likelihood values), in rounds of a growing number per replacement; every round's
+    /// candidates of all unresolved replacements go to one [`PriorModel::log_likelihood_batch`].
+    /// A replacement's first candidate with `L > L*` is the one the one-at-a-time loop would
+    /// have accepted; candidates drawn after it are evaluated and discarded.
+    ///
+    /// *Random walks, in lockstep.* The replacements without a uniform hit walk from their start
+    /// points with the generator state the uniform draws left, one step per round: every
+    /// still-walking replacement draws its next candidate exactly as [`NestedSampler::walk`]
+    /// does (its own generator, its own current position), the candidates inside the cube go to
+    /// one batch, and each walker then accepts or rejects its own. A walk's proposals depend on
+    /// the likelihood only through its own current position, which is updated per walker, so
+    /// each replacement ends where its one-at-a-time walk would. A walk in its extension (past
+    /// `walks` steps without an accepted move) draws up to `walks` steps per round
+    /// ([`Walker::ahead`]): they all start from the start point, the first acceptance ends the
+    /// walk, and the steps drawn after it are evaluated but discarded. Without this, the few
+    /// walks stuck in their extension (up to `50 walks` steps) made most of the rounds.
+    ///
+    /// The output therefore equals the one-at-a-time path's, evaluated values being equal. The
+    /// [`Walk`] bookkeeping (`calls`, `uniform_calls`, `accepted`, `proposed`) is the
+    /// one-at-a-time path's too, so the uniform-budget rule and the scale adaptation see the same
+    /// numbers; the points actually evaluated (every point of every batch, the discarded uniform
+    /// candidates and extension steps included, walk steps outside the cube excluded) are
+    /// counted in `evaluated`.
     #[allow(clippy::too_many_arguments)]
     fn replace_batched<M: PriorModel + ?Sized>(
         &self,
@@ -633,6 +726,7 @@ impl NestedSampler {
         (clusters, global, p_jump): (&Clusters, &[f64], f64),
         uniform_budget: usize,
         scale: f64,
+        evaluated: &mut BatchCount,
     ) -> Result<Vec<Walk>> {
         let d = self.dim;
         let k = jobs.len();
@@ -672,22 +766,7 @@ impl NestedSampler {
                     }
                     spans.push((j, start, cand_u.len()));
                 }
-                let thetas: Vec<Vec<f64>> = cand_u
-                    .par_iter()
-                    .map(|u| {
-                        let mut th = vec![0.0; d];
-                        model.transform(u, &mut th);
-                        th
-                    })
-                    .collect();
-                let mut ls = vec![0.0; thetas.len()];
-                model.log_likelihood_batch(&thetas, &mut ls);
-                if let Some(i) = ls.iter().position(|l| l.is_nan()) {
-                    return Err(Error::Numerical(format!(
-                        "log-likelihood is NaN at {:?}",
-                        thetas[i]
-                    )));
-                }
+                let (thetas, ls) = evaluate_batch(model, &cand_u, evaluated)?;
                 let mut next = Vec::with_capacity(active.len());
                 for (j, start, end) in spans {
                     match (start..end).find(|&i| ls[i] > l_star) {
@@ -715,27 +794,75 @@ impl NestedSampler {
                 active = next;
             }
         }
+
+        // The walks of the replacements without a uniform hit, one lockstep round per step.
         let walks = self.params.walks;
-        Ok(rngs
-            .into_par_iter()
-            .zip(hits)
-            .zip(calls)
+        let mut walkers: Vec<Option<Walker>> = hits
+            .iter()
             .zip(jobs)
-            .map(|(((mut r, hit), calls), &(j, _))| match hit {
-                Some(w) => w,
-                None => {
+            .zip(&calls)
+            .map(|((hit, &(j, _)), &c)| {
+                hit.is_none().then(|| {
                     let start = survivors[j];
-                    self.walk(
-                        model,
-                        (&live_u[start], &live_theta[start], live_l[start]),
-                        l_star,
-                        (&clusters.chols[clusters.labels[j]], global, p_jump),
-                        scale,
-                        walks,
-                        &mut r,
-                        calls,
-                    )
+                    Walker::new(&live_u[start], &live_theta[start], live_l[start], c)
+                })
+            })
+            .collect();
+        let mut z = vec![0.0; d];
+        loop {
+            // The steps drawn this round, in walker order: (replacement, global jump, index of
+            // the candidate in the batch or `None` outside the cube).
+            let mut steps: Vec<(usize, bool, Option<usize>)> = Vec::new();
+            let mut cand_u: Vec<Vec<f64>> = Vec::new();
+            for (i, slot) in walkers.iter().enumerate() {
+                let Some(w) = slot.as_ref().filter(|w| w.walking(walks)) else {
+                    continue;
+                };
+                let kernel = (
+                    clusters.chols[clusters.labels[jobs[i].0]].as_slice(),
+                    global,
+                    p_jump,
+                );
+                for _ in 0..w.ahead(walks) {
+                    let mut cand = vec![0.0; d];
+                    let (jump, inside) =
+                        w.draw(model, kernel, scale, &mut rngs[i], &mut z, &mut cand);
+                    steps.push((i, jump, inside.then_some(cand_u.len())));
+                    if inside {
+                        cand_u.push(cand);
+                    }
                 }
+            }
+            if steps.is_empty() {
+                break;
+            }
+            let (thetas, ls) = if cand_u.is_empty() {
+                (Vec::new(), Vec::new())
+            } else {
+                let r = evaluate_batch(model, &cand_u, evaluated)?;
+                evaluated.walk_batches += 1;
+                evaluated.walk_points += cand_u.len() as u64;
+                r
+            };
+            for (i, jump, c) in steps {
+                let Some(w) = walkers[i].as_mut().filter(|w| w.walking(walks)) else {
+                    // Drawn ahead past this walk's end: evaluated, not a step.
+                    continue;
+                };
+                w.settle(
+                    jump,
+                    c.map(|c| (cand_u[c].as_slice(), thetas[c].as_slice(), ls[c])),
+                    l_star,
+                );
+            }
+        }
+        Ok(hits
+            .into_iter()
+            .zip(walkers)
+            .map(|(hit, walker)| match (hit, walker) {
+                (Some(h), _) => h,
+                (None, Some(w)) => w.finish(),
+                (None, None) => unreachable!("a replacement without a hit has a walker"),
             })
             .collect())
     }
@@ -811,77 +938,193 @@ impl NestedSampler {
         model: &M,
         (u0, theta0, l0): (&[f64], &[f64], f64),
         l_star: f64,
-        (chol, global, p_jump): (&[f64], &[f64], f64),
+        kernel: (&[f64], &[f64], f64),
         scale: f64,
         walks: usize,
         rng: &mut Rng,
-        mut calls: u64,
+        calls: u64,
     ) -> Walk {
         let d = self.dim;
-        let uniform_spent = calls;
+        let mut w = Walker::new(u0, theta0, l0, calls);
         let mut cand = vec![0.0; d];
         let mut cand_theta = vec![0.0; d];
         let mut z = vec![0.0; d];
-        let mut u = u0.to_vec();
-        let mut theta = theta0.to_vec();
-        let mut log_l = l0;
-        let (mut accepted, mut proposed) = (0u64, 0u64);
-        let mut moved = false;
-        // Keep walking past `walks` until one move is accepted (at most 50 walks' worth), so a
-        // replacement is never a copy of its start unless the constrained region is tiny.
-        let max_steps = 50 * walks;
-        let mut steps = 0;
-        while steps < walks || (!moved && steps < max_steps) {
-            steps += 1;
-            let jump = p_jump > 0.0 && rng.random::<f64>() < p_jump;
-            let (l_mat, s) = if jump { (global, 1.0) } else { (chol, scale) };
-            for zi in z.iter_mut() {
-                *zi = rng.sample(StandardNormal);
-            }
-            calls += 1;
-            if !jump {
-                proposed += 1;
-            }
-            let mut inside = true;
-            for i in 0..d {
-                let mut step = 0.0;
-                for j in 0..=i {
-                    step += l_mat[i * d + j] * z[j];
-                }
-                let mut v = u[i] + s * step;
-                if model.is_periodic(i) {
-                    v -= v.floor();
-                } else if !(0.0..=1.0).contains(&v) {
-                    inside = false;
-                }
-                cand[i] = v;
-            }
-            if !inside {
-                continue;
-            }
-            model.transform(&cand, &mut cand_theta);
-            let l = model.log_likelihood(&cand_theta);
-            if l > l_star {
-                u.copy_from_slice(&cand);
-                theta.copy_from_slice(&cand_theta);
-                log_l = l;
-                moved = true;
-                if !jump {
-                    accepted += 1;
-                }
-            }
+        while w.walking(walks) {
+            let (jump, inside) = w.draw(model, kernel, scale, rng, &mut z, &mut cand);
+            let l = if inside {
+                model.transform(&cand, &mut cand_theta);
+                model.log_likelihood(&cand_theta)
+            } else {
+                f64::NEG_INFINITY
+            };
+            w.settle(jump, inside.then_some((&cand, &cand_theta, l)), l_star);
         }
-        Walk {
-            u,
-            theta,
-            log_l,
-            accepted,
-            proposed,
-            calls,
-            uniform: false,
-            uniform_calls: uniform_spent,
+        w.finish()
+    }
+}
+
+/// The state of one constrained random walk from a live point: Gaussian steps with its
+/// cluster's covariance times `scale` (or, with probability `p_jump`, the covariance of all live
+/// points at scale 1), accepted when inside the cube (periodic axes wrap) and `L > L*`. The
+/// one-at-a-time [`NestedSampler::walk`] and the lockstep walks of
+/// [`NestedSampler::replace_batched`] both drive it, so a walk draws the same numbers and takes
+/// the same decisions on either path.
+struct Walker {
+    u: Vec<f64>,
+    theta: Vec<f64>,
+    log_l: f64,
+    accepted: u64,
+    proposed: u64,
+    /// [`Walk::calls`]: the uniform draws' calls plus one per step.
+    calls: u64,
+    uniform_spent: u64,
+    steps: usize,
+    moved: bool,
+}
+
+impl Walker {
+    fn new(u0: &[f64], theta0: &[f64], l0: f64, uniform_spent: u64) -> Self {
+        Self {
+            u: u0.to_vec(),
+            theta: theta0.to_vec(),
+            log_l: l0,
+            accepted: 0,
+            proposed: 0,
+            calls: uniform_spent,
+            uniform_spent,
+            steps: 0,
+            moved: false,
         }
     }
+
+    /// Whether another step is due: `walks` steps, and past them until one move is accepted
+    /// (at most 50 walks' worth), so a replacement is never a copy of its start unless the
+    /// constrained region is tiny.
+    fn walking(&self, walks: usize) -> bool {
+        self.steps < walks || (!self.moved && self.steps < 50 * walks)
+    }
+
+    /// Steps this walker may draw ahead of its decisions in one lockstep round. One while the
+    /// walk can still move on; but in the extension past `walks` steps with no move accepted
+    /// yet, the position is the start point until the first acceptance, which ends the walk, so
+    /// the next steps (up to `walks` of them) are all drawn from it and can be evaluated at once.
+    /// Draws past the acceptance only advance this walk's own generator, which is discarded
+    /// when the walk ends.
+    fn ahead(&self, walks: usize) -> usize {
+        if self.steps >= walks && !self.moved {
+            walks.min(50 * walks - self.steps)
+        } else {
+            1
+        }
+    }
+
+    /// Draw the next step from `rng` into `cand` (from the current position): whether it used
+    /// the global covariance, and whether it lies in the cube (periodic axes wrap; a candidate
+    /// outside is rejected without a likelihood). [`Walker::settle`] books it.
+    fn draw<M: PriorModel + ?Sized>(
+        &self,
+        model: &M,
+        (chol, global, p_jump): (&[f64], &[f64], f64),
+        scale: f64,
+        rng: &mut Rng,
+        z: &mut [f64],
+        cand: &mut [f64],
+    ) -> (bool, bool) {
+        let d = cand.len();
+        let jump = p_jump > 0.0 && rng.random::<f64>() < p_jump;
+        let (l_mat, s) = if jump { (global, 1.0) } else { (chol, scale) };
+        for zi in z.iter_mut() {
+            *zi = rng.sample(StandardNormal);
+        }
+        let mut inside = true;
+        for i in 0..d {
+            let mut step = 0.0;
+            for j in 0..=i {
+                step += l_mat[i * d + j] * z[j];
+            }
+            let mut v = self.u[i] + s * step;
+            if model.is_periodic(i) {
+                v -= v.floor();
+            } else if !(0.0..=1.0).contains(&v) {
+                inside = false;
+            }
+            cand[i] = v;
+        }
+        (jump, inside)
+    }
+
+    /// Book one drawn step: count it in `calls` (and, for a cluster-local step, in `proposed`),
+    /// and move to the candidate `(u, theta, L)` (`None` when it left the cube) when `L > L*`.
+    fn settle(&mut self, jump: bool, cand: Option<(&[f64], &[f64], f64)>, l_star: f64) {
+        self.steps += 1;
+        self.calls += 1;
+        if !jump {
+            self.proposed += 1;
+        }
+        if let Some((u, theta, l)) = cand
+            && l > l_star
+        {
+            self.u.copy_from_slice(u);
+            self.theta.copy_from_slice(theta);
+            self.log_l = l;
+            self.moved = true;
+            if !jump {
+                self.accepted += 1;
+            }
+        }
+    }
+
+    fn finish(self) -> Walk {
+        Walk {
+            u: self.u,
+            theta: self.theta,
+            log_l: self.log_l,
+            accepted: self.accepted,
+            proposed: self.proposed,
+            calls: self.calls,
+            uniform: false,
+            uniform_calls: self.uniform_spent,
+        }
+    }
+}
+
+/// Likelihood batches and the points in them, as counted by the sampler.
+#[derive(Debug, Clone, Copy, Default)]
+struct BatchCount {
+    batches: u64,
+    points: u64,
+    /// Of which lockstep random-walk rounds, and their points.
+    walk_batches: u64,
+    walk_points: u64,
+}
+
+/// Transform the unit-cube points `us` and evaluate them in one
+/// [`PriorModel::log_likelihood_batch`] (counted in `count`); a NaN is an error.
+fn evaluate_batch<M: PriorModel + ?Sized>(
+    model: &M,
+    us: &[Vec<f64>],
+    count: &mut BatchCount,
+) -> Result<(Vec<Vec<f64>>, Vec<f64>)> {
+    let d = model.dim();
+    let thetas: Vec<Vec<f64>> = us
+        .par_iter()
+        .map(|u| {
+            let mut th = vec![0.0; d];
+            model.transform(u, &mut th);
+            th
+        })
+        .collect();
+    let mut ls = vec![0.0; thetas.len()];
+    model.log_likelihood_batch(&thetas, &mut ls);
+    count.batches += 1;
+    count.points += thetas.len() as u64;
+    if let Some(i) = ls.iter().position(|l| l.is_nan()) {
+        return Err(Error::Numerical(format!(
+            "log-likelihood is NaN at {:?}",
+            thetas[i]
+        )));
+    }
+    Ok((thetas, ls))
 }
 
 /// `ln(e^a + e^b)` without overflow.
@@ -1334,10 +1577,20 @@ mod tests {
         assert!(bad <= 1, "{bad} of 5 runs outside 3 sigma");
     }
 
-    /// A model that opts in to batched uniform proposals, evaluating batches point by point in
-    /// reverse order (so any dependence on evaluation order would show).
-    struct Batched<'a, M: PriorModel>(&'a M, std::sync::atomic::AtomicU64);
-    impl<M: PriorModel> PriorModel for Batched<'_, M> {
+    /// A model that opts in to batched likelihoods, evaluating batches point by point in
+    /// reverse order (so any dependence on evaluation order would show); counts the batches and
+    /// their points.
+    struct Batched<'a, M: PriorModel + ?Sized>(
+        &'a M,
+        std::sync::atomic::AtomicU64,
+        std::sync::atomic::AtomicU64,
+    );
+    impl<'a, M: PriorModel + ?Sized> Batched<'a, M> {
+        fn new(m: &'a M) -> Self {
+            Self(m, Default::default(), Default::default())
+        }
+    }
+    impl<M: PriorModel + ?Sized> PriorModel for Batched<'_, M> {
         fn dim(&self) -> usize {
             self.0.dim()
         }
@@ -1352,6 +1605,8 @@ mod tests {
         }
         fn log_likelihood_batch(&self, thetas: &[Vec<f64>], out: &mut [f64]) {
             self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.2
+                .fetch_add(thetas.len() as u64, std::sync::atomic::Ordering::Relaxed);
             for (t, o) in thetas.iter().zip(out.iter_mut()).rev() {
                 *o = self.0.log_likelihood(t);
             }
@@ -1361,32 +1616,79 @@ mod tests {
         }
     }
 
+    /// The diagnostics that must agree between the batched and one-at-a-time paths: all but
+    /// the call and batch counts, which count different things (see [`Diagnostics::n_calls`]).
+    fn same_but_counts(d: &Diagnostics) -> Diagnostics {
+        Diagnostics {
+            n_calls: 0,
+            batches: 0,
+            batch_points: 0,
+            walk_batches: 0,
+            walk_points: 0,
+            ..d.clone()
+        }
+    }
+
     #[test]
-    fn batched_uniform_proposals_give_the_same_run() {
+    fn batched_proposals_and_lockstep_walks_give_the_same_run() {
         let g = Gauss {
             d: 3,
             a: 5.0,
             sigma: 0.5,
             mu: 0.3,
         };
-        let b = Batched(&g, Default::default());
-        for (params, seed) in [
-            (NestedParams::new(120), 1),
-            (NestedParams::new(120).uniform_calls(3), 2),
-            (NestedParams::new(120).uniform_calls(0), 3),
-        ] {
-            let s = NestedSampler::new(params, 3).unwrap();
+        let m = Mixture {
+            d: 2,
+            sigma: 0.4,
+            w: 0.75,
+        };
+        let runs: [(&dyn PriorModel, NestedParams, u64); 6] = [
+            (&g, NestedParams::new(120), 1),
+            (&g, NestedParams::new(120).uniform_calls(3), 2),
+            (&g, NestedParams::new(120).uniform_calls(0), 3),
+            (&g, NestedParams::new(120).uniform_calls(0).batch(25), 4),
+            // Short walks: many reach their extension (steps drawn ahead of the decisions).
+            (
+                &g,
+                NestedParams::new(120).uniform_calls(0).walks(2).batch(10),
+                6,
+            ),
+            // Several clusters: global jumps in the walks.
+            (&m, NestedParams::new(150).uniform_calls(2).batch(7), 5),
+        ];
+        let mut walked = false;
+        for (model, params, seed) in runs {
+            let b = Batched::new(model);
+            let s = NestedSampler::new(params, model.dim()).unwrap();
             let one = s
-                .run(&g, &mut crate::rng::stream(seed, "nested-batch", 0))
+                .run(model, &mut crate::rng::stream(seed, "nested-batch", 0))
                 .unwrap();
             let many = s
                 .run(&b, &mut crate::rng::stream(seed, "nested-batch", 0))
                 .unwrap();
             assert_eq!(one.log_z.to_bits(), many.log_z.to_bits());
             assert_eq!(one.samples, many.samples);
-            assert_eq!(one.diagnostics, many.diagnostics);
+            assert_eq!(
+                same_but_counts(&one.diagnostics),
+                same_but_counts(&many.diagnostics)
+            );
+            walked |= one.diagnostics.uniform_fraction < 1.0;
+            // The batched run counts exactly the points its evaluator saw, in the batches it saw.
+            let (d1, dn) = (&one.diagnostics, &many.diagnostics);
+            assert_eq!(dn.batches, b.1.load(std::sync::atomic::Ordering::Relaxed));
+            assert_eq!(
+                dn.batch_points,
+                b.2.load(std::sync::atomic::Ordering::Relaxed)
+            );
+            assert_eq!(dn.n_calls, dn.batch_points);
+            // One at a time, only the initial prior draws are batched.
+            assert!(d1.batch_points >= 120 && d1.batch_points < d1.n_calls);
+            assert!(dn.batches >= d1.batches + dn.iterations as u64);
+            // The walks of an iteration share batches.
+            assert!(dn.walk_points > dn.walk_batches || dn.walk_batches == 0);
+            assert_eq!(d1.walk_batches, 0);
         }
-        assert!(b.1.into_inner() > 3, "the batched path was not taken");
+        assert!(walked, "no replacement walked");
     }
 
     /// `w N(-μ1, σ²I) + (1 - w) N(+μ1, σ²I)` on the box [-a, a]^d: two well separated modes of
