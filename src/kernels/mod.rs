@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | `vs_expfam_normal_risk` | [`expfam::NormalRisk::replicates_cpu`] | normal-model MLE risk replicates (draw, sufficient statistic, MLE, exact KL, control variate) |
 //! | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`ldp::LdpMessages::aggregate_cpu`] | NLDP per-user clipping, Gaussian perturbation, Σx̄x̄ᵀ and Σx̃ỹ |
+//! | `vs_ldp_iht_round` | [`ldp_iht::IhtRound::round_cpu`] (driven by [`ldp_iht::iht_batch`]) | one LDP-IHT round for a batch of replicates: users drawn on the fly, clipped gradients, Duchi ℓ∞ reports, summed exactly |
 //! | `vs_echo_loglike` | [`echo::log_ratio_batch_cpu`] (the library's `log_ratio`) | comb log-likelihood ratio, new and old, for a batch of points |
 
 pub mod echo;
@@ -17,6 +18,7 @@ pub mod echo;
 mod emulate;
 pub mod expfam;
 pub mod ldp;
+pub mod ldp_iht;
 pub mod philox;
 
 /// Every kernel as one CUDA C++ program (one NVRTC compile, one module).
@@ -24,18 +26,20 @@ pub fn cuda_program() -> String {
     let mut s = String::from(philox::CUDA_PRELUDE);
     s.push_str(expfam::CUDA_SRC);
     s.push_str(ldp::CUDA_SRC);
+    s.push_str(ldp_iht::CUDA_SRC);
     s.push_str(&echo::cuda_tables());
     s.push_str(echo::CUDA_SRC);
     s
 }
 
 /// Names of the kernels in [`cuda_program`].
-pub const KERNEL_NAMES: [&str; 5] = [
+pub const KERNEL_NAMES: [&str; 6] = [
     "vs_expfam_normal_risk",
     "vs_ldp_features",
     "vs_ldp_chunk_sums",
     "vs_ldp_reduce",
     "vs_echo_loglike",
+    "vs_ldp_iht_round",
 ];
 
 /// NVRTC options: no fused multiply-add contraction, so products and sums round as the host's
