@@ -17,13 +17,16 @@
 //! log(mean error) on log(parameter) and bootstraps replicates for a 95% CI, PASS when the CI
 //! lies inside the band.
 
+use crate::device::Kernels;
 use crate::error::{Error, Result};
+use crate::kernels::ldp_iht::{IhtProblem, iht_batch};
+use crate::kernels::philox::PhiloxKey;
 use crate::ldp::audit::empirical_audit;
 use crate::ldp::mechanisms::{self, BrokenOue, Mechanism};
 use crate::ldp::regression::simulate::RademacherDesign;
 use crate::ldp::regression::{LdpIht, Nldp, NoiseMode};
 use crate::montecarlo::stats::{bootstrap_ci, mean, ols_slope};
-use crate::montecarlo::{Check, Claim, Observation, ResultTable, Scale, Verdict};
+use crate::montecarlo::{Check, Claim, Observation, Offload, ResultTable, Scale, Verdict};
 use crate::rng::{self, Rng};
 use nalgebra::DVector;
 use rand::RngExt;
@@ -96,6 +99,8 @@ const IHT_ROUNDS: usize = 3;
 /// A loose ℓ1 bound (‖θ*‖₁ = 1): with R = ‖θ*‖₁ exactly, the projection would snap
 /// θ̂ onto θ* whenever a coordinate overshoots, and the error would be 0.
 const IHT_L1_RADIUS: f64 = 2.0;
+/// Step size η of LDP-IHT (the library's default).
+const IHT_STEP: f64 = 1.0;
 
 /// Error-slope claim for one estimator.
 pub struct SlopeClaim {
@@ -264,6 +269,7 @@ impl SlopeClaim {
                 let (x, y) = design.sample(p.n as usize, rng);
                 LdpIht::new(p.epsilon, p.k)
                     .rounds(IHT_ROUNDS)
+                    .step(IHT_STEP)
                     .tau(TAU1, TAU2)
                     .l1_radius(IHT_L1_RADIUS)
                     .fit(&x, &y, rng)?
@@ -272,6 +278,95 @@ impl SlopeClaim {
         };
         let err = (&coef - &design.theta).norm();
         Ok((err, support_f1(&coef, &design.theta)))
+    }
+}
+
+impl SlopeClaim {
+    /// The LDP-IHT problem of a sweep point, with the claim's protocol settings.
+    fn iht_problem(p: &Point) -> IhtProblem {
+        IhtProblem {
+            n: p.n,
+            epsilon: p.epsilon,
+            d: p.d,
+            k: p.k,
+            noise: NOISE,
+            rounds: IHT_ROUNDS,
+            step: IHT_STEP,
+            tau1: TAU1,
+            tau2: TAU2,
+            l1_radius: IHT_L1_RADIUS,
+        }
+    }
+
+    /// Philox key of one sweep on the kernel: shared by the sweep's points, so replicate r's
+    /// users at every point of the sweep come from the same counters (common random numbers,
+    /// as the CPU path's per-sweep stream), and distinct between sweeps, seeds and claims.
+    fn kernel_key(&self, seed: u64, param: &str) -> PhiloxKey {
+        PhiloxKey::new(seed, &format!("{}/sweep={param}", self.name()))
+    }
+
+    fn row(param: &str, p: &Point, err: f64, f1: f64) -> Observation {
+        Observation::new(
+            [param],
+            vec![p.n as f64, p.epsilon, p.d as f64, p.k as f64, err, f1],
+        )
+    }
+
+    /// LDP-IHT's rows for `reps`: every sweep point's replicates at once through [`iht_batch`].
+    fn iht_kernel_rows(
+        &self,
+        seed: u64,
+        reps: &[u64],
+        kernels: &dyn Kernels,
+    ) -> Result<Vec<Vec<Observation>>> {
+        let mut out: Vec<Vec<Observation>> = reps.iter().map(|_| Vec::new()).collect();
+        for s in &self.sweeps {
+            let key = self.kernel_key(seed, s.param);
+            for p in &s.points {
+                let problem = Self::iht_problem(p);
+                let truth = problem.theta_star()?;
+                let thetas = iht_batch(kernels, key, &problem, reps)?;
+                for (o, th) in out.iter_mut().zip(&thetas) {
+                    let err = (th - &truth).norm();
+                    o.push(Self::row(s.param, p, err, support_f1(th, &truth)));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// LDP-IHT's users on the device (the whole replicate: every sweep point's T rounds); nothing
+/// stays on the CPU. The NLDP and public-covariate claims have no kernel here (yet): their
+/// `offload` is `None`.
+impl Offload for SlopeClaim {
+    fn describe(&self) -> String {
+        match self.estimator {
+            Estimator::Iht => format!(
+                "LDP-IHT rounds of every sweep point on the vs_ldp_iht_round kernel (users drawn on \
+                 the device, T = {IHT_ROUNDS} rounds, server step on the host); nothing on the CPU"
+            ),
+            Estimator::Nldp | Estimator::Public => format!("{}: no kernel", self.name()),
+        }
+    }
+
+    fn kernel_rows(
+        &self,
+        seed: u64,
+        reps: &[u64],
+        kernels: &dyn Kernels,
+    ) -> Result<Vec<Vec<Observation>>> {
+        match self.estimator {
+            Estimator::Iht => self.iht_kernel_rows(seed, reps, kernels),
+            Estimator::Nldp | Estimator::Public => Err(Error::Results(format!(
+                "claim {} has no device kernel",
+                self.name()
+            ))),
+        }
+    }
+
+    fn cpu_rows(&self, _replicate: u64, _rng: &mut Rng) -> Result<Vec<Observation>> {
+        Ok(Vec::new())
     }
 }
 
@@ -376,6 +471,12 @@ impl Claim for SlopeClaim {
     fn default_replicates(&self) -> u64 {
         self.replicates
     }
+    fn offload(&self) -> Option<&dyn Offload> {
+        match self.estimator {
+            Estimator::Iht => Some(self),
+            Estimator::Nldp | Estimator::Public => None,
+        }
+    }
     /// Every point of a sweep starts from the same stream (common random numbers): the
     /// replicate's errors along the sweep are then positively correlated, which narrows the
     /// slope's bootstrap CI (the bootstrap resamples whole replicates, so the CI stays valid).
@@ -386,10 +487,7 @@ impl Claim for SlopeClaim {
             for p in &s.points {
                 let mut prng = rng::stream(sweep_seed, "ldp-slope-point", 0);
                 let (err, f1) = self.error_at(p, &mut prng)?;
-                out.push(Observation::new(
-                    [s.param],
-                    vec![p.n as f64, p.epsilon, p.d as f64, p.k as f64, err, f1],
-                ));
+                out.push(Self::row(s.param, p, err, f1));
             }
         }
         Ok(out)

@@ -4,8 +4,7 @@
 //!
 //! **What the kernel computes.** For every problem p of the batch (one per Monte Carlo
 //! replicate, all at the same n, ε, d, k) and round t, the m_t users of that round are drawn
-//! on the fly from the bounded design of
-//! [`RademacherDesign`](crate::ldp::regression::simulate::RademacherDesign): x uniform on
+//! on the fly from the bounded design of [`RademacherDesign`]: x uniform on
 //! {±1}^d, ζ = ±σ with equal probability, y = ⟨x, θ*⟩ + ζ with θ* = (1/k, …, 1/k, 0, …, 0). User
 //! i computes the truncated gradient at the problem's current θ_{t−1},
 //!
@@ -51,6 +50,7 @@ use crate::device::Kernels;
 use crate::error::{Error, Result};
 use crate::ldp::mechanisms::DuchiLinf;
 use crate::ldp::privacy::check_epsilon;
+use crate::ldp::regression::simulate::RademacherDesign;
 use crate::ldp::regression::{gradient_bound, hard_threshold, project_l1};
 use nalgebra::DVector;
 use rayon::prelude::*;
@@ -148,15 +148,9 @@ impl IhtProblem {
         ((t + 1) * n / tt - t * n / tt) as u64
     }
 
-    /// θ*: the first k entries 1/k.
-    pub fn theta_star(&self) -> DVector<f64> {
-        DVector::from_fn(self.d, |j, _| {
-            if j < self.k {
-                1.0 / self.k as f64
-            } else {
-                0.0
-            }
-        })
+    /// θ*: the first k entries 1/k ([`RademacherDesign`]'s).
+    pub fn theta_star(&self) -> Result<DVector<f64>> {
+        Ok(RademacherDesign::new(self.d, self.k, self.noise)?.theta)
     }
 }
 
@@ -487,3 +481,210 @@ extern "C" __global__ void vs_ldp_iht_round(
         if (cnt[j] != 0) atomicAdd(counts + p * d + j, (unsigned long long)cnt[j]);
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::Twins;
+    use crate::ldp::regression::LdpIht;
+    use crate::rng;
+    use rand::RngExt;
+
+    fn problem(n: u64, epsilon: f64, d: usize, k: usize, rounds: usize) -> IhtProblem {
+        IhtProblem {
+            n,
+            epsilon,
+            d,
+            k,
+            noise: 0.5,
+            rounds,
+            step: 1.0,
+            tau1: 1.0,
+            tau2: 1.5,
+            l1_radius: 2.0,
+        }
+    }
+
+    /// Check (a): every report is ±G·B per coordinate, the round's sums are G·B times the
+    /// reports' signs summed, and Duchi's mechanism is unbiased: the mean report of N users
+    /// equals their mean clipped gradient within 5 standard errors per coordinate (Var of a
+    /// report coordinate given the gradient is (GB)² − g²). At θ = 0 the gradient is −x·y
+    /// (no clipping binds), whose mean is −θ*: the users are the design's.
+    #[test]
+    fn reports_are_unbiased_two_valued_and_sum_to_the_round_sums() {
+        let users = 40_000u64;
+        for (d, k) in [(5, 2), (4, 2)] {
+            let pr = problem(users, 1.0, d, k, 1);
+            let round = IhtRound::new(&pr, 0).unwrap();
+            let (g, gb, _) = round.mechanism();
+            assert_eq!(g, 3.5);
+            let key = PhiloxKey::new(3, "iht-unbiased");
+            let mut r = rng::stream(3, "iht-theta", d as u64);
+            let random: Vec<f64> = (0..d).map(|_| r.random::<f64>() - 0.5).collect();
+            let star: Vec<f64> = pr.theta_star().unwrap().iter().copied().collect();
+            for theta in [vec![0.0; d], random, star.clone()] {
+                let n = users as f64;
+                let (mut mg, mut mz, mut vz) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+                let mut signs = vec![0.0; d];
+                for i in 0..users {
+                    let (grad, rep) = round.user_report(key, 7, i, &theta).unwrap();
+                    for j in 0..d {
+                        assert!(rep[j] == gb || rep[j] == -gb, "report {}", rep[j]);
+                        assert!(grad[j].abs() <= g);
+                        mg[j] += grad[j] / n;
+                        mz[j] += rep[j] / n;
+                        vz[j] += (gb * gb - grad[j] * grad[j]) / n;
+                        signs[j] += rep[j] / gb;
+                    }
+                }
+                for j in 0..d {
+                    let se = (vz[j] / n).sqrt();
+                    assert!(
+                        (mz[j] - mg[j]).abs() < 5.0 * se,
+                        "d={d} j={j}: mean report {} vs mean gradient {} (se {se})",
+                        mz[j],
+                        mg[j]
+                    );
+                }
+                let sums = round.round_cpu(key, &[7], &theta).unwrap();
+                let want: Vec<f64> = signs.iter().map(|c| c * gb).collect();
+                assert_eq!(sums, want);
+                if theta.iter().all(|t| *t == 0.0) {
+                    // E g = −E[x y] = −θ*, Var g_j ≤ E y² ≤ 1.5².
+                    for j in 0..d {
+                        let se = 1.5 / n.sqrt();
+                        assert!((mg[j] + star[j]).abs() < 5.0 * se, "j={j}: {}", mg[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Check (b): `iht_batch` on the twins and the library's `LdpIht::fit` on
+    /// `RademacherDesign::sample` data are the same distribution: mean error and mean support
+    /// F1 over 120 replicates each agree within 4 standard errors of the difference.
+    #[test]
+    fn batch_matches_the_library_fit_in_distribution() {
+        let pr = problem(60_000, 1.0, 4, 2, 3);
+        let truth = pr.theta_star().unwrap();
+        let reps: Vec<u64> = (0..120).collect();
+        let key = PhiloxKey::new(5, "iht-vs-library");
+        let twin = iht_batch(&Twins, key, &pr, &reps).unwrap();
+        let design = RademacherDesign::new(pr.d, pr.k, pr.noise).unwrap();
+        let lib: Vec<DVector<f64>> = reps
+            .iter()
+            .map(|&r| {
+                let mut g = rng::stream(5, "iht-vs-library", r);
+                let (x, y) = design.sample(pr.n as usize, &mut g);
+                LdpIht::new(pr.epsilon, pr.k)
+                    .rounds(pr.rounds)
+                    .step(pr.step)
+                    .tau(pr.tau1, pr.tau2)
+                    .l1_radius(pr.l1_radius)
+                    .fit(&x, &y, &mut g)
+                    .unwrap()
+                    .coef
+            })
+            .collect();
+        let stats = |v: &[f64]| {
+            let n = v.len() as f64;
+            let m = v.iter().sum::<f64>() / n;
+            let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+            (m, (var / n).sqrt())
+        };
+        let err = |v: &[DVector<f64>]| -> Vec<f64> { v.iter().map(|t| (t - &truth).norm()).collect() };
+        let f1 = |v: &[DVector<f64>]| -> Vec<f64> {
+            v.iter()
+                .map(|t| crate::claims::ldp::support_f1(t, &truth))
+                .collect()
+        };
+        for (what, a, b) in [
+            ("error", err(&twin), err(&lib)),
+            ("f1", f1(&twin), f1(&lib)),
+        ] {
+            let ((ma, sa), (mb, sb)) = (stats(&a), stats(&b));
+            let tol = 4.0 * (sa * sa + sb * sb).sqrt();
+            eprintln!("{what}: twins {ma:.4} ± {sa:.4}, library {mb:.4} ± {sb:.4}");
+            assert!(
+                (ma - mb).abs() <= tol.max(1e-12),
+                "{what}: twins {ma} ± {sa}, library {mb} ± {sb}"
+            );
+        }
+        // Not a degenerate comparison: the noise is visible but the signal is found.
+        let (me, _) = stats(&err(&twin));
+        assert!(me > 0.01 && me < 0.5, "mean error {me}");
+    }
+
+    /// Same numbers whatever the thread count, and replicate r's sums do not depend on which
+    /// other replicates share the batch.
+    #[test]
+    fn rounds_are_thread_count_and_batch_independent() {
+        let pr = problem(30_000, 0.5, 6, 3, 3);
+        let round = IhtRound::new(&pr, 2).unwrap();
+        let key = PhiloxKey::new(9, "iht-threads");
+        let reps = [4u64, 0, 1 << 40];
+        let mut r = rng::stream(9, "iht-theta", 0);
+        let theta: Vec<f64> = (0..reps.len() * 6).map(|_| r.random::<f64>() - 0.5).collect();
+        let all = round.round_cpu(key, &reps, &theta).unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| round.round_cpu(key, &reps, &theta).unwrap());
+        assert_eq!(all, one);
+        let alone = round.round_cpu(key, &reps[2..], &theta[12..]).unwrap();
+        assert_eq!(&all[12..], &alone[..]);
+        // Different rounds and replicates draw different users.
+        assert_ne!(&all[..6], &all[6..12]);
+        let other = IhtRound::new(&pr, 1).unwrap();
+        assert_ne!(other.round_cpu(key, &reps, &theta).unwrap(), all);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors_naming_the_parameter() {
+        let name = |e: Error| match e {
+            Error::InvalidParameter { name, .. } => name.to_string(),
+            Error::DimensionMismatch { what, .. } => what.to_string(),
+            other => other.to_string(),
+        };
+        let ok = problem(1000, 1.0, 4, 2, 3);
+        ok.validate().unwrap();
+        for (pr, want) in [
+            (IhtProblem { d: 0, ..ok.clone() }, "d"),
+            (IhtProblem { d: 64, k: 2, ..ok.clone() }, "d"),
+            (IhtProblem { k: 5, ..ok.clone() }, "k"),
+            (IhtProblem { k: 0, ..ok.clone() }, "k"),
+            (IhtProblem { epsilon: 0.0, ..ok.clone() }, "epsilon"),
+            (IhtProblem { epsilon: f64::NAN, ..ok.clone() }, "epsilon"),
+            (IhtProblem { rounds: 0, ..ok.clone() }, "rounds"),
+            (IhtProblem { n: 2, ..ok.clone() }, "rounds"),
+            (IhtProblem { noise: -1.0, ..ok.clone() }, "noise"),
+            (IhtProblem { step: 0.0, ..ok.clone() }, "step"),
+            (IhtProblem { tau1: -1.0, ..ok.clone() }, "tau1"),
+            (IhtProblem { tau2: f64::INFINITY, ..ok.clone() }, "tau2"),
+            (IhtProblem { l1_radius: 0.0, ..ok.clone() }, "l1_radius"),
+            (IhtProblem { n: 1 << 50, rounds: 2, ..ok.clone() }, "n"),
+        ] {
+            assert_eq!(name(pr.validate().unwrap_err()), want, "{pr:?}");
+            assert_eq!(
+                name(iht_batch(&Twins, PhiloxKey([0, 0]), &pr, &[0]).unwrap_err()),
+                want
+            );
+        }
+        assert_eq!(name(IhtRound::new(&ok, 3).unwrap_err()), "round");
+        let round = IhtRound::new(&ok, 0).unwrap();
+        let key = PhiloxKey([1, 2]);
+        assert!(name(round.round_cpu(key, &[0, 1], &[0.0; 4]).unwrap_err()).contains("theta"));
+        let mut th = vec![0.0; 4];
+        th[2] = f64::NAN;
+        assert_eq!(name(round.round_cpu(key, &[0], &th).unwrap_err()), "theta");
+        assert_eq!(
+            name(round.user_report(key, 0, 10_000, &[0.0; 4]).unwrap_err()),
+            "user"
+        );
+        // Group sizes are the library's ⌊tn/T⌋ boundaries.
+        let sizes: Vec<u64> = (0..3).map(|t| ok.group_size(t)).collect();
+        assert_eq!(sizes, vec![333, 333, 334]);
+        assert!(iht_batch(&Twins, key, &ok, &[]).unwrap().is_empty());
+    }
+}
