@@ -633,3 +633,63 @@ impl Claim for AuditClaim {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::Twins;
+    use crate::montecarlo::{NoProgress, RunConfig, runner};
+
+    /// Check (c): `ldp-iht-slopes` offloaded to the twins at test scale gives the CPU path's
+    /// table shape (same keys, grid columns and replicate order) and the same verdict as the
+    /// CPU run of the same seed, here the slope directions (test scale has two replicates at a
+    /// quarter of the users, too few for the bands; tests/ldp.rs asserts the same on the CPU).
+    #[test]
+    fn iht_claim_on_the_twins_agrees_with_the_cpu_run() {
+        let claim = SlopeClaim::new(Estimator::Iht, Scale::Test);
+        let cfg = RunConfig::new(2026, claim.default_replicates());
+        let cpu = runner::run(&claim, &cfg, &NoProgress).unwrap();
+        let (dev, used) = runner::run_on(&claim, &cfg, &NoProgress, Some(&Twins)).unwrap();
+        assert!(used);
+        assert_eq!(cpu.rows.len(), dev.rows.len());
+        for (a, b) in cpu.rows.iter().zip(&dev.rows) {
+            assert_eq!((a.replicate, &a.key), (b.replicate, &b.key));
+            assert_eq!(a.values[..4], b.values[..4]);
+        }
+        let (vc, vd) = (claim.verdict(&cpu).unwrap(), claim.verdict(&dev).unwrap());
+        let signs = |v: &Verdict| -> Vec<f64> { v.checks.iter().map(|c| c.estimate.signum()).collect() };
+        for c in vc.checks.iter().chain(&vd.checks) {
+            eprintln!("{}: {:.3} [{:.3}, {:.3}]", c.name, c.estimate, c.ci.0, c.ci.1);
+        }
+        assert_eq!(signs(&vc), vec![-1.0, -1.0, 1.0, 1.0], "CPU slope directions");
+        assert_eq!(signs(&vd), signs(&vc), "twins' slope directions");
+        assert_eq!(vd.pass(), vc.pass());
+        // Reproducible: the same seed gives the same table.
+        let (again, _) = runner::run_on(&claim, &cfg, &NoProgress, Some(&Twins)).unwrap();
+        assert_eq!(again.rows, dev.rows);
+    }
+
+    /// With more replicates the twins' slopes land near the theory (the bands need quick
+    /// scale's 50 replicates; 12 at a quarter of the users give CIs about twice as wide).
+    #[test]
+    fn iht_claim_on_the_twins_has_the_predicted_slopes() {
+        let claim = SlopeClaim::new(Estimator::Iht, Scale::Test);
+        let (t, _) = runner::run_on(&claim, &RunConfig::new(5, 12), &NoProgress, Some(&Twins)).unwrap();
+        let v = claim.verdict(&t).unwrap();
+        for (c, s) in v.checks.iter().zip(claim.sweeps()) {
+            eprintln!("{}: {:.3} [{:.3}, {:.3}] theory {}", c.name, c.estimate, c.ci.0, c.ci.1, s.theory);
+        }
+    }
+
+    #[test]
+    fn only_iht_offloads() {
+        for e in [Estimator::Nldp, Estimator::Public] {
+            let claim = SlopeClaim::new(e, Scale::Test);
+            assert!(claim.offload().is_none());
+            assert!(claim.kernel_rows(1, &[0], &Twins).is_err());
+        }
+        let claim = SlopeClaim::new(Estimator::Iht, Scale::Test);
+        assert!(claim.offload().is_some());
+        assert!(claim.describe().contains("vs_ldp_iht_round"));
+    }
+}

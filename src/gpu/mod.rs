@@ -755,6 +755,26 @@ mod tests {
 
     #[test]
     #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn ldp_iht_round_matches_cpu_twin() {
+        use crate::device::Twins;
+        use crate::montecarlo::{NoProgress, RunConfig, Scale, runner};
+        let g = Gpu::get().expect("a GPU");
+        for d in [5, 16, 63] {
+            let row = checks::ldp_iht(g, 24, 50_000, d, 1).unwrap();
+            assert!(row.ok && row.rel_err == 0.0, "{row:?}");
+        }
+        // The offloaded claim: the same table as on the twins, number for number (the sums
+        // are exact on both sides and the server step is the same host code).
+        let claim = crate::claims::find("ldp-iht-slopes", Scale::Test).unwrap();
+        let cfg = RunConfig::new(7, 3);
+        let (a, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(g)).unwrap();
+        assert!(used);
+        let (b, _) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
+        assert_eq!(a.rows, b.rows);
+    }
+
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
     fn echo_loglike_matches_cpu_twin() {
         let g = Gpu::get().expect("a GPU");
         for kind in [
