@@ -13,6 +13,13 @@
 //! (the log n factor of T ≍ log n would otherwise bend the n-slope, spec §4). ε grids stay
 //! below 1 so the classic Gaussian σ ∝ 1/ε holds.
 //!
+//! **Device.** `ldp-iht-slopes` has an [`Offload`]: with `--device cuda` every sweep point's
+//! replicates run together through [`iht_batch`] (the `vs_ldp_iht_round` kernel draws each
+//! round's users from Philox on the device; see [`crate::kernels::ldp_iht`] for why fresh
+//! draws per round are the same distribution as the library's shuffled split). That is a
+//! different sample than the CPU run of the same seed (ChaCha streams, `LdpIht::fit`), testing
+//! the same prediction; the CPU path is unchanged.
+//!
 //! Each replicate evaluates every grid point; the verdict fits the OLS slope of
 //! log(mean error) on log(parameter) and bootstraps replicates for a 95% CI, PASS when the CI
 //! lies inside the band.
@@ -657,11 +664,19 @@ mod tests {
             assert_eq!(a.values[..4], b.values[..4]);
         }
         let (vc, vd) = (claim.verdict(&cpu).unwrap(), claim.verdict(&dev).unwrap());
-        let signs = |v: &Verdict| -> Vec<f64> { v.checks.iter().map(|c| c.estimate.signum()).collect() };
+        let signs =
+            |v: &Verdict| -> Vec<f64> { v.checks.iter().map(|c| c.estimate.signum()).collect() };
         for c in vc.checks.iter().chain(&vd.checks) {
-            eprintln!("{}: {:.3} [{:.3}, {:.3}]", c.name, c.estimate, c.ci.0, c.ci.1);
+            eprintln!(
+                "{}: {:.3} [{:.3}, {:.3}]",
+                c.name, c.estimate, c.ci.0, c.ci.1
+            );
         }
-        assert_eq!(signs(&vc), vec![-1.0, -1.0, 1.0, 1.0], "CPU slope directions");
+        assert_eq!(
+            signs(&vc),
+            vec![-1.0, -1.0, 1.0, 1.0],
+            "CPU slope directions"
+        );
         assert_eq!(signs(&vd), signs(&vc), "twins' slope directions");
         assert_eq!(vd.pass(), vc.pass());
         // Reproducible: the same seed gives the same table.
@@ -669,16 +684,55 @@ mod tests {
         assert_eq!(again.rows, dev.rows);
     }
 
-    /// With more replicates the twins' slopes land near the theory (the bands need quick
-    /// scale's 50 replicates; 12 at a quarter of the users give CIs about twice as wide).
+    /// With 12 replicates the twins' n, ε and k slope CIs cover the theory's slopes. The d
+    /// slope is not asserted: at a quarter of the users the d = 32 point misses the support
+    /// often (error 0.65, F1 0.55, for the twins and `LdpIht::fit` alike), which steepens it.
     #[test]
     fn iht_claim_on_the_twins_has_the_predicted_slopes() {
         let claim = SlopeClaim::new(Estimator::Iht, Scale::Test);
-        let (t, _) = runner::run_on(&claim, &RunConfig::new(5, 12), &NoProgress, Some(&Twins)).unwrap();
+        let cfg = RunConfig::new(5, 12);
+        let (t, _) = runner::run_on(&claim, &cfg, &NoProgress, Some(&Twins)).unwrap();
         let v = claim.verdict(&t).unwrap();
         for (c, s) in v.checks.iter().zip(claim.sweeps()) {
-            eprintln!("{}: {:.3} [{:.3}, {:.3}] theory {}", c.name, c.estimate, c.ci.0, c.ci.1, s.theory);
+            eprintln!(
+                "{}: {:.3} [{:.3}, {:.3}] theory {}",
+                c.name, c.estimate, c.ci.0, c.ci.1, s.theory
+            );
+            if s.param != "d" {
+                assert!(c.ci.0 <= s.theory && s.theory <= c.ci.1, "{c:?}");
+            }
         }
+    }
+
+    /// Quick scale on the CPU (`device` None) and on the twins (the GPU's numbers, on the
+    /// CPU: the verdict `veristat report --device cuda` gives), printed side by side; each is
+    /// about 5 minutes on two cores, so run on demand with `--ignored --nocapture`.
+    fn quick_scale(device: Option<&dyn Kernels>) -> Verdict {
+        let claim = SlopeClaim::new(Estimator::Iht, Scale::Quick);
+        let cfg = RunConfig::new(2026, claim.default_replicates());
+        let t0 = std::time::Instant::now();
+        let (t, _) = runner::run_on(&claim, &cfg, &NoProgress, device).unwrap();
+        let v = claim.verdict(&t).unwrap();
+        for c in &v.checks {
+            eprintln!(
+                "{}: {:.3} [{:.3}, {:.3}] {}",
+                c.name, c.estimate, c.ci.0, c.ci.1, c.pass
+            );
+        }
+        eprintln!("{:.1} s", t0.elapsed().as_secs_f64());
+        v
+    }
+
+    #[test]
+    #[ignore = "slow (5 min): cargo test --lib claims::ldp -- --ignored --nocapture"]
+    fn iht_claim_on_the_twins_at_quick_scale() {
+        quick_scale(Some(&Twins));
+    }
+
+    #[test]
+    #[ignore = "slow (5 min): cargo test --lib claims::ldp -- --ignored --nocapture"]
+    fn iht_claim_on_the_cpu_at_quick_scale() {
+        quick_scale(None);
     }
 
     #[test]

@@ -263,7 +263,12 @@ pub fn ldp_iht(g: &Gpu, replicates: usize, users: usize, d: usize, seed: u64) ->
         .collect();
     let reps: Vec<u64> = (0..replicates as u64).collect();
     let key = PhiloxKey::new(seed, "ldp-iht-slopes/device-check");
-    g.ldp_iht_round(&round, key, &reps[..1.min(replicates)], &theta[..d.min(theta.len())])?;
+    g.ldp_iht_round(
+        &round,
+        key,
+        &reps[..1.min(replicates)],
+        &theta[..d.min(theta.len())],
+    )?;
     let (gpu, gs) = timed(|| g.ldp_iht_round(&round, key, &reps, &theta))?;
     let (cpu, cs) = timed(|| round.round_cpu(key, &reps, &theta))?;
     let (_, ls) = timed(|| library_iht(&problem, replicates, seed))?;

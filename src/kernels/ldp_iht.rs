@@ -249,7 +249,14 @@ impl IhtRound {
     /// User `user` of replicate `rep` at θ: writes the clipped gradient into `grad` and returns
     /// (s as bits, whether the report is +G·B·s). The kernel's per-user body, line for line.
     #[inline]
-    fn user(&self, key: PhiloxKey, rep: u64, user: u64, theta: &[f64], grad: &mut [f64]) -> (u64, bool) {
+    fn user(
+        &self,
+        key: PhiloxKey,
+        rep: u64,
+        user: u64,
+        theta: &[f64],
+        grad: &mut [f64],
+    ) -> (u64, bool) {
         let d = self.d;
         let base = (u64::from(self.round) << 48) | (user << BLOCK_BITS);
         let w = key.block(rep, base);
@@ -562,12 +569,29 @@ mod tests {
 
     /// Check (b): `iht_batch` on the twins and the library's `LdpIht::fit` on
     /// `RademacherDesign::sample` data are the same distribution: mean error and mean support
-    /// F1 over 120 replicates each agree within 4 standard errors of the difference.
+    /// F1 over 120 replicates each agree within 4 standard errors of the difference
+    /// (measured: error 0.195 ± 0.010 vs 0.206 ± 0.011, F1 0.992 vs 0.975).
     #[test]
     fn batch_matches_the_library_fit_in_distribution() {
-        let pr = problem(60_000, 1.0, 4, 2, 3);
+        let me = compare_with_library(problem(60_000, 1.0, 4, 2, 3), 120);
+        // Not a degenerate comparison: the noise is visible but the signal is found.
+        assert!(me > 0.01 && me < 0.5, "mean error {me}");
+    }
+
+    /// (b) where the support is often missed (d = 32 at a quarter of quick scale's users):
+    /// about 30 s on two cores, so run on demand.
+    #[test]
+    #[ignore = "slow (30 s): cargo test --lib ldp_iht -- --ignored"]
+    fn batch_matches_the_library_fit_where_support_recovery_fails() {
+        let me = compare_with_library(problem(200_000, 1.0, 32, 2, 3), 40);
+        assert!(me > 0.3, "mean error {me}");
+    }
+
+    /// Mean errors and F1 of the twins' `iht_batch` and of the library's fit agree within 4
+    /// standard errors of the difference; returns the twins' mean error.
+    fn compare_with_library(pr: IhtProblem, nrep: u64) -> f64 {
         let truth = pr.theta_star().unwrap();
-        let reps: Vec<u64> = (0..120).collect();
+        let reps: Vec<u64> = (0..nrep).collect();
         let key = PhiloxKey::new(5, "iht-vs-library");
         let twin = iht_batch(&Twins, key, &pr, &reps).unwrap();
         let design = RademacherDesign::new(pr.d, pr.k, pr.noise).unwrap();
@@ -592,7 +616,8 @@ mod tests {
             let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
             (m, (var / n).sqrt())
         };
-        let err = |v: &[DVector<f64>]| -> Vec<f64> { v.iter().map(|t| (t - &truth).norm()).collect() };
+        let err =
+            |v: &[DVector<f64>]| -> Vec<f64> { v.iter().map(|t| (t - &truth).norm()).collect() };
         let f1 = |v: &[DVector<f64>]| -> Vec<f64> {
             v.iter()
                 .map(|t| crate::claims::ldp::support_f1(t, &truth))
@@ -610,9 +635,7 @@ mod tests {
                 "{what}: twins {ma} ± {sa}, library {mb} ± {sb}"
             );
         }
-        // Not a degenerate comparison: the noise is visible but the signal is found.
-        let (me, _) = stats(&err(&twin));
-        assert!(me > 0.01 && me < 0.5, "mean error {me}");
+        stats(&err(&twin)).0
     }
 
     /// Same numbers whatever the thread count, and replicate r's sums do not depend on which
@@ -624,7 +647,9 @@ mod tests {
         let key = PhiloxKey::new(9, "iht-threads");
         let reps = [4u64, 0, 1 << 40];
         let mut r = rng::stream(9, "iht-theta", 0);
-        let theta: Vec<f64> = (0..reps.len() * 6).map(|_| r.random::<f64>() - 0.5).collect();
+        let theta: Vec<f64> = (0..reps.len() * 6)
+            .map(|_| r.random::<f64>() - 0.5)
+            .collect();
         let all = round.round_cpu(key, &reps, &theta).unwrap();
         let one = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
@@ -651,19 +676,81 @@ mod tests {
         ok.validate().unwrap();
         for (pr, want) in [
             (IhtProblem { d: 0, ..ok.clone() }, "d"),
-            (IhtProblem { d: 64, k: 2, ..ok.clone() }, "d"),
+            (
+                IhtProblem {
+                    d: 64,
+                    k: 2,
+                    ..ok.clone()
+                },
+                "d",
+            ),
             (IhtProblem { k: 5, ..ok.clone() }, "k"),
             (IhtProblem { k: 0, ..ok.clone() }, "k"),
-            (IhtProblem { epsilon: 0.0, ..ok.clone() }, "epsilon"),
-            (IhtProblem { epsilon: f64::NAN, ..ok.clone() }, "epsilon"),
-            (IhtProblem { rounds: 0, ..ok.clone() }, "rounds"),
+            (
+                IhtProblem {
+                    epsilon: 0.0,
+                    ..ok.clone()
+                },
+                "epsilon",
+            ),
+            (
+                IhtProblem {
+                    epsilon: f64::NAN,
+                    ..ok.clone()
+                },
+                "epsilon",
+            ),
+            (
+                IhtProblem {
+                    rounds: 0,
+                    ..ok.clone()
+                },
+                "rounds",
+            ),
             (IhtProblem { n: 2, ..ok.clone() }, "rounds"),
-            (IhtProblem { noise: -1.0, ..ok.clone() }, "noise"),
-            (IhtProblem { step: 0.0, ..ok.clone() }, "step"),
-            (IhtProblem { tau1: -1.0, ..ok.clone() }, "tau1"),
-            (IhtProblem { tau2: f64::INFINITY, ..ok.clone() }, "tau2"),
-            (IhtProblem { l1_radius: 0.0, ..ok.clone() }, "l1_radius"),
-            (IhtProblem { n: 1 << 50, rounds: 2, ..ok.clone() }, "n"),
+            (
+                IhtProblem {
+                    noise: -1.0,
+                    ..ok.clone()
+                },
+                "noise",
+            ),
+            (
+                IhtProblem {
+                    step: 0.0,
+                    ..ok.clone()
+                },
+                "step",
+            ),
+            (
+                IhtProblem {
+                    tau1: -1.0,
+                    ..ok.clone()
+                },
+                "tau1",
+            ),
+            (
+                IhtProblem {
+                    tau2: f64::INFINITY,
+                    ..ok.clone()
+                },
+                "tau2",
+            ),
+            (
+                IhtProblem {
+                    l1_radius: 0.0,
+                    ..ok.clone()
+                },
+                "l1_radius",
+            ),
+            (
+                IhtProblem {
+                    n: 1 << 50,
+                    rounds: 2,
+                    ..ok.clone()
+                },
+                "n",
+            ),
         ] {
             assert_eq!(name(pr.validate().unwrap_err()), want, "{pr:?}");
             assert_eq!(
