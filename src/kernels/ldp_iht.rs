@@ -263,7 +263,7 @@ impl IhtRound {
         let xb = u64::from(w[0]) | (u64::from(w[1]) << 32);
         let sb = u64::from(w[2]) | (u64::from(w[3]) << 32);
         let w = key.block(rep, base + 1);
-        let tie = if d % 2 == 0 {
+        let tie = if d.is_multiple_of(2) {
             let word = u64::from(w[0]) | (u64::from(w[1]) << 32);
             ((u128::from(word) * d as u128) >> 64) as usize
         } else {
