@@ -15,6 +15,7 @@
 EXPFAM_REPLICATES=${EXPFAM_REPLICATES:-200000} # expfam-risk-expansion at --scale full
 LDP_CLAIM=${LDP_CLAIM:-ldp-nldp-slopes}         # an LDP slope claim
 LDP_REPLICATES=${LDP_REPLICATES:-1000}          # its replicates at --scale full
+IHT_REPLICATES=${IHT_REPLICATES:-100}           # ldp-iht-slopes at --scale full (its default; ~80 s on 16 CPU cores)
 ECHO_BENCHMARK=${ECHO_BENCHMARK:-boltzmann}     # injected spectrum (analytic transfer function)
 ECHO_N=${ECHO_N:-50}                            # echoes in it
 ECHO_SNR=${ECHO_SNR:-15}                        # its optimal SNR
@@ -93,6 +94,7 @@ runs=$(mktemp -d)
 trap 'rm -rf "$runs"' EXIT
 claim_both expfam-risk-expansion "$EXPFAM_REPLICATES"
 claim_both "$LDP_CLAIM" "$LDP_REPLICATES"
+claim_both ldp-iht-slopes "$IHT_REPLICATES"
 
 # Acceptance 5: one injected spectrum, the same search on both devices.
 echo "== acceptance 5: echo search, $ECHO_BENCHMARK N=$ECHO_N SNR $ECHO_SNR, nlive $ECHO_NLIVE =="

@@ -13,6 +13,7 @@ use crate::kernels::expfam_chain::ChainRisk;
 use crate::kernels::expfam_poisson::PoissonRisk;
 use crate::kernels::ldp::{LdpMessages, LdpSums};
 use crate::kernels::ldp_cells::{CellJob, CellMoments};
+use crate::kernels::ldp_iht::IhtRound;
 use crate::kernels::philox::PhiloxKey;
 use rayon::prelude::*;
 use std::fmt;
@@ -151,6 +152,16 @@ pub trait Kernels: Sync {
     /// Prepare an echo data set for many batches of likelihood evaluations (on a GPU: uploaded
     /// once).
     fn echo_prepare<'a>(&'a self, data: &EchoData) -> Result<Box<dyn EchoBatch + 'a>>;
+    /// One LDP-IHT round for the replicates `reps` at their current θ (`theta`, one d-vector
+    /// per replicate): the sums of the round's Duchi reports, replicate-major
+    /// ([`IhtRound::round_cpu`]).
+    fn ldp_iht_round(
+        &self,
+        round: &IhtRound,
+        key: PhiloxKey,
+        reps: &[u64],
+        theta: &[f64],
+    ) -> Result<Vec<f64>>;
 }
 
 /// Comb log-likelihood ratios of batches of points on one prepared data set.
@@ -233,6 +244,15 @@ impl Kernels for Twins {
     }
     fn echo_prepare<'a>(&'a self, data: &EchoData) -> Result<Box<dyn EchoBatch + 'a>> {
         Ok(Box::new(TwinEcho(data.clone())))
+    }
+    fn ldp_iht_round(
+        &self,
+        round: &IhtRound,
+        key: PhiloxKey,
+        reps: &[u64],
+        theta: &[f64],
+    ) -> Result<Vec<f64>> {
+        round.round_cpu(key, reps, theta)
     }
 }
 

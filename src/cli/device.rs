@@ -24,6 +24,12 @@ pub struct DeviceArgs {
     /// ldp: features per user.
     #[arg(long, default_value_t = 16)]
     pub ldp_d: usize,
+    /// ldp-iht: replicates per round launch (d is --ldp-d).
+    #[arg(long, default_value_t = 16)]
+    pub iht_replicates: usize,
+    /// ldp-iht: users per replicate in the round.
+    #[arg(long, default_value_t = 200_000)]
+    pub iht_users: usize,
     /// echo: frequency bins of the test spectrum.
     #[arg(long, default_value_t = 40_000)]
     pub bins: usize,
@@ -93,6 +99,8 @@ pub fn run(a: DeviceArgs) -> Result<()> {
         cells_d: 16,
         echo_bins: a.bins,
         echo_points: a.points,
+        iht_replicates: a.iht_replicates,
+        iht_users: a.iht_users,
     };
     let rows = checks::all(g, &sizes, seed)?;
     let cells: Vec<Vec<String>> = rows

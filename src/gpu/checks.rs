@@ -25,9 +25,10 @@ use crate::kernels::expfam_chain::ChainRisk;
 use crate::kernels::expfam_poisson::PoissonRisk;
 use crate::kernels::ldp::LdpMessages;
 use crate::kernels::ldp_cells::CellJob;
+use crate::kernels::ldp_iht::{IhtProblem, IhtRound};
 use crate::kernels::philox::PhiloxKey;
-use crate::ldp::regression::Nldp;
 use crate::ldp::regression::simulate::RademacherDesign;
+use crate::ldp::regression::{LdpIht, Nldp};
 use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
 use rayon::prelude::*;
@@ -347,6 +348,78 @@ fn library_cells(
         .collect()
 }
 
+/// The LDP-IHT problem of [`ldp_iht`]: one round of `users` users at d, k = 2, ε = 1 and the
+/// `ldp-iht-slopes` claim's design and protocol settings (|ζ| = 0.5, τ = (1, 1.5), R = 2).
+fn iht_row_problem(users: usize, d: usize) -> IhtProblem {
+    IhtProblem {
+        n: users as u64,
+        epsilon: 1.0,
+        d,
+        k: 2.min(d),
+        noise: 0.5,
+        rounds: 1,
+        step: 1.0,
+        tau1: 1.0,
+        tau2: 1.5,
+        l1_radius: 2.0,
+    }
+}
+
+/// The library's CPU path for [`ldp_iht`]'s work: per replicate, `RademacherDesign::sample` of
+/// the users and one round of `LdpIht::fit` (ChaCha streams), replicates over rayon's pool.
+fn library_iht(problem: &IhtProblem, replicates: usize, seed: u64) -> Result<Vec<DVector<f64>>> {
+    use rayon::prelude::*;
+    let design = RademacherDesign::new(problem.d, problem.k, problem.noise)?;
+    (0..replicates as u64)
+        .into_par_iter()
+        .map(|r| {
+            let mut rng = crate::rng::stream(seed, "veristat-device-iht-lib", r);
+            let (x, y) = design.sample(problem.n as usize, &mut rng);
+            Ok(LdpIht::new(problem.epsilon, problem.k)
+                .rounds(problem.rounds)
+                .step(problem.step)
+                .tau(problem.tau1, problem.tau2)
+                .l1_radius(problem.l1_radius)
+                .fit(&x, &y, &mut rng)?
+                .coef)
+        })
+        .collect()
+}
+
+/// ldp-iht: one LDP-IHT round for `replicates` replicates of `users` users at d (random θ per
+/// replicate); compares every summed report coordinate (exact integer sums on both sides, so
+/// the error is 0 unless a draw differs).
+pub fn ldp_iht(g: &Gpu, replicates: usize, users: usize, d: usize, seed: u64) -> Result<CheckRow> {
+    let problem = iht_row_problem(users, d);
+    let round = IhtRound::new(&problem, 0)?;
+    let mut rng = crate::rng::stream(seed, "veristat-device-iht", 0);
+    let theta: Vec<f64> = (0..replicates * d)
+        .map(|_| rng.random::<f64>() - 0.5)
+        .collect();
+    let reps: Vec<u64> = (0..replicates as u64).collect();
+    let key = PhiloxKey::new(seed, "ldp-iht-slopes/device-check");
+    g.ldp_iht_round(
+        &round,
+        key,
+        &reps[..1.min(replicates)],
+        &theta[..d.min(theta.len())],
+    )?;
+    let (gpu, gs) = timed(|| g.ldp_iht_round(&round, key, &reps, &theta))?;
+    let (cpu, cs) = timed(|| round.round_cpu(key, &reps, &theta))?;
+    let (_, ls) = timed(|| library_iht(&problem, replicates, seed))?;
+    let mut r = row(
+        "ldp-iht round (Duchi ℓ∞ reports)".into(),
+        format!("{replicates} reps x {users} users x d={d}"),
+        gs,
+        cs,
+        (replicates * users) as f64 / 1e6,
+        "Mreport/s",
+        normwise(&gpu, &cpu),
+    );
+    r.library_s = Some(ls);
+    Ok(r)
+}
+
 /// echo: `points` random comb parameter points on a `bins`-bin toy spectrum with an injected
 /// comb; compares every log ratio with the library's.
 pub fn echo(
@@ -406,6 +479,10 @@ pub struct Sizes {
     pub echo_bins: usize,
     /// Echo parameter points.
     pub echo_points: usize,
+    /// LDP-IHT replicates per round launch.
+    pub iht_replicates: usize,
+    /// LDP-IHT users per replicate and round (d is `ldp_d`).
+    pub iht_users: usize,
 }
 
 /// Every check, in table order; a failing call is reported as an error naming the kernel.
@@ -435,6 +512,7 @@ pub fn all(g: &Gpu, z: &Sizes, seed: u64) -> Result<Vec<CheckRow>> {
             true,
             seed,
         )?,
+        ldp_iht(g, z.iht_replicates, z.iht_users, z.ldp_d, seed)?,
         echo(g, z.echo_bins, z.echo_points, LikelihoodKind::New, seed)?,
         echo(g, z.echo_bins, z.echo_points, LikelihoodKind::Old, seed)?,
     ])
@@ -459,6 +537,9 @@ mod tests {
         let m = library_cells(&design, 1_000_000, 1.5, 3, 4).unwrap();
         assert_eq!(m.len(), 3);
         assert_eq!(m[0].xx[(2, 2)], 1e6);
+        let fits = library_iht(&iht_row_problem(2000, 6), 3, 4).unwrap();
+        assert_eq!(fits.len(), 3);
+        assert!(fits.iter().all(|t| t.len() == 6));
     }
 
     #[test]

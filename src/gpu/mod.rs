@@ -16,6 +16,7 @@
 //! | [`Gpu::expfam_chain_risk`] | `vs_expfam_chain_risk` | [`ChainRisk::replicates_cpu`] |
 //! | [`Gpu::ldp_aggregate`] | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`LdpMessages::aggregate_cpu`] |
 //! | [`Gpu::ldp_cells`] | `vs_ldp_cells` | [`CellJob::moments_cpu`] |
+//! | [`Gpu::ldp_iht_round`] (driven by [`crate::kernels::ldp_iht::iht_batch`]) | `vs_ldp_iht_round` | [`IhtRound::round_cpu`] |
 //! | [`Gpu::echo_loglike`] (data uploaded once by [`Gpu::echo_upload`]), [`Gpu::echo_loglike_batch`] | `vs_echo_loglike` | [`crate::kernels::echo::log_ratio_batch_cpu`] |
 
 pub mod checks;
@@ -29,6 +30,7 @@ use crate::kernels::expfam_chain::{self, ChainRisk};
 use crate::kernels::expfam_poisson::{self, PoissonRisk};
 use crate::kernels::ldp::{CHUNK as LDP_CHUNK, LdpMessages, LdpSums};
 use crate::kernels::ldp_cells::{CellJob, CellMoments, THREADS as CELLS_THREADS};
+use crate::kernels::ldp_iht::{IhtRound, USERS_PER_THREAD as IHT_USERS_PER_THREAD};
 use crate::kernels::philox::PhiloxKey;
 use crate::kernels::{KERNEL_NAMES, NVRTC_OPTIONS, cuda_program};
 use cudarc::cublas::sys::cublasOperation_t;
@@ -140,6 +142,7 @@ struct Kernels {
     ldp_reduce: CudaFunction,
     ldp_cells: CudaFunction,
     echo: CudaFunction,
+    ldp_iht: CudaFunction,
     compile_s: f64,
 }
 
@@ -237,7 +240,7 @@ impl Gpu {
                 .load_function(name)
                 .map_err(|e| gpu_err(&format!("loading kernel {name}"), e))
         };
-        let [a, a2, a3, b, c, d, cells, e] = KERNEL_NAMES;
+        let [a, a2, a3, b, c, d, cells, e, h] = KERNEL_NAMES;
         Ok(Kernels {
             expfam: f(a)?,
             expfam_poisson: f(a2)?,
@@ -247,6 +250,7 @@ impl Gpu {
             ldp_reduce: f(d)?,
             ldp_cells: f(cells)?,
             echo: f(e)?,
+            ldp_iht: f(h)?,
             _module: module.clone(),
             compile_s: t.elapsed().as_secs_f64(),
         })
@@ -597,6 +601,72 @@ impl Gpu {
         Ok(out)
     }
 
+    /// One LDP-IHT round for the replicates `reps` at their current θ (`theta`, replicate-major):
+    /// the sums of the round's Duchi reports, as [`IhtRound::round_cpu`] (same Philox numbers,
+    /// exact integer accumulation, so the two agree bit for bit).
+    pub fn ldp_iht_round(
+        &self,
+        round: &IhtRound,
+        key: PhiloxKey,
+        reps: &[u64],
+        theta: &[f64],
+    ) -> Result<Vec<f64>> {
+        round.check_batch(reps, theta)?;
+        if reps.is_empty() {
+            return Ok(Vec::new());
+        }
+        let d = round.dim();
+        let d32 = to_u32(d, "d")?;
+        let k32 = to_u32(round.sparsity(), "k")?;
+        let problems = reps.len() as u64;
+        let users = round.users();
+        let chunks = users.div_ceil(u64::from(IHT_USERS_PER_THREAD));
+        let threads = 128u32;
+        let total = problems
+            .checked_mul(chunks)
+            .ok_or_else(|| Error::param("replicates", problems, "too many threads"))?;
+        let blocks = u32::try_from(total.div_ceil(u64::from(threads))).map_err(|_| {
+            Error::param(
+                "replicates",
+                problems,
+                "replicates × users exceed the kernel's grid",
+            )
+        })?;
+        let (noise, tau1, tau2) = round.design();
+        let (g, _, pi) = round.mechanism();
+        let r32 = round.round();
+        let [k0, k1] = key.0;
+        let k = self.kernels()?;
+        let s = &self.stream;
+        let reps_d = s
+            .clone_htod(reps)
+            .map_err(|e| gpu_err("copying replicate indices", e))?;
+        let theta_d = s.clone_htod(theta).map_err(|e| gpu_err("copying θ", e))?;
+        let mut counts = s
+            .alloc_zeros::<u64>(reps.len() * d)
+            .map_err(|e| gpu_err("allocating report counts", e))?;
+        let mut l = s.launch_builder(&k.ldp_iht);
+        l.arg(&k0).arg(&k1).arg(&reps_d).arg(&problems).arg(&users);
+        l.arg(&r32).arg(&d32).arg(&k32);
+        l.arg(&noise).arg(&tau1).arg(&tau2).arg(&g).arg(&pi);
+        l.arg(&IHT_USERS_PER_THREAD).arg(&theta_d).arg(&mut counts);
+        let cfg = LaunchConfig {
+            grid_dim: (blocks, 1, 1),
+            block_dim: (threads, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        // SAFETY: argument types and order match vs_ldp_iht_round; reps holds `problems`
+        // indices, theta and counts hold problems·d values, the most the kernel reads or writes.
+        unsafe { l.launch(cfg) }.map_err(|e| gpu_err("launching vs_ldp_iht_round", e))?;
+        let c = s
+            .clone_dtoh(&counts)
+            .map_err(|e| gpu_err("copying report counts", e))?;
+        self.sync()?;
+        // The kernel adds signed counts as two's-complement u64: reinterpret.
+        let c: Vec<i64> = c.into_iter().map(|v| v as i64).collect();
+        Ok(round.sums_from_counts(&c))
+    }
+
     /// Upload a prepared echo data set once (a search then evaluates many batches on it).
     pub fn echo_upload(&self, data: &EchoData) -> Result<EchoOnDevice> {
         let s = &self.stream;
@@ -809,6 +879,15 @@ impl crate::device::Kernels for Gpu {
             data: self.echo_upload(data)?,
         }))
     }
+    fn ldp_iht_round(
+        &self,
+        round: &IhtRound,
+        key: PhiloxKey,
+        reps: &[u64],
+        theta: &[f64],
+    ) -> Result<Vec<f64>> {
+        Gpu::ldp_iht_round(self, round, key, reps, theta)
+    }
 }
 
 #[cfg(test)]
@@ -923,6 +1002,26 @@ mod tests {
             let row = checks::ldp_cells(g, reps, d, n, public, 1).unwrap();
             assert!(row.ok, "{row:?}");
         }
+    }
+
+    #[test]
+    #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
+    fn ldp_iht_round_matches_cpu_twin() {
+        use crate::device::Twins;
+        use crate::montecarlo::{NoProgress, RunConfig, Scale, runner};
+        let g = Gpu::get().expect("a GPU");
+        for d in [5, 16, 63] {
+            let row = checks::ldp_iht(g, 24, 50_000, d, 1).unwrap();
+            assert!(row.ok && row.rel_err == 0.0, "{row:?}");
+        }
+        // The offloaded claim: the same table as on the twins, number for number (the sums
+        // are exact on both sides and the server step is the same host code).
+        let claim = crate::claims::find("ldp-iht-slopes", Scale::Test).unwrap();
+        let cfg = RunConfig::new(7, 3);
+        let (a, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(g)).unwrap();
+        assert!(used);
+        let (b, _) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
+        assert_eq!(a.rows, b.rows);
     }
 
     #[test]

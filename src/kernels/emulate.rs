@@ -12,6 +12,7 @@ use super::expfam_chain::ChainRisk;
 use super::expfam_poisson::PoissonRisk;
 use super::ldp::{CHUNK, LdpMessages};
 use super::ldp_cells::CellJob;
+use super::ldp_iht::{IhtProblem, IhtRound, USERS_PER_THREAD};
 use super::philox::PhiloxKey;
 use crate::echo::LikelihoodKind;
 use crate::echo::template::DurationFactor;
@@ -37,6 +38,14 @@ static inline unsigned int __umulhi(unsigned int a, unsigned int b) {
 }
 static inline void __syncthreads() {}
 static inline int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
+static inline unsigned long long __umul64hi(unsigned long long a, unsigned long long b) {
+    return (unsigned long long)(((unsigned __int128)a * b) >> 64);
+}
+static inline unsigned long long atomicAdd(unsigned long long* a, unsigned long long v) {
+    unsigned long long old = *a;
+    *a = old + v;
+    return old;
+}
 static double vs_emulated_shared[1024];
 static std::vector<double> vs_from_bits(const unsigned long long* b, size_t n) {
     std::vector<double> v(n);
@@ -288,6 +297,62 @@ impl Harness {
             .push((format!("ldp cells d={d} n={n} tau2={tau2}"), v));
     }
 
+    /// One LDP-IHT round (the last of two) for the replicates `reps` at random θ: the sums
+    /// G·B·c, c the kernel's integer counts.
+    fn iht(&mut self, id: usize, d: usize, k: usize, users: u64, reps: &[u64]) {
+        let problem = IhtProblem {
+            n: 2 * users,
+            epsilon: 0.7,
+            d,
+            k,
+            noise: 0.5,
+            rounds: 2,
+            step: 1.0,
+            tau1: 1.0,
+            tau2: 1.5,
+            l1_radius: 2.0,
+        };
+        let round = IhtRound::new(&problem, 1).unwrap();
+        let mut r = crate::rng::stream(id as u64, "emulate-ldp-iht", 0);
+        use rand::RngExt;
+        // Large enough that the gradient clipping at G binds for some users.
+        let theta: Vec<f64> = (0..reps.len() * d)
+            .map(|_| 2.0 * (r.random::<f64>() - 0.5))
+            .collect();
+        let key = PhiloxKey::new(id as u64, "emulate-ldp-iht");
+        let twin = round.round_cpu(key, reps, &theta).unwrap();
+        let (noise, tau1, tau2) = round.design();
+        let (g, gb, pi) = round.mechanism();
+        let [k0, k1] = key.0;
+        let np = reps.len();
+        let threads = np as u64 * users.div_ceil(u64::from(USERS_PER_THREAD));
+        self.globals += &bits_array(&format!("IHT_THETA_{id}"), &theta);
+        let reps_s: Vec<String> = reps.iter().map(|v| format!("{v}ull")).collect();
+        let _ = writeln!(
+            self.globals,
+            "static const unsigned long long IHT_REPS_{id}[] = {{{}}};",
+            reps_s.join(",")
+        );
+        let _ = write!(
+            self.body,
+            r#"{{
+    std::vector<unsigned long long> counts({np} * {d}, 0ull);
+    vs_block_dim(128);
+    for (unsigned int b = 0; b < {blocks}; ++b) for (unsigned int t = 0; t < 128; ++t) {{
+        blockIdx.x = b; threadIdx.x = t;
+        vs_ldp_iht_round({k0}u, {k1}u, IHT_REPS_{id}, {np}ull, {users}ull, 1u, {d}u, {k}u,
+            {noise:e}, {tau1:e}, {tau2:e}, {g:e}, {pi:e}, {USERS_PER_THREAD}u,
+            IHT_THETA_{id}.data(), counts.data());
+    }}
+    for (unsigned long long c : counts) vs_put((double)(long long)c * {gb:e});
+}}
+"#,
+            blocks = threads.div_ceil(128),
+        );
+        self.expected
+            .push((format!("ldp-iht d={d} k={k} users={users}"), twin));
+    }
+
     fn echo(&mut self, id: usize, kind: LikelihoodKind, factor: DurationFactor) {
         let spec = toy_spectrum(240, id as u64).unwrap();
         let fmax = *spec.freq().last().unwrap();
@@ -387,6 +452,9 @@ fn cuda_sources_compiled_for_the_host_equal_the_twins_bit_for_bit() {
     h.cells(21, 3, 1, 37, 0.9, &[2, 3], 32);
     // A public Gram matrix: no clipping, n = 1e13.
     h.cells(22, 5, 3, 10_000_000_000_000, f64::MAX, &[7], 64);
+    h.iht(10, 5, 2, 300, &[0, 5, 1 << 33]);
+    h.iht(11, 8, 3, 1000, &[2, 1]);
+    h.iht(12, 63, 4, 70, &[9]);
     for (i, kind) in [LikelihoodKind::New, LikelihoodKind::Old]
         .into_iter()
         .enumerate()

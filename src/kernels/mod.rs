@@ -13,6 +13,7 @@
 //! | `vs_expfam_chain_risk` | [`expfam_chain::ChainRisk::replicates_cpu`] | chain Gaussian graphical model MLE risk replicates (Cholesky draws, closed-form decomposable MLE, exact KL, control variate) |
 //! | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`ldp::LdpMessages::aggregate_cpu`] | NLDP per-user clipping, Gaussian perturbation, Σx̄x̄ᵀ and Σx̃ỹ |
 //! | `vs_ldp_cells` | [`ldp_cells::CellJob::moments_cpu`] | exact cell counts of n users of the ±1 design (recursive Binomial(c, 1/2) halving, Hörmann's BTRS), Σxxᵀ (exact integers) and Σxỹ by Walsh–Hadamard butterflies |
+//! | `vs_ldp_iht_round` | [`ldp_iht::IhtRound::round_cpu`] (driven by [`ldp_iht::iht_batch`]) | one LDP-IHT round for a batch of replicates: users drawn on the fly, clipped gradients, Duchi ℓ∞ reports, summed exactly |
 //! | `vs_echo_loglike` | [`echo::log_ratio_batch_cpu`] (the library's `log_ratio`) | comb log-likelihood ratio, new and old, for a batch of points |
 
 pub mod echo;
@@ -23,6 +24,7 @@ pub mod expfam_chain;
 pub mod expfam_poisson;
 pub mod ldp;
 pub mod ldp_cells;
+pub mod ldp_iht;
 pub mod philox;
 
 /// Every kernel as one CUDA C++ program (one NVRTC compile, one module).
@@ -33,13 +35,14 @@ pub fn cuda_program() -> String {
     s.push_str(expfam_chain::CUDA_SRC);
     s.push_str(ldp::CUDA_SRC);
     s.push_str(ldp_cells::CUDA_SRC);
+    s.push_str(ldp_iht::CUDA_SRC);
     s.push_str(&echo::cuda_tables());
     s.push_str(echo::CUDA_SRC);
     s
 }
 
 /// Names of the kernels in [`cuda_program`].
-pub const KERNEL_NAMES: [&str; 8] = [
+pub const KERNEL_NAMES: [&str; 9] = [
     "vs_expfam_normal_risk",
     "vs_expfam_poisson_risk",
     "vs_expfam_chain_risk",
@@ -48,6 +51,7 @@ pub const KERNEL_NAMES: [&str; 8] = [
     "vs_ldp_reduce",
     "vs_ldp_cells",
     "vs_echo_loglike",
+    "vs_ldp_iht_round",
 ];
 
 /// NVRTC options: no fused multiply-add contraction, so products and sums round as the host's

@@ -179,6 +179,11 @@ impl DuchiLinf {
         self.r * self.b
     }
 
+    /// π = e^ε/(e^ε + 1): the probability that the report is drawn from T⁺.
+    pub fn plus_probability(&self) -> f64 {
+        self.pi
+    }
+
     /// Privatize an already clipped input into `out` (no allocation; the hot path of LDP-IHT).
     pub fn privatize_into(&self, x: &[f64], out: &mut [f64], rng: &mut Rng) {
         let mut dot: i64 = 0;

@@ -114,7 +114,7 @@ impl LdpIht {
         positive("tau1", self.tau1)?;
         positive("tau2", self.tau2)?;
         positive("l1_radius", self.l1_radius)?;
-        let g_bound = self.tau1 * (self.tau1 * self.l1_radius + self.tau2);
+        let g_bound = gradient_bound(self.tau1, self.tau2, self.l1_radius);
         let mech = DuchiLinf::new(self.epsilon, d, g_bound)?;
         // Shuffle users once (Fisher–Yates), then cut into T contiguous groups.
         let mut order: Vec<usize> = (0..n).collect();
@@ -221,6 +221,12 @@ impl LdpIht {
         }
         total / group.len() as f64
     }
+}
+
+/// The box radius G = τ₁(τ₁R + τ₂) of the users' gradients: |x̃_j(⟨x̃, θ⟩ − ỹ)| ≤ τ₁(τ₁‖θ‖₁ + τ₂)
+/// with ‖θ‖₁ ≤ R.
+pub(crate) fn gradient_bound(tau1: f64, tau2: f64, l1_radius: f64) -> f64 {
+    tau1 * (tau1 * l1_radius + tau2)
 }
 
 /// Keep the s largest-magnitude coordinates (ties broken by index, deterministic).

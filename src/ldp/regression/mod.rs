@@ -18,6 +18,7 @@ mod nldp;
 pub mod simulate;
 
 pub use iht::{IhtDiagnostics, LdpIht};
+pub(crate) use iht::{gradient_bound, hard_threshold, project_l1};
 pub use nldp::{Moments, Nldp, NldpDiagnostics, NoiseMode};
 
 use crate::error::{Error, Result};
