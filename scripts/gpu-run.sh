@@ -14,10 +14,10 @@
 # with 16 cores (run it with the device tool's timeout_s 480). Acceptance 4 runs each claim at
 # R replicates on the CPU and at R and 10R on the GPU: R on both compares the verdicts (the same
 # replicate count, so the same power), 10R on the GPU must finish within the CPU's wall time.
-EXPFAM_REPLICATES=${EXPFAM_REPLICATES:-100000} # expfam-risk-expansion (--scale full), R
+EXPFAM_REPLICATES=${EXPFAM_REPLICATES:-200000} # expfam-risk-expansion (--scale full), R
 NLDP_REPLICATES=${NLDP_REPLICATES:-4000}       # ldp-nldp-slopes, R
 PUBLIC_REPLICATES=${PUBLIC_REPLICATES:-2000}   # ldp-public-slopes, R
-IHT_REPLICATES=${IHT_REPLICATES:-100}          # ldp-iht-slopes, R (its full-scale default)
+IHT_REPLICATES=${IHT_REPLICATES:-50}           # ldp-iht-slopes, R (its quick-scale default; ~1 s each on 16 cores)
 CLAIM_TIMEOUT=${CLAIM_TIMEOUT:-150}            # seconds allowed to any one claim run
 ECHO_BENCHMARK=${ECHO_BENCHMARK:-boltzmann}    # injected spectrum (analytic transfer function)
 ECHO_N=${ECHO_N:-50}                           # echoes in it

@@ -168,6 +168,42 @@ impl ResultTable {
             .collect())
     }
 
+    /// Value columns `columns` of every group of rows that agree on the key columns `keys`, in
+    /// one pass: group key (the `keys` values, in that order) → one vector per column, in row
+    /// order (what [`Self::values`] gives for that group). A verdict that looks at many groups
+    /// of a large table uses this rather than one [`Self::values`] scan per group.
+    #[allow(clippy::type_complexity)]
+    pub fn grouped<'a>(
+        &'a self,
+        keys: &[&str],
+        columns: &[&str],
+    ) -> Result<std::collections::HashMap<Vec<&'a str>, Vec<Vec<f64>>>> {
+        let ki: Vec<usize> = keys
+            .iter()
+            .map(|c| self.key_index(c))
+            .collect::<Result<_>>()?;
+        let vi: Vec<usize> = columns
+            .iter()
+            .map(|c| self.value_index(c))
+            .collect::<Result<_>>()?;
+        let mut out: std::collections::HashMap<Vec<&'a str>, Vec<Vec<f64>>> = Default::default();
+        let mut key: Vec<&'a str> = Vec::with_capacity(ki.len());
+        for r in &self.rows {
+            key.clear();
+            key.extend(ki.iter().map(|&i| r.key[i].as_str()));
+            let cols = match out.get_mut(key.as_slice()) {
+                Some(c) => c,
+                None => out
+                    .entry(key.clone())
+                    .or_insert_with(|| vec![Vec::new(); vi.len()]),
+            };
+            for (c, &j) in cols.iter_mut().zip(&vi) {
+                c.push(r.values[j]);
+            }
+        }
+        Ok(out)
+    }
+
     /// Value column `column` of the rows matching `filter`, in row order.
     pub fn values(&self, filter: &[(&str, &str)], column: &str) -> Result<Vec<f64>> {
         let j = self.value_index(column)?;
@@ -230,5 +266,43 @@ impl Verdict {
     /// PASS when every check passes (and there is at least one).
     pub fn pass(&self) -> bool {
         !self.checks.is_empty() && self.checks.iter().all(|c| c.pass)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouped_equals_one_values_scan_per_group() {
+        let keys = [("a", "1"), ("b", "1"), ("a", "2"), ("a", "1"), ("b", "1")];
+        let t = ResultTable {
+            claim: "t".into(),
+            seed: 1,
+            config_hash: 0,
+            git_sha: String::new(),
+            key_columns: vec!["family".into(), "n".into()],
+            value_columns: vec!["x".into(), "y".into()],
+            rows: keys
+                .iter()
+                .enumerate()
+                .map(|(i, (f, n))| ResultRow {
+                    replicate: i as u64,
+                    key: vec![f.to_string(), n.to_string()],
+                    values: vec![i as f64, -(i as f64)],
+                })
+                .collect(),
+        };
+        let g = t.grouped(&["family", "n"], &["y", "x"]).unwrap();
+        assert_eq!(g.len(), 3);
+        for (f, n) in [("a", "1"), ("b", "1"), ("a", "2")] {
+            let cols = &g[[f, n].as_slice()];
+            let filter = [("family", f), ("n", n)];
+            assert_eq!(cols[0], t.values(&filter, "y").unwrap());
+            assert_eq!(cols[1], t.values(&filter, "x").unwrap());
+        }
+        assert_eq!(g[["a", "1"].as_slice()][1], vec![0.0, 3.0]);
+        assert!(t.grouped(&["nope"], &["x"]).is_err());
+        assert!(t.grouped(&["n"], &["nope"]).is_err());
     }
 }
