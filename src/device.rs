@@ -100,6 +100,35 @@ impl Resolved {
     }
 }
 
+/// The family (and truth) of an expfam risk kernel's replicates: one kernel per model, one
+/// [`Kernels::expfam_risk`] call for all of them.
+#[derive(Debug, Clone, Copy)]
+pub enum RiskCase<'a> {
+    /// Normal model (`vs_expfam_normal_risk`).
+    Normal(&'a NormalRisk),
+    /// Poisson model (`vs_expfam_poisson_risk`).
+    Poisson(&'a PoissonRisk),
+    /// Chain Gaussian graphical model (`vs_expfam_chain_risk`).
+    Chain(&'a ChainRisk),
+}
+
+impl RiskCase<'_> {
+    /// The CPU twin of the case's kernel.
+    pub fn replicates_cpu(
+        &self,
+        key: PhiloxKey,
+        first: u64,
+        count: usize,
+        n: usize,
+    ) -> Result<Vec<RiskDraw>> {
+        match self {
+            Self::Normal(c) => c.replicates_cpu(key, first, count, n),
+            Self::Poisson(c) => c.replicates_cpu(key, first, count, n),
+            Self::Chain(c) => c.replicates_cpu(key, first, count, n),
+        }
+    }
+}
+
 /// The host calls of the GPU kernels, as work that library code routes to a device: the GPU
 /// ([`crate::gpu::Gpu`], feature `cuda`) implements it, and so do the CPU twins ([`Twins`]),
 /// which draw the same Philox numbers. Routed code is therefore tested without a GPU, and a GPU
@@ -107,31 +136,11 @@ impl Resolved {
 pub trait Kernels: Sync {
     /// Which implementation (for messages).
     fn label(&self) -> String;
-    /// Normal-model risk replicates `first .. first + count` at sample size n
-    /// ([`NormalRisk::replicates_cpu`]).
+    /// Risk replicates `first .. first + count` of `case` at sample size n
+    /// ([`RiskCase::replicates_cpu`]).
     fn expfam_risk(
         &self,
-        case: &NormalRisk,
-        key: PhiloxKey,
-        first: u64,
-        count: usize,
-        n: usize,
-    ) -> Result<Vec<RiskDraw>>;
-    /// Poisson-model risk replicates `first .. first + count` at sample size n
-    /// ([`PoissonRisk::replicates_cpu`]).
-    fn expfam_poisson_risk(
-        &self,
-        case: &PoissonRisk,
-        key: PhiloxKey,
-        first: u64,
-        count: usize,
-        n: usize,
-    ) -> Result<Vec<RiskDraw>>;
-    /// Chain Gaussian graphical model risk replicates `first .. first + count` at sample size n
-    /// ([`ChainRisk::replicates_cpu`]).
-    fn expfam_chain_risk(
-        &self,
-        case: &ChainRisk,
+        case: RiskCase<'_>,
         key: PhiloxKey,
         first: u64,
         count: usize,
@@ -202,27 +211,7 @@ impl Kernels for Twins {
     }
     fn expfam_risk(
         &self,
-        case: &NormalRisk,
-        key: PhiloxKey,
-        first: u64,
-        count: usize,
-        n: usize,
-    ) -> Result<Vec<RiskDraw>> {
-        case.replicates_cpu(key, first, count, n)
-    }
-    fn expfam_poisson_risk(
-        &self,
-        case: &PoissonRisk,
-        key: PhiloxKey,
-        first: u64,
-        count: usize,
-        n: usize,
-    ) -> Result<Vec<RiskDraw>> {
-        case.replicates_cpu(key, first, count, n)
-    }
-    fn expfam_chain_risk(
-        &self,
-        case: &ChainRisk,
+        case: RiskCase<'_>,
         key: PhiloxKey,
         first: u64,
         count: usize,

@@ -9,7 +9,7 @@
 //! * `expfam-c1-correct`: under correct specification c1 = p/2 for every family, and n·R_n
 //!   agrees with p/2 + c2/n.
 
-use crate::device::Kernels;
+use crate::device::{Kernels, RiskCase};
 use crate::error::{Error, Result};
 use crate::expfam::families::{GammaFamily, Gaussian, LogLinear, Poisson, Structure};
 use crate::expfam::risk::{RiskDraw, RiskSimulation};
@@ -130,29 +130,12 @@ impl RiskExpansion {
         first: u64,
         count: usize,
     ) -> Result<Vec<RiskDraw>> {
-        match i {
-            0 => kernels.expfam_risk(
-                &self.kernel_a,
-                Self::kernel_key(seed, "A", n),
-                first,
-                count,
-                n,
-            ),
-            1 => kernels.expfam_poisson_risk(
-                &self.kernel_b,
-                Self::kernel_key(seed, "B", n),
-                first,
-                count,
-                n,
-            ),
-            _ => kernels.expfam_chain_risk(
-                &self.kernel_c,
-                Self::kernel_key(seed, "C", n),
-                first,
-                count,
-                n,
-            ),
-        }
+        let (label, case) = match i {
+            0 => ("A", RiskCase::Normal(&self.kernel_a)),
+            1 => ("B", RiskCase::Poisson(&self.kernel_b)),
+            _ => ("C", RiskCase::Chain(&self.kernel_c)),
+        };
+        kernels.expfam_risk(case, Self::kernel_key(seed, label, n), first, count, n)
     }
 }
 

@@ -132,8 +132,8 @@ pub fn xt_r(g: &Gpu, n: usize, d: usize, seed: u64) -> Result<CheckRow> {
 pub fn expfam(g: &Gpu, replicates: usize, n: usize, seed: u64) -> Result<CheckRow> {
     let case = NormalRisk::new(&Truth::parse("gamma:4", 1)?)?;
     let key = PhiloxKey::new(seed, "expfam-risk-expansion");
-    g.expfam_risk(&case, key, 0, replicates.min(1024), n)?;
-    let (gpu, gs) = timed(|| g.expfam_risk(&case, key, 0, replicates, n))?;
+    g.expfam_normal_risk(&case, key, 0, replicates.min(1024), n)?;
+    let (gpu, gs) = timed(|| g.expfam_normal_risk(&case, key, 0, replicates, n))?;
     let (cpu, cs) = timed(|| case.replicates_cpu(key, 0, replicates, n))?;
     let flat = |v: &[crate::expfam::risk::RiskDraw]| -> (Vec<f64>, Vec<f64>) {
         (

@@ -11,7 +11,7 @@
 //! | host call | kernel(s) | CPU twin |
 //! |---|---|---|
 //! | [`Gpu::xt_r`] | cuBLAS DGEMM | `x.tr_mul(r)` |
-//! | [`Gpu::expfam_risk`], [`Gpu::expfam_run`] (claim summary) | `vs_expfam_normal_risk` | [`NormalRisk::replicates_cpu`], [`NormalRisk::run_cpu`] |
+//! | [`Gpu::expfam_normal_risk`], [`Gpu::expfam_run`] (claim summary) | `vs_expfam_normal_risk` | [`NormalRisk::replicates_cpu`], [`NormalRisk::run_cpu`] |
 //! | [`Gpu::expfam_poisson_risk`] | `vs_expfam_poisson_risk` | [`PoissonRisk::replicates_cpu`] |
 //! | [`Gpu::expfam_chain_risk`] | `vs_expfam_chain_risk` | [`ChainRisk::replicates_cpu`] |
 //! | [`Gpu::ldp_aggregate`] | `vs_ldp_features`, `vs_ldp_chunk_sums`, `vs_ldp_reduce` | [`LdpMessages::aggregate_cpu`] |
@@ -21,6 +21,7 @@
 
 pub mod checks;
 
+use crate::device::RiskCase;
 use crate::echo::template::CombParams;
 use crate::error::{Error, Result};
 use crate::expfam::risk::RiskDraw;
@@ -269,7 +270,7 @@ impl Gpu {
 
     /// Normal-model risk replicates `first .. first + count` at sample size n: one thread per
     /// replicate, same Philox streams as [`NormalRisk::replicates_cpu`].
-    pub fn expfam_risk(
+    pub fn expfam_normal_risk(
         &self,
         case: &NormalRisk,
         key: PhiloxKey,
@@ -427,7 +428,7 @@ impl Gpu {
         replicates: usize,
     ) -> Result<crate::expfam::MonteCarloRisk> {
         crate::error::check::at_least("replicates", replicates, 2)?;
-        let draws = self.expfam_risk(case, key, 0, replicates, n)?;
+        let draws = self.expfam_normal_risk(case, key, 0, replicates, n)?;
         crate::expfam::risk::summarize(n, &draws, &case.terms())
     }
 
@@ -830,33 +831,17 @@ impl crate::device::Kernels for Gpu {
     }
     fn expfam_risk(
         &self,
-        case: &NormalRisk,
+        case: RiskCase<'_>,
         key: PhiloxKey,
         first: u64,
         count: usize,
         n: usize,
     ) -> Result<Vec<RiskDraw>> {
-        Gpu::expfam_risk(self, case, key, first, count, n)
-    }
-    fn expfam_poisson_risk(
-        &self,
-        case: &PoissonRisk,
-        key: PhiloxKey,
-        first: u64,
-        count: usize,
-        n: usize,
-    ) -> Result<Vec<RiskDraw>> {
-        Gpu::expfam_poisson_risk(self, case, key, first, count, n)
-    }
-    fn expfam_chain_risk(
-        &self,
-        case: &ChainRisk,
-        key: PhiloxKey,
-        first: u64,
-        count: usize,
-        n: usize,
-    ) -> Result<Vec<RiskDraw>> {
-        Gpu::expfam_chain_risk(self, case, key, first, count, n)
+        match case {
+            RiskCase::Normal(c) => self.expfam_normal_risk(c, key, first, count, n),
+            RiskCase::Poisson(c) => self.expfam_poisson_risk(c, key, first, count, n),
+            RiskCase::Chain(c) => self.expfam_chain_risk(c, key, first, count, n),
+        }
     }
     fn ldp_aggregate(
         &self,
