@@ -1026,11 +1026,17 @@ mod tests {
     #[test]
     #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
     fn offloaded_claim_matches_the_twins() {
+        let g = Gpu::get().expect("a GPU");
+        claim_on_the_gpu_matches_the_twins(g, "expfam-risk-expansion", 500, 1e-10);
+    }
+
+    /// `name` at test scale on the GPU and on the twins: same rows (values to `rel`) and
+    /// verdicts.
+    fn claim_on_the_gpu_matches_the_twins(g: &Gpu, name: &str, replicates: u64, rel: f64) {
         use crate::device::Twins;
         use crate::montecarlo::{NoProgress, RunConfig, Scale, runner};
-        let g = Gpu::get().expect("a GPU");
-        let claim = crate::claims::find("expfam-risk-expansion", Scale::Test).unwrap();
-        let cfg = RunConfig::new(7, 500);
+        let claim = crate::claims::find(name, Scale::Test).unwrap();
+        let cfg = RunConfig::new(7, replicates);
         let (a, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(g)).unwrap();
         assert!(used);
         let (b, _) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
@@ -1039,13 +1045,13 @@ mod tests {
             assert_eq!((x.replicate, &x.key), (y.replicate, &y.key));
             for (u, v) in x.values.iter().zip(&y.values) {
                 assert!(
-                    (u - v).abs() <= 1e-10 * v.abs().max(1e-300),
-                    "{x:?} vs {y:?}"
+                    (u - v).abs() <= rel * v.abs().max(1e-300),
+                    "{name}: {x:?} vs {y:?}"
                 );
             }
         }
         let (va, vb) = (claim.verdict(&a).unwrap(), claim.verdict(&b).unwrap());
-        assert_eq!(va.pass(), vb.pass());
+        assert_eq!(va.pass(), vb.pass(), "{name}");
     }
 
     /// The NLDP and public slope claims on the cell kernel give the twins' rows (counts equal,
@@ -1053,27 +1059,9 @@ mod tests {
     #[test]
     #[ignore = "needs a CUDA GPU: cargo test --features cuda -- --ignored"]
     fn offloaded_ldp_slope_claims_match_the_twins() {
-        use crate::device::Twins;
-        use crate::montecarlo::{NoProgress, RunConfig, Scale, runner};
         let g = Gpu::get().expect("a GPU");
         for name in ["ldp-nldp-slopes", "ldp-public-slopes"] {
-            let claim = crate::claims::find(name, Scale::Test).unwrap();
-            let cfg = RunConfig::new(7, 30);
-            let (a, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(g)).unwrap();
-            assert!(used);
-            let (b, _) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
-            assert_eq!(a.rows.len(), b.rows.len());
-            for (x, y) in a.rows.iter().zip(&b.rows) {
-                assert_eq!((x.replicate, &x.key), (y.replicate, &y.key));
-                for (u, v) in x.values.iter().zip(&y.values) {
-                    assert!(
-                        (u - v).abs() <= 1e-9 * v.abs().max(1e-300),
-                        "{x:?} vs {y:?}"
-                    );
-                }
-            }
-            let (va, vb) = (claim.verdict(&a).unwrap(), claim.verdict(&b).unwrap());
-            assert_eq!(va.pass(), vb.pass(), "{name}");
+            claim_on_the_gpu_matches_the_twins(g, name, 30, 1e-9);
         }
     }
 

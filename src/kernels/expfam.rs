@@ -270,10 +270,33 @@ extern "C" __global__ void vs_expfam_normal_risk(
 }
 "#;
 
+/// Test check shared by the risk kernels' twins: the control-variate mean loss
+/// c1/n + (KL − Q) matches c1/n + c2/n², and E Q = c1/n, each within 4 standard errors.
+#[cfg(test)]
+pub(crate) fn assert_draws_match_expansion(
+    draws: &[RiskDraw],
+    t: &ExpansionTerms,
+    n: usize,
+    what: &str,
+) {
+    use crate::montecarlo::stats;
+    let nf = n as f64;
+    let cv: Vec<f64> = draws.iter().map(|d| t.c1 / nf + d.kl - d.q).collect();
+    let (m, se) = (stats::mean(&cv).unwrap(), stats::std_error(&cv).unwrap());
+    let pred = t.second_order(nf);
+    assert!(
+        (m - pred).abs() < 4.0 * se,
+        "{what} n={n}: {m} ± {se} vs {pred} ({t:?})"
+    );
+    // E Q = c1/n exactly.
+    let q: Vec<f64> = draws.iter().map(|d| d.q).collect();
+    let (mq, seq) = (stats::mean(&q).unwrap(), stats::std_error(&q).unwrap());
+    assert!((mq - t.c1 / nf).abs() < 4.0 * seq, "{what}: E Q {mq}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::montecarlo::stats;
     use nalgebra::DVector;
 
     /// The closed-form KL of the twin equals the library's Bregman KL ψ(θ̂) − ψ(θ*) −
@@ -310,18 +333,7 @@ mod tests {
             let t = nr.terms();
             let key = PhiloxKey::new(11, "expfam-twin");
             let draws = nr.replicates_cpu(key, 0, reps, n).unwrap();
-            let nf = n as f64;
-            let cv: Vec<f64> = draws.iter().map(|d| t.c1 / nf + d.kl - d.q).collect();
-            let (m, se) = (stats::mean(&cv).unwrap(), stats::std_error(&cv).unwrap());
-            let pred = t.second_order(nf);
-            assert!(
-                (m - pred).abs() < 4.0 * se,
-                "{spec} n={n}: {m} ± {se} vs {pred}"
-            );
-            // E Q = c1/n exactly.
-            let q: Vec<f64> = draws.iter().map(|d| d.q).collect();
-            let (mq, seq) = (stats::mean(&q).unwrap(), stats::std_error(&q).unwrap());
-            assert!((mq - t.c1 / nf).abs() < 4.0 * seq, "{spec}: E Q {mq}");
+            assert_draws_match_expansion(&draws, &t, n, spec);
         }
         let nr = NormalRisk::new(&Truth::parse("gamma:4", 1).unwrap()).unwrap();
         assert!((nr.terms().c1 - 1.375).abs() < 1e-9);

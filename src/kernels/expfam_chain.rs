@@ -517,17 +517,7 @@ mod tests {
             assert_eq!(sim.terms(), t);
             let key = PhiloxKey::new(11, "chain-twin");
             let draws = cr.replicates_cpu(key, 0, reps, n).unwrap();
-            let nf = n as f64;
-            let cv: Vec<f64> = draws.iter().map(|dr| t.c1 / nf + dr.kl - dr.q).collect();
-            let (m, se) = (stats::mean(&cv).unwrap(), stats::std_error(&cv).unwrap());
-            let pred = t.second_order(nf);
-            assert!(
-                (m - pred).abs() < 4.0 * se,
-                "{label} n={n}: {m} ± {se} vs {pred} ({t:?})"
-            );
-            let q: Vec<f64> = draws.iter().map(|dr| dr.q).collect();
-            let (mq, seq) = (stats::mean(&q).unwrap(), stats::std_error(&q).unwrap());
-            assert!((mq - t.c1 / nf).abs() < 4.0 * seq, "{label}: E Q {mq}");
+            crate::kernels::expfam::assert_draws_match_expansion(&draws, &t, n, label);
             if label == "inside" {
                 assert!((t.c1 - 5.5).abs() < 1e-9, "{t:?}");
             }

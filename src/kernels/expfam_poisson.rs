@@ -195,7 +195,6 @@ extern "C" __global__ void vs_expfam_poisson_risk(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::montecarlo::stats;
     use nalgebra::DVector;
 
     /// For drawn sums, the twin's loss equals the library's: θ̂ from the library's
@@ -267,17 +266,7 @@ mod tests {
             assert_eq!(sim.terms(), t);
             let key = PhiloxKey::new(11, "poisson-twin");
             let draws = pr.replicates_cpu(key, 0, reps, n).unwrap();
-            let nf = n as f64;
-            let cv: Vec<f64> = draws.iter().map(|d| t.c1 / nf + d.kl - d.q).collect();
-            let (m, se) = (stats::mean(&cv).unwrap(), stats::std_error(&cv).unwrap());
-            let pred = t.second_order(nf);
-            assert!(
-                (m - pred).abs() < 4.0 * se,
-                "{spec} n={n}: {m} ± {se} vs {pred}"
-            );
-            let q: Vec<f64> = draws.iter().map(|d| d.q).collect();
-            let (mq, seq) = (stats::mean(&q).unwrap(), stats::std_error(&q).unwrap());
-            assert!((mq - t.c1 / nf).abs() < 4.0 * seq, "{spec}: E Q {mq}");
+            crate::kernels::expfam::assert_draws_match_expansion(&draws, &t, n, spec);
         }
     }
 
