@@ -28,6 +28,7 @@ pub mod data;
 pub mod device;
 pub mod echo;
 pub mod error;
+pub mod estimator;
 pub mod expfam;
 pub mod fsutil;
 pub mod inference;

@@ -4,7 +4,7 @@ use super::{Bars, Format, print_json, print_table};
 use clap::Args;
 use std::path::PathBuf;
 use veristat::device::{DeviceChoice, Resolved};
-use veristat::montecarlo::{RunConfig, Scale, Shard, Verdict, runner, store};
+use veristat::montecarlo::{ResultTable, RunConfig, Scale, Shard, Verdict, runner, store};
 use veristat::{Error, Result, claims};
 
 /// Grid size of a claim run.
@@ -73,9 +73,14 @@ pub struct MergeArgs {
     pub format: Format,
 }
 
-pub fn print_verdict(v: &Verdict, format: Format) -> Result<()> {
+/// Prints the verdict; `content_hash` is the table's [`ResultTable::content_hash`].
+pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<()> {
     match format {
-        Format::Json => print_json(&serde_json::to_value(v).expect("verdict serializes")),
+        Format::Json => {
+            let mut j = serde_json::to_value(v).expect("verdict serializes");
+            j["content_hash"] = serde_json::Value::String(content_hash.to_string());
+            print_json(&j)
+        }
         Format::Table => {
             let rows: Vec<Vec<String>> = v
                 .checks
@@ -100,6 +105,7 @@ pub fn print_verdict(v: &Verdict, format: Format) -> Result<()> {
                 &["check", "estimate", "interval", "theory", "verdict"],
                 &rows,
             );
+            println!("content_hash {content_hash}");
             Ok(())
         }
     }
@@ -140,7 +146,7 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
     store::write(&table, &path)?;
     eprintln!("wrote {} ({} rows)", path.display(), table.rows.len());
     if shard.count == 1 {
-        print_verdict(&claim.verdict(&table)?, a.format)?;
+        print_verdict(&claim.verdict(&table)?, &table.content_hash(), a.format)?;
     } else {
         eprintln!(
             "shard {}/{}: run `veristat merge {}` when all shards are done",
@@ -169,7 +175,7 @@ pub fn merge(a: MergeArgs) -> Result<()> {
         table.rows.len(),
         table.n_replicates()
     );
-    print_verdict(&claim.verdict(&table)?, a.format)
+    print_verdict(&claim.verdict(&table)?, &table.content_hash(), a.format)
 }
 
 pub fn list() -> Result<()> {

@@ -155,6 +155,29 @@ impl ResultTable {
             })
     }
 
+    /// FNV-1a 64 hash of the table's contents in replicate order: per row the replicate index,
+    /// the key strings and the values' IEEE-754 bits, after the column names. It leaves out the
+    /// seed, git sha and config hash, so two runs of the same claim agree exactly when their
+    /// numbers do, whatever the thread or shard count or the commit that made them.
+    pub fn content_hash(&self) -> String {
+        let mut bytes = Vec::new();
+        for c in self.key_columns.iter().chain(&self.value_columns) {
+            bytes.extend_from_slice(c.as_bytes());
+            bytes.push(0);
+        }
+        for r in &self.rows {
+            bytes.extend_from_slice(&r.replicate.to_le_bytes());
+            for k in &r.key {
+                bytes.extend_from_slice(k.as_bytes());
+                bytes.push(0);
+            }
+            for v in &r.values {
+                bytes.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+        }
+        format!("{:016x}", crate::rng::fnv1a64(&bytes))
+    }
+
     /// Rows whose key columns equal the given (column, value) pairs.
     pub fn select<'a>(&'a self, filter: &[(&str, &str)]) -> Result<Vec<&'a ResultRow>> {
         let idx: Vec<(usize, &str)> = filter

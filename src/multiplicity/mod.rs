@@ -1,6 +1,6 @@
 //! Predictive multiplicity of L2-regularized logistic regression (Watson-Daniels, Parkes, Ustun,
 //! "Predictive Multiplicity in Probabilistic Classification", AAAI 2023, arXiv 2206.01131; see
-//! `../shared/specs/multiplicity.md`).
+//! `docs/specs/multiplicity.md`).
 //!
 //! The module tree follows the maths:
 //! - [`logistic`]: the baseline θ* = argmin J, J = mean log-loss + λ/2‖w‖² (Newton, ‖∇J‖ ≤ 1e-10),

@@ -1,4 +1,4 @@
-//! Sparse linear regression (see `../shared/specs/sparse.md`).
+//! Sparse linear regression (see `docs/specs/sparse.md`).
 //!
 //! Submodules follow the maths: the elastic-net objective and its coordinate-descent solver,
 //! the regularization path with screening, cross-validation, the preconditioned Lasso, and the
