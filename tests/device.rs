@@ -275,7 +275,7 @@ fn twins_label_and_resolution() {
     }
 }
 
-#[cfg(all(feature = "io", feature = "report"))]
+#[cfg(feature = "cli")]
 mod cli {
     use super::*;
     use common::{temp_file, veristat};
