@@ -290,12 +290,9 @@ pub fn search(
 /// `K` removals are the order statistics, with `ln X` shrinking by `1/(n - j)` for the `j`-th,
 /// and the replacements are drawn above the largest removed likelihood), but the number of live
 /// points dips to `n - K` within an iteration and the run-to-run scatter of ln B grows with `K`
-/// faster than the reported `sqrt(H / n)`: on the toy over 12 seeds it was 0.16 at `n / 50`,
-/// 0.21 at `n / 10` and 0.27 at `n / 5`, all reporting ± 0.17, with means within 1.5 standard
-/// errors of the reference (on the 6-parameter acceptance search, 5 seeds each, K = 10 and
-/// K = 50 agree: 13.57 and 13.46, ± 0.10). `n / 10` keeps the error within about 1.2x of the
-/// reported one while cutting the calls about 20-fold against the sampler with unbatched walks
-/// (measurements in the nested sampler's module docs).
+/// faster than the reported `sqrt(H / n)`. `n / 10` keeps the error within about 1.2x of the
+/// reported one while cutting the calls about 20-fold against the sampler with unbatched walks.
+/// Measurements: `docs/measurements/inference.md`.
 pub fn device_batch(nlive: usize) -> usize {
     (nlive / 10).max(1)
 }
