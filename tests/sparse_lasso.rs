@@ -743,7 +743,10 @@ fn every_sparse_estimator_cross_validates_through_one_generic_routine() {
             cv_mse(&PrecondLassoParams::new(Lasso::new(0.01)), &xy, &folds),
         ),
         ("iht", cv_mse(&IhtParams::new(4), &xy, &folds)),
-        ("omp", cv_mse(&OmpParams::new().n_nonzero_coefs(4), &xy, &folds)),
+        (
+            "omp",
+            cv_mse(&OmpParams::new().n_nonzero_coefs(4), &xy, &folds),
+        ),
         (
             "best-subset",
             cv_mse(&BestSubsetParams::new().support_sizes(1, 6), &xy, &folds),
@@ -754,7 +757,10 @@ fn every_sparse_estimator_cross_validates_through_one_generic_routine() {
     for (name, mse) in results {
         assert_eq!(mse.len(), 4, "{name}");
         for (m, m0) in mse.iter().zip(&null) {
-            assert!(*m < 0.7 * m0, "{name}: held-out MSE {m} vs intercept-only {m0}");
+            assert!(
+                *m < 0.7 * m0,
+                "{name}: held-out MSE {m} vs intercept-only {m0}"
+            );
         }
     }
     // The Lasso's fold scores are those of fitting the training rows by hand.

@@ -4,9 +4,9 @@
 use super::{ReportContext, Section, escape, html_table, num};
 use crate::claims::sparse::RandomSupport;
 use crate::error::Result;
+use crate::estimator::{Fit, Folds, RegressionData};
 use crate::montecarlo::{Claim, ResultTable, stats};
 use crate::report::{LineChart, Series, Style};
-use crate::estimator::{Fit, Folds, RegressionData};
 use crate::sparse::{LassoCvParams, PathParams};
 use std::fmt::Write as _;
 

@@ -22,8 +22,7 @@
 use super::linear::{Centered, predict_linear};
 use crate::error::{Error, Result, check};
 use crate::estimator::{
-    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop,
-    seconds_since,
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
 };
 use nalgebra::{DMatrix, DVector};
 
@@ -77,7 +76,6 @@ impl BestSubsetParams {
         self.fit_intercept = yes;
         self
     }
-
 }
 
 impl ParamGuard for BestSubsetParams {
@@ -302,7 +300,6 @@ impl BestSubset {
             converged,
         })
     }
-
 }
 
 impl Fit<RegressionData> for BestSubset {
@@ -521,10 +518,9 @@ mod tests {
             .fit(&RegressionData::new(x.clone(), y.clone()).unwrap())
             .unwrap_err();
         assert!(e.to_string().contains("support_sizes"), "{e}");
-        let e = BestSubsetParams::new()
-            .check()
-            .unwrap()
-            .fit(&RegressionData::new(x.rows(0, 2).into_owned(), y.rows(0, 2).into_owned()).unwrap());
+        let e = BestSubsetParams::new().check().unwrap().fit(
+            &RegressionData::new(x.rows(0, 2).into_owned(), y.rows(0, 2).into_owned()).unwrap(),
+        );
         assert!(e.is_err());
     }
 }

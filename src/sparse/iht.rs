@@ -19,8 +19,7 @@
 use super::linear::{Centered, predict_linear};
 use crate::error::{Error, Result, check};
 use crate::estimator::{
-    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop,
-    seconds_since,
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
 };
 use nalgebra::{DMatrix, DVector};
 
@@ -78,7 +77,6 @@ impl IhtParams {
         self.fit_intercept = yes;
         self
     }
-
 }
 
 impl ParamGuard for IhtParams {

@@ -14,7 +14,9 @@ use super::linear::predict_linear;
 use super::options::{SolverOptions, option_builders};
 use super::prepare::Prepared;
 use crate::error::{Result, check};
-use crate::estimator::{Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, seconds_since};
+use crate::estimator::{
+    Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, seconds_since,
+};
 use nalgebra::{DMatrix, DVector};
 
 /// Unchecked elastic-net parameters: `alpha`, `l1_ratio` (rho) and the solver options.

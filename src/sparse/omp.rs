@@ -26,8 +26,7 @@
 use super::linear::{Centered, predict_linear};
 use crate::error::{Error, Result, check};
 use crate::estimator::{
-    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop,
-    seconds_since,
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
 };
 use nalgebra::{DMatrix, DVector};
 
@@ -90,7 +89,6 @@ impl OmpParams {
         self.selection = s;
         self
     }
-
 }
 
 impl ParamGuard for OmpParams {

@@ -9,8 +9,7 @@ use super::options::{SolverOptions, option_builders};
 use super::prepare::Prepared;
 use crate::error::{Error, Result, check};
 use crate::estimator::{
-    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop,
-    seconds_since,
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
 };
 use nalgebra::{DMatrix, DVector};
 use std::time::Instant;
@@ -372,7 +371,10 @@ pub(super) fn path_on(prep: &Prepared, params: &PathParams, start: Instant) -> R
             Stop::MaxIterations
         },
         certificate: Certificate::DualityGap {
-            gap: duality_gaps.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            gap: duality_gaps
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max),
             target: gap_tol,
         },
         fit_seconds: seconds_since(start),
