@@ -183,6 +183,15 @@ fn certificates_and_screening_on_random_problems() {
                 "case {case} alpha {k} not converged"
             );
             assert!(on.diagnostics().converged() && off.diagnostics().converged());
+            assert_eq!(on.diagnostics().iterations, on.n_iter.iter().sum::<usize>());
+            let worst = on.duality_gaps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(
+                on.diagnostics().certificate,
+                veristat::estimator::Certificate::DualityGap {
+                    gap: worst,
+                    target: on.gap_tol
+                }
+            );
             assert!(
                 on.duality_gaps[k] <= on.gap_tol,
                 "case {case}: gap {} > {}",

@@ -465,6 +465,8 @@ mod tests {
             .unwrap();
         assert_eq!(fit.support, p.support);
         assert!(fit.path[0].converged);
+        assert_eq!(fit.diagnostics().stop, Stop::Finished);
+        assert_eq!(fit.diagnostics().iterations, fit.path[0].exchanges);
         // Exhaustive check over all 4-subsets is too big; compare with the oracle support's loss.
         let prep = Centered::new(&p.x, &p.y, true).unwrap();
         let (_, r) = ols(&prep.x, &prep.y, &p.support).unwrap();

@@ -298,6 +298,14 @@ mod tests {
         for step in [Step::Normalized, Step::Fixed] {
             let fit = fit_iht(IhtParams::new(6).step(step).tol(1e-12).max_iter(5000), &p);
             assert_eq!(fit.diagnostics().stop, Stop::Converged, "{step:?}");
+            let Certificate::RelativeChange { change, target } = fit.diagnostics().certificate
+            else {
+                panic!("{step:?}: {:?}", fit.diagnostics().certificate)
+            };
+            assert!(
+                change <= target && target == 1e-12,
+                "{step:?}: {change} vs {target}"
+            );
             assert_eq!(fit.support, p.support, "{step:?}");
             // Certificate: at a fixed point on a stable support the gradient vanishes there, so w
             // is the least-squares fit (with intercept) on the support.

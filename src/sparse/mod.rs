@@ -37,10 +37,11 @@
 //!   .dfmax` and the same option builders, `.fit(&data)` -> [`EnetPath`] (`alphas`, `coefs`
 //!   d x K, `intercepts`, `duality_gaps`, `n_iter`, `alpha_max`, `point(k)`, ...).
 //!   [`alpha_max`] and [`alpha_grid`] are exposed.
-//! - Cross-validation: [`LassoCvParams::new`]`(PathParams).folds(`[`Folds`]`)` with
-//!   `Folds::Ids(Vec<i64>)` (cv.glmnet's foldid) or `Folds::Shuffled { k, seed }`, `.fit(&data)`
-//!   -> [`LassoCvFit`] (`alpha_min`, `alpha_1se`, `mean`, `se`, `fold_mse`, `refit_min()`,
-//!   `refit_1se()`); the fold loop is [`crate::estimator::cross_validate`].
+//! - Cross-validation: [`LassoCvParams::new`]`(PathParams)`, then
+//!   `.folds(`[`Folds`](crate::estimator::Folds)`)` with `Folds::Ids(Vec<i64>)` (cv.glmnet's
+//!   foldid) or `Folds::Shuffled { k, seed }`, `.fit(&data)` -> [`LassoCvFit`] (`alpha_min`,
+//!   `alpha_1se`, `mean`, `se`, `fold_mse`, `refit_min()`, `refit_1se()`); the fold loop is
+//!   [`crate::estimator::cross_validate`].
 //! - Preconditioned Lasso (the Kelner-Koehler-Meka-Rohatgi framework, not the random-supports
 //!   paper's own algorithm): [`PrecondLassoParams::new`]`(lasso)` or
 //!   [`PrecondLassoParams::cv`]`(cv)`, `.preconditioner(`[`Preconditioner`]`)`, column
