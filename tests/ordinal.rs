@@ -8,9 +8,14 @@ mod common;
 use nalgebra::DMatrix;
 use serde_json::Value;
 use veristat::Error;
+use veristat::estimator::{Fit, Fitted, Folds, ParamGuard, Rows};
 use veristat::metrics::{self, Binning};
 use veristat::ordinal::likelihood;
-use veristat::ordinal::{Folds, LogitLast, OrdinalData, Presto, ProportionalOdds};
+use veristat::ordinal::presto::round_robin_fold_ids;
+use veristat::ordinal::{
+    LogitLastParams, OrdinalData, PrestoCvParams, PrestoParams, PrestoPathParams,
+    ProportionalOddsParams,
+};
 
 fn fixtures() -> Value {
     let s = std::fs::read_to_string(concat!(
@@ -52,7 +57,7 @@ fn close(a: f64, b: f64, tol: f64, what: &str) {
 #[test]
 fn proportional_odds_matches_statsmodels_on_dataset_a() {
     let f = fixtures();
-    let fit = ProportionalOdds::new().fit(&dataset_a()).unwrap();
+    let fit = ProportionalOddsParams::new().fit(&dataset_a()).unwrap();
     close(
         fit.loglik,
         f["po"]["loglik"].as_f64().unwrap(),
@@ -70,7 +75,7 @@ fn proportional_odds_matches_statsmodels_on_dataset_a() {
     for (j, v) in vec_of(&f["po"]["std_errors"]).iter().enumerate() {
         close(fit.std_errors[j], *v, 1e-5, "std error");
     }
-    assert!(fit.gradient_norm <= 1e-10);
+    assert!(fit.gradient_norm() <= 1e-10);
     // Every row of the PO model's coefficient matrix is the common slope.
     for k in 0..2 {
         assert_eq!(
@@ -107,8 +112,8 @@ fn proportional_odds_matches_statsmodels_on_soup() {
         .map(|v| v as f64)
         .collect();
     let data = OrdinalData::from_labels(ds.x.clone(), &labels, None).unwrap();
-    let fit = ProportionalOdds::new().fit(&data).unwrap();
-    assert!(fit.converged && fit.gradient_norm <= 1e-10);
+    let fit = ProportionalOddsParams::new().fit(&data).unwrap();
+    assert!(fit.diagnostics().converged() && fit.gradient_norm() <= 1e-10);
     close(
         fit.loglik,
         r["loglik"].as_f64().unwrap(),
@@ -129,11 +134,11 @@ fn observation_weights_equal_duplicated_rows() {
     let mut w = vec![1.0; 30];
     w[4] = 2.0;
     w[25] = 3.0;
-    let weighted = ProportionalOdds::new()
+    let weighted = ProportionalOddsParams::new()
         .fit(&a.clone().with_weights(w).unwrap())
         .unwrap();
     let rows: Vec<usize> = (0..30).chain([4, 25, 25]).collect();
-    let dup = ProportionalOdds::new()
+    let dup = ProportionalOddsParams::new()
         .fit(&a.subset(&rows).unwrap())
         .unwrap();
     close(weighted.loglik, dup.loglik, 1e-9, "loglik");
@@ -188,11 +193,15 @@ fn presto_fixed_lambdas_match_the_spec_table_and_scipy() {
     let a = dataset_a();
     let f = fixtures();
     for (i, (w1, lam, alpha, beta1, beta2, obj)) in SPEC_PRESTO.iter().enumerate() {
-        let fit = Presto::new()
+        let fit = PrestoParams::new(*lam)
             .penalize_first(*w1 == 1.0)
-            .fit(&a, *lam)
+            .fit(&a)
             .unwrap();
-        assert!(fit.converged && fit.kkt <= 1e-8, "KKT {}", fit.kkt);
+        assert!(
+            fit.diagnostics().converged() && fit.kkt() <= 1e-8,
+            "KKT {}",
+            fit.kkt()
+        );
         // The table is rounded to 6 decimals: 5e-7 rounding + 1e-6.
         for k in 0..2 {
             close(fit.model.cutpoints[k], alpha[k], 1.5e-6, "alpha");
@@ -244,16 +253,17 @@ fn presto_fixed_lambdas_match_the_spec_table_and_scipy() {
 fn lambda_max_for_both_first_block_settings() {
     let a = dataset_a();
     for (w1, expected) in [(true, 0.0916303), (false, 0.0802158)] {
-        let p = Presto::new().penalize_first(w1);
+        let p = PrestoPathParams::new().penalize_first(w1).check().unwrap();
         let lmax = p.lambda_max(&a).unwrap();
         close(lmax, expected, 5e-8, "lambda_max");
-        let at = p.fit(&a, lmax).unwrap();
+        let at_lambda = |l: f64| PrestoParams::new(l).penalize_first(w1).fit(&a);
+        let at = at_lambda(lmax).unwrap();
         let first = if w1 { 0 } else { 1 };
         assert!(
             (first..2).all(|k| at.psi.row(k).iter().all(|&v| v == 0.0)),
             "all penalized psi are 0 at lambda_max"
         );
-        let below = p.fit(&a, 0.99 * lmax).unwrap();
+        let below = at_lambda(0.99 * lmax).unwrap();
         assert!(
             (first..2).any(|k| below.psi.row(k).iter().any(|&v| v != 0.0)),
             "some psi != 0 below lambda_max"
@@ -264,10 +274,10 @@ fn lambda_max_for_both_first_block_settings() {
 #[test]
 fn presto_above_lambda_max_is_po_or_intercept_only() {
     let a = dataset_a();
-    let po = ProportionalOdds::new().fit(&a).unwrap();
-    let fit = Presto::new()
+    let po = ProportionalOddsParams::new().fit(&a).unwrap();
+    let fit = PrestoParams::new(0.0802158 * 1.5)
         .penalize_first(false)
-        .fit(&a, 0.0802158 * 1.5)
+        .fit(&a)
         .unwrap();
     assert!(fit.psi.row(1).iter().all(|&v| v == 0.0));
     for k in 0..2 {
@@ -283,7 +293,7 @@ fn presto_above_lambda_max_is_po_or_intercept_only() {
     }
     close(fit.loglik, po.loglik, 1e-9, "loglik = PO");
     close(fit.objective, 0.945052234, 1e-9, "objective (spec)");
-    let io = Presto::new().fit(&a, 0.5).unwrap();
+    let io = PrestoParams::new(0.5).fit(&a).unwrap();
     assert!(io.psi.iter().all(|&v| v == 0.0));
     close(io.model.cutpoints[0], 0.0, 1e-9, "logit(15/30)");
     close(
@@ -299,8 +309,8 @@ fn presto_above_lambda_max_is_po_or_intercept_only() {
 fn ridge_variant_and_standardization() {
     let a = dataset_a();
     // L2: KKT of the smooth objective (every coordinate's gradient vanishes).
-    let fit = Presto::new().alpha(0.0).fit(&a, 0.05).unwrap();
-    assert!(fit.converged && fit.kkt <= 1e-8);
+    let fit = PrestoParams::new(0.05).a(0.0).fit(&a).unwrap();
+    assert!(fit.diagnostics().converged() && fit.kkt() <= 1e-8);
     assert!(
         fit.psi.iter().all(|&v| v != 0.0),
         "ridge does not zero coefficients"
@@ -314,9 +324,9 @@ fn ridge_variant_and_standardization() {
         None,
     )
     .unwrap();
-    let p = Presto::new().standardize(true);
-    let f3 = p.fit(&with_const, 0.03).unwrap();
-    let f2 = p.fit(&a, 0.03).unwrap();
+    let p = PrestoParams::new(0.03).standardize(true);
+    let f3 = p.fit(&with_const).unwrap();
+    let f2 = p.fit(&a).unwrap();
     assert!(f3.model.coef.column(2).iter().all(|&v| v == 0.0));
     for k in 0..2 {
         close(
@@ -343,7 +353,7 @@ fn ridge_variant_and_standardization() {
         None,
     )
     .unwrap();
-    let g = Presto::new().fit(&pre, 0.03).unwrap();
+    let g = PrestoParams::new(0.03).fit(&pre).unwrap();
     let p1 = f2.model.raw_probabilities(a.x()).unwrap();
     let p2 = g.model.raw_probabilities(&xs).unwrap();
     assert!((p1 - p2).amax() < 1e-8);
@@ -352,12 +362,12 @@ fn ridge_variant_and_standardization() {
 #[test]
 fn path_warm_starts_and_cv_choice() {
     let a = dataset_a();
-    let p = Presto::new();
-    let path = p.path(&a, 8, 0.05).unwrap();
+    let p = PrestoPathParams::new().n_lambdas(8).lambda_ratio(0.05);
+    let path = p.fit(&a).unwrap();
     close(path.lambda_max, 0.0916303, 5e-8, "path lambda_max");
     for (fit, lam) in path.fits.iter().zip(&path.lambdas) {
-        assert!(fit.converged);
-        let cold = p.fit(&a, *lam).unwrap();
+        assert!(fit.diagnostics().converged());
+        let cold = PrestoParams::new(*lam).fit(&a).unwrap();
         assert!(
             fit.objective <= cold.objective + 1e-10,
             "warm {} vs cold {}",
@@ -365,9 +375,8 @@ fn path_warm_starts_and_cv_choice() {
             cold.objective
         );
     }
-    let folds = Folds::Given((0..30).map(|i| (i % 3) as i64).collect());
-    let mut rng = veristat::rng::stream(1, "t", 0);
-    let cv = p.cv(&a, 8, 0.05, &folds, &mut rng).unwrap();
+    let folds = Folds::Ids((0..30).map(|i| (i % 3) as i64).collect());
+    let cv = PrestoCvParams::new(p.clone(), folds).fit(&a).unwrap();
     let min = cv.cv_brier.iter().copied().fold(f64::INFINITY, f64::min);
     assert_eq!(
         cv.best_index,
@@ -382,7 +391,8 @@ fn path_warm_starts_and_cv_choice() {
             .unwrap();
         pool.install(|| {
             let mut rng = veristat::rng::stream(1, "t", 0);
-            p.cv(&a, 8, 0.05, &Folds::Random(3), &mut rng).unwrap()
+            let folds = Folds::Ids(round_robin_fold_ids(30, 3, &mut rng).unwrap());
+            PrestoCvParams::new(p.clone(), folds).fit(&a).unwrap()
         })
     };
     let (c1, c2) = (run(1), run(2));
@@ -400,10 +410,10 @@ fn bad_inputs_are_typed_errors() {
     let bin: Vec<f64> = y.iter().map(|&v| if v > 0.0 { 1.0 } else { 0.0 }).collect();
     let d2 = OrdinalData::from_labels(a.x().clone(), &bin, None).unwrap();
     assert!(matches!(
-        Presto::new().fit(&d2, 0.1),
+        PrestoParams::new(0.1).fit(&d2),
         Err(Error::InvalidParameter { name: "K", .. })
     ));
-    assert!(ProportionalOdds::new().fit(&d2).is_ok());
+    assert!(ProportionalOddsParams::new().fit(&d2).is_ok());
     // A declared class with no rows: named.
     let shifted: Vec<f64> = y
         .iter()
@@ -440,21 +450,24 @@ fn bad_inputs_are_typed_errors() {
         OrdinalData::from_labels(a.x().clone(), &y[..29], None),
         Err(Error::DimensionMismatch { .. })
     ));
-    // lambda < 0, alpha outside [0, 1], bad weights.
+    // lambda < 0, the mixing weight a outside [0, 1], bad weights.
     assert!(matches!(
-        Presto::new().fit(&a, -0.1),
+        PrestoParams::new(-0.1).fit(&a),
         Err(Error::InvalidParameter { name: "lambda", .. })
     ));
     assert!(matches!(
-        Presto::new().alpha(1.5).fit(&a, 0.1),
-        Err(Error::InvalidParameter { name: "alpha", .. })
+        PrestoParams::new(0.1).a(1.5).fit(&a),
+        Err(Error::InvalidParameter { name: "a", .. })
     ));
     assert!(a.clone().with_weights(vec![0.0; 30]).is_err());
     // The spec calls λ = 0 on A quasi-separated, but the nonparallel MLE exists: scipy's
     // Nelder-Mead and BFGS from different starts agree with our KKT-certified fit.
     let f = fixtures();
-    let np = Presto::new().penalize_first(false).fit(&a, 0.0).unwrap();
-    assert!(np.kkt <= 1e-8);
+    let np = PrestoParams::new(0.0)
+        .penalize_first(false)
+        .fit(&a)
+        .unwrap();
+    assert!(np.kkt() <= 1e-8);
     close(
         np.loglik,
         f["nonparallel_mle"]["loglik_bfgs"].as_f64().unwrap(),
@@ -467,23 +480,35 @@ fn bad_inputs_are_typed_errors() {
         1e-5,
         "nonparallel MLE slope",
     );
-    assert!(Presto::new().fit(&a, 0.02).unwrap().converged);
+    assert!(
+        PrestoParams::new(0.02)
+            .fit(&a)
+            .unwrap()
+            .diagnostics()
+            .converged()
+    );
     // Complete separation: proportional odds and unpenalized PRESTO are errors, never a silent
     // answer; penalized PRESTO still converges.
     let x = DMatrix::from_fn(12, 1, |i, _| i as f64);
     let ys: Vec<f64> = (0..12).map(|i| (i / 4) as f64).collect();
     let sep = OrdinalData::from_labels(x, &ys, None).unwrap();
-    let e = ProportionalOdds::new().fit(&sep).unwrap_err();
+    let e = ProportionalOddsParams::new().fit(&sep).unwrap_err();
     assert!(matches!(e, Error::NotIdentifiable(_)), "{e}");
-    let e = Presto::new().fit(&sep, 0.0).unwrap_err();
+    let e = PrestoParams::new(0.0).fit(&sep).unwrap_err();
     assert!(matches!(e, Error::NotIdentifiable(_)), "{e}");
-    assert!(Presto::new().fit(&sep, 0.01).unwrap().converged);
+    assert!(
+        PrestoParams::new(0.01)
+            .fit(&sep)
+            .unwrap()
+            .diagnostics()
+            .converged()
+    );
 }
 
 #[test]
 fn logit_last_is_binary_logistic_on_the_rare_class() {
     let a = dataset_a();
-    let fit = LogitLast::new().fit(&a).unwrap();
+    let fit = LogitLastParams::new().fit(&a).unwrap();
     assert_eq!(fit.model.n_classes(), 2);
     // Score equations of logistic regression: Σ (1{y = last} − p̂) = 0 and Σ x (…) = 0.
     let p = fit.model.last_class_probability(a.x()).unwrap();
