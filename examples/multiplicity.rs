@@ -63,7 +63,9 @@ fn main() -> veristat::Result<()> {
 
     println!(
         "J* = {:.12} (gradient norm {:.1e}), epsilon_abs = {:.4e}",
-        fit.j_star, fit.gradient_norm(), set.eps_abs
+        fit.j_star,
+        fit.gradient_norm(),
+        set.eps_abs
     );
     println!(
         "certified endpoints: {} of {}",
