@@ -5,6 +5,7 @@ use super::{Bars, Format, print_json, print_table};
 use clap::Args;
 use serde_json::json;
 use veristat::data::parse_name_list;
+use veristat::estimator::{Fit, RegressionData};
 use veristat::montecarlo::Progress;
 use veristat::multiplicity::{
     Epsilon, LevelSet, LogisticParams, ScoreRange, ambiguity, discrepancy, label_flip_ambiguity,
@@ -102,7 +103,7 @@ pub fn run(a: MultiplicityArgs) -> Result<()> {
     let fit = LogisticParams::new(a.l2)
         .standardize(a.standardize)
         .feature_names(ds.feature_names.clone())
-        .fit(&ds.x, &ds.y)?;
+        .fit(&RegressionData::new(ds.x.clone(), ds.y.clone())?)?;
     let eps = if a.relative {
         Epsilon::Relative(a.epsilon)
     } else {
