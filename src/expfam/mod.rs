@@ -34,6 +34,7 @@ pub mod columns;
 pub mod criterion;
 pub mod families;
 pub mod family;
+pub mod kernels;
 pub mod projection;
 pub mod risk;
 pub mod special;
