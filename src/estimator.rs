@@ -333,6 +333,11 @@ mod tests {
             ))
         }
     }
+    impl Fitted for Mean {
+        fn diagnostics(&self) -> &Diagnostics {
+            &self.1
+        }
+    }
     impl Predict for Mean {
         type Output = DVector<f64>;
         fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
@@ -352,6 +357,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(scores.len(), 2);
+        assert!(MeanParams.fit(&data).unwrap().diagnostics().converged());
         // Label 4 (odd rows) sorts first: fold 0 is the odd rows, trained on the even ones.
         let even: Vec<f64> = (0..n).step_by(2).map(|i| y[i]).collect();
         let odd: Vec<f64> = (1..n).step_by(2).map(|i| y[i]).collect();

@@ -310,7 +310,7 @@ fn claim_echo_detection_passes() {
     run_claim("echo-detection");
 }
 
-#[cfg(feature = "report")]
+#[cfg(feature = "cli")]
 mod cli {
     use std::process::Command;
 

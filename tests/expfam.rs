@@ -76,7 +76,7 @@ fn spec_gamma4_table_is_reproduced_within_2_se() {
     }
 }
 
-#[cfg(all(feature = "io", feature = "report"))]
+#[cfg(feature = "cli")]
 mod cli {
     use super::common::veristat;
 

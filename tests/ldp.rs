@@ -662,7 +662,7 @@ fn same_seed_same_outputs_any_thread_count() {
 }
 
 /// The CLI contract of `veristat ldp` (needs the binary: default features).
-#[cfg(all(feature = "io", feature = "report"))]
+#[cfg(feature = "cli")]
 mod cli {
     use std::process::Command;
 

@@ -671,7 +671,7 @@ fn claim_presto_rare_passes_at_test_scale() {
 
 // ---------------------------------------------------------------- CLI
 
-#[cfg(feature = "report")]
+#[cfg(feature = "cli")]
 mod cli {
     use super::*;
     use common::veristat as run;

@@ -114,7 +114,7 @@ fn random_support_claim_passes_at_test_scale() {
     assert!(verdict.pass(), "{verdict:#?}");
 }
 
-#[cfg(all(feature = "io", feature = "report"))]
+#[cfg(feature = "cli")]
 mod cli {
     use std::path::Path;
     use std::process::Command;

@@ -478,7 +478,7 @@ fn early_stop_and_dfmax_end_the_path() {
     );
 }
 
-#[cfg(feature = "io")]
+#[cfg(feature = "cli")]
 mod cli {
     use super::*;
     use common::veristat as run;

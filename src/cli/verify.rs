@@ -4,7 +4,7 @@ use super::{Bars, Format, print_json, print_table};
 use clap::Args;
 use std::path::PathBuf;
 use veristat::device::{DeviceChoice, Resolved};
-use veristat::montecarlo::{ResultTable, RunConfig, Scale, Shard, Verdict, runner, store};
+use veristat::montecarlo::{RunConfig, Scale, Shard, Verdict, runner, store};
 use veristat::{Error, Result, claims};
 
 /// Grid size of a claim run.
@@ -73,7 +73,7 @@ pub struct MergeArgs {
     pub format: Format,
 }
 
-/// Prints the verdict; `content_hash` is the table's [`ResultTable::content_hash`].
+/// Prints the verdict; `content_hash` is the table's `ResultTable::content_hash`.
 pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<()> {
     match format {
         Format::Json => {

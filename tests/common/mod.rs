@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 /// Runs the `veristat` binary built for these tests: (exit code, stdout, stderr).
-#[cfg(all(feature = "io", feature = "report"))]
+#[cfg(feature = "cli")]
 pub fn veristat(args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_veristat"))
         .args(args)
