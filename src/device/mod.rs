@@ -156,7 +156,7 @@ pub trait KernelJob {
 pub enum Device {
     /// The CPU twins.
     Twins,
-    /// CUDA device 0 with the registered kernels.
+    /// CUDA device 0 with a list of kernel sources (the registry's, for the CLI).
     #[cfg(feature = "cuda")]
     Cuda(cuda::Gpu),
 }
@@ -194,6 +194,7 @@ impl Device {
         }
     }
 }
+
 /// The usable GPU's name, or why there is none.
 fn probe_cuda() -> Result<String> {
     #[cfg(feature = "cuda")]

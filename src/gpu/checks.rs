@@ -16,7 +16,7 @@ use crate::device::KernelJob;
 use crate::device::cuda::Gpu;
 use crate::device::philox::PhiloxKey;
 use crate::echo::kernel::{
-    EchoBatch, EchoData, EchoPrepare, log_ratio_batch_cpu, random_points, toy_spectrum,
+    EchoData, EchoPrepare, log_ratio_batch_cpu, random_points, toy_spectrum,
 };
 use crate::echo::template::DurationFactor;
 use crate::echo::{CombLikelihood, LikelihoodKind};

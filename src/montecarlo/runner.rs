@@ -109,7 +109,7 @@ pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Resul
     Ok(table(claim, cfg, per_rep))
 }
 
-/// [`run`] on a device: a claim with an [`Offload`] gets its kernel rows from `device` (for
+/// [`run`] on a device: a claim with an [`Offload`](super::Offload) gets its kernel rows from `device` (for
 /// all of this shard's replicates at once) and the rest per replicate on the CPU; any other
 /// claim, or `device = None`, runs exactly as [`run`]. Returns the table and whether the
 /// device was used.

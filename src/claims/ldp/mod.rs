@@ -6,14 +6,15 @@
 //! σ₁ = √32 dτ₁²√ln(2.5/δ)/ε ≈ 20d/ε at δ = 1e−5, so n ≳ 10⁸ already at d = 8 (spec §1a step 8:
 //! "n has to be greater than O(d⁴)"). At the spec's n ∈ [1e4, 1e6] the estimator sits at its
 //! noise ceiling and no slope is visible. The claims therefore use the bounded design of
-//! [`RademacherDesign`] (x uniform on {±1}^d, ζ = ±0.5, so truncation at τ₁ = 1, τ₂ = 1.5 never
+//! [`RademacherDesign`](crate::ldp::regression::simulate::RademacherDesign) (x uniform on {±1}^d, ζ = ±0.5, so truncation at τ₁ = 1, τ₂ = 1.5 never
 //! binds) whose sufficient statistics are drawn exactly for any n, plus the exact aggregate
 //! noise, which makes n up to 1e11 cheap. d is limited to ≤ 16 by the 2^{d+1} cells. LDP-IHT is
 //! simulated user by user (its Duchi noise has no exact aggregate) with T = 3 rounds held fixed
 //! (the log n factor of T ≍ log n would otherwise bend the n-slope, spec §4). ε grids stay
 //! below 1 so the classic Gaussian σ ∝ 1/ε holds.
 //!
-//! **Device path.** With `--device cuda` every slope claim runs on kernels ([`Offload`]); the
+//! **Device path.** With `--device cuda` every slope claim runs on kernels
+//! ([`Offload`](crate::montecarlo::Offload)); the
 //! CPU path is unchanged.
 //! * NLDP and public covariates: the exact sufficient statistics of all replicates come from
 //!   [`crate::ldp::kernels::cells`] (Philox streams keyed by seed, claim and sweep); the aggregate

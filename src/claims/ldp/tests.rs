@@ -123,12 +123,8 @@ fn iht_claim_on_the_twins_has_the_predicted_slopes() {
 
 /// Quick scale on the CPU (`device` None) and on the twins (the GPU's numbers, on the
 /// CPU: the verdict `veristat report --device cuda` gives), printed; each takes 5 to 20
-/// minutes on two shared cores, so run on demand with `--ignored --nocapture`. Measured at
-/// seed 2026 (slope [95% CI], band): CPU n −0.489 [−0.554, −0.434] PASS, ε −0.973
-/// [−1.060, −0.885] PASS, d 0.540 [0.433, 0.655] FAIL (band to 0.65), k 0.601 PASS; twins
-/// n −0.552 [−0.605, −0.503] FAIL (band from −0.6), ε −1.081 [−1.174, −0.973] FAIL (band
-/// from −1.15), d 0.499 [0.378, 0.629] PASS, k 0.605 PASS. Both fail this seed, each by a
-/// CI end within 0.03 of a band edge; the estimates differ by 1.5–1.7 standard errors.
+/// minutes on two shared cores, so run on demand with `--ignored --nocapture`. A measured run
+/// is in `docs/measurements/ldp.md`.
 fn quick_scale(device: Option<&Device>) -> Verdict {
     let claim = SlopeClaim::new(Estimator::Iht, Scale::Quick);
     let cfg = RunConfig::new(2026, claim.default_replicates());

@@ -5,7 +5,8 @@
 //!
 //! **What the kernel computes.** For every problem p of the batch (one per Monte Carlo
 //! replicate, all at the same n, ε, d, k) and round t, the m_t users of that round are drawn
-//! on the fly from the bounded design of [`RademacherDesign`]: x uniform on
+//! on the fly from the bounded design of
+//! [`RademacherDesign`](crate::ldp::regression::simulate::RademacherDesign): x uniform on
 //! {±1}^d, ζ = ±σ with equal probability, y = ⟨x, θ*⟩ + ζ with θ* = (1/k, …, 1/k, 0, …, 0). User
 //! i computes the truncated gradient at the problem's current θ_{t−1},
 //!

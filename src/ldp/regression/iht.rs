@@ -5,7 +5,7 @@
 //! gradients privatized on the user's device. (The non-private IHT lives in `sparse`.)
 //!
 //! [`IhtProblem`] is the simulated setting the `ldp-iht-slopes` claim runs on a device
-//! ([`super::iht_batch`]): this estimator on users drawn from [`RademacherDesign`].
+//! ([`super::iht_batch()`]): this estimator on users drawn from [`RademacherDesign`].
 
 use super::fit::{LdpFit, Method, check_data, positive, truncate};
 use super::simulate::RademacherDesign;

@@ -17,9 +17,27 @@
 //! takes the stream instead (the Monte Carlo claims draw from their replicate's stream, the CLI
 //! from its command's).
 //!
+//! ```
+//! use veristat::estimator::{Fit, Fitted, Predict, RegressionData};
+//! use veristat::ldp::regression::{LdpIhtParams, simulate::RademacherDesign};
+//! let design = RademacherDesign::new(4, 2, 0.5).unwrap();
+//! let (x, y) = design.sample(100_000, &mut veristat::rng::stream(1, "doc", 0));
+//! let data = RegressionData::new(x, y).unwrap();
+//! let fit = LdpIhtParams::new(1.0, 2)
+//!     .rounds(3)
+//!     .tau(1.0, 1.5)
+//!     .l1_radius(2.0)
+//!     .seed(7)
+//!     .fit(&data)
+//!     .unwrap();
+//! assert!((&fit.coef - &design.theta).norm() < 0.5);
+//! assert_eq!(fit.diagnostics().iterations, 3);
+//! assert_eq!(fit.predict(data.x()).unwrap().len(), 100_000);
+//! ```
+//!
 //! [`simulate`] draws the sufficient statistics of a Rademacher design exactly for any n (used
 //! by the Monte Carlo claims, where the NLDP estimator's working range needs n ≳ 10⁹), and
-//! [`iht_batch`] runs LDP-IHT for a batch of simulated replicates on a device
+//! [`iht_batch()`] runs LDP-IHT for a batch of simulated replicates on a device
 //! ([`crate::ldp::kernels::iht_round`]).
 
 pub mod fit;
