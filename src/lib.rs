@@ -32,7 +32,6 @@ pub mod estimator;
 pub mod expfam;
 pub mod fsutil;
 pub mod inference;
-pub mod kernels;
 pub mod ldp;
 pub mod linalg;
 pub mod metrics;

@@ -18,7 +18,7 @@
 //!
 //! [`Replicates`]: crate::expfam::kernels::Replicates
 //! [`NormalRisk`]: crate::expfam::kernels::normal::NormalRisk
-//! [`PoissonRisk`]: crate::kernels::expfam_poisson::PoissonRisk
+//! [`PoissonRisk`]: crate::expfam::kernels::poisson::PoissonRisk
 //! [`ChainRisk`]: crate::expfam::kernels::chain::ChainRisk
 //! [`MessageSums`]: crate::ldp::kernels::messages::MessageSums
 //! [`CellBatch`]: crate::ldp::kernels::cells::CellBatch
@@ -34,7 +34,7 @@ mod emulate;
 /// The registered kernels, in program order.
 pub static SOURCES: &[KernelSource] = &[
     crate::expfam::kernels::normal::SOURCE,
-    crate::kernels::expfam_poisson::SOURCE,
+    crate::expfam::kernels::poisson::SOURCE,
     crate::expfam::kernels::chain::SOURCE,
     crate::ldp::kernels::messages::SOURCE,
     crate::ldp::kernels::cells::SOURCE,

@@ -16,10 +16,10 @@ use crate::expfam::families::{GammaFamily, Gaussian, LogLinear, Poisson, Structu
 use crate::expfam::kernels::Replicates;
 use crate::expfam::kernels::chain::{ChainRisk, chain_family};
 use crate::expfam::kernels::normal::NormalRisk;
+use crate::expfam::kernels::poisson::PoissonRisk;
 use crate::expfam::risk::{RiskDraw, RiskSimulation};
 use crate::expfam::truth::{Truth, Univariate};
 use crate::expfam::{ExponentialFamily, TruthMoments};
-use crate::kernels::expfam_poisson::PoissonRisk;
 use crate::montecarlo::{Check, Claim, Observation, Offload, ResultTable, Scale, Verdict, stats};
 use crate::rng::Rng;
 use nalgebra::{DMatrix, DVector};

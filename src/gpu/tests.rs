@@ -9,7 +9,7 @@ use crate::device::{Device, KernelJob};
 use crate::estimator::{ParamGuard, RegressionData};
 use crate::expfam::kernels::Replicates;
 use crate::expfam::kernels::normal::NormalRisk;
-use crate::kernels::expfam_poisson::PoissonRisk;
+use crate::expfam::kernels::poisson::PoissonRisk;
 use crate::registry::{SOURCES, kernel_names};
 use nalgebra::DMatrix;
 

@@ -4,7 +4,7 @@
 //! | kernel | case | file |
 //! |---|---|---|
 //! | `vs_expfam_normal_risk` | A (normal model; also the normal row of `expfam-c1-correct`) | [`normal`] |
-//! | `vs_expfam_poisson_risk` | B (Poisson model, Σx drawn directly) | `crate::kernels::expfam_poisson` |
+//! | `vs_expfam_poisson_risk` | B (Poisson model, Σx drawn directly) | [`poisson`] |
 //! | `vs_expfam_chain_risk` | C (chain Gaussian graphical model, closed-form MLE) | [`chain`] |
 //!
 //! Each family's file holds the case (θ*, I⁻¹ and c1, c2 prepared once by the library's
@@ -13,6 +13,7 @@
 
 pub mod chain;
 pub mod normal;
+pub mod poisson;
 
 use crate::device::philox::PhiloxKey;
 use crate::error::{Error, Result};
