@@ -233,8 +233,8 @@ fn search(a: SearchArgs) -> Result<()> {
     bar.enable_steady_tick(Duration::from_millis(200));
     let t0 = Instant::now();
     let mut rng = veristat::rng::stream(a.seed, "echo-search", 0);
-    let res = match kernels {
-        Some(k) => veristat::echo::search_on(&spec, &prior, kind, &params, &mut rng, k),
+    let res = match &kernels {
+        Some(d) => veristat::echo::search_on(&spec, &prior, kind, &params, &mut rng, d),
         None => veristat::echo::search(&spec, &prior, kind, &params, &mut rng),
     };
     bar.finish_and_clear();

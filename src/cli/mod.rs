@@ -13,7 +13,7 @@ pub mod verify;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::sync::Mutex;
 use veristat::Result;
-use veristat::device::{DeviceChoice, Kernels, Resolved};
+use veristat::device::{Device, DeviceChoice, Resolved};
 use veristat::montecarlo::Progress;
 
 /// `--format json|table`.
@@ -26,13 +26,13 @@ pub enum Format {
     Table,
 }
 
-/// Resolve `--device` and its kernels (`None`: the CPU). `cuda` without a usable GPU (or in
-/// a build without the `cuda` feature) is an [`veristat::Error::GpuUnavailable`], which the
-/// CLI prints as one line and exits 2 on.
-pub fn device(choice: DeviceChoice) -> Result<(Resolved, Option<&'static dyn Kernels>)> {
+/// Resolve `--device` and its device with the registered kernels (`None`: the CPU). `cuda`
+/// without a usable GPU (or in a build without the `cuda` feature) is an
+/// [`veristat::Error::GpuUnavailable`], which the CLI prints as one line and exits 2 on.
+pub fn device(choice: DeviceChoice) -> Result<(Resolved, Option<Device>)> {
     let r = veristat::device::resolve(choice)?;
-    let k = r.kernels()?;
-    Ok((r, k))
+    let d = r.device(veristat::registry::SOURCES)?;
+    Ok((r, d))
 }
 
 /// The stderr line of a command whose work has no GPU kernel: it ran on the CPU, and why.

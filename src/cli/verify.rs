@@ -141,7 +141,7 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
         ),
     }
     let bars = Bars::new();
-    let (table, _) = runner::run_on(claim.as_ref(), &cfg, &bars, kernels)?;
+    let (table, _) = runner::run_on(claim.as_ref(), &cfg, &bars, kernels.as_ref())?;
     let path = store::part_path(&out, shard);
     store::write(&table, &path)?;
     eprintln!("wrote {} ({} rows)", path.display(), table.rows.len());

@@ -2,13 +2,13 @@
 //! vs noise is the nested-sampling log-evidence of the likelihood *ratio* (spec §4).
 
 use super::benchmarks::{f_ringdown, r_bar};
+use super::kernel::{EchoBatch, EchoData, EchoPrepare};
 use super::likelihood::{CombLikelihood, LikelihoodKind};
 use super::spectrum::Spectrum;
 use super::template::{CombParams, DurationFactor};
-use crate::device::{EchoBatch, Kernels};
+use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::inference::nested::{NestedParams, NestedResult, NestedSampler, PriorModel};
-use crate::kernels::echo::EchoData;
 use crate::rng::Rng;
 use std::sync::Mutex;
 
@@ -300,7 +300,7 @@ pub fn device_batch(nlive: usize) -> usize {
 /// [`search_prepared`] on a device: every batch of likelihood evaluations (the initial prior
 /// draws, the uniform proposals from the bounds and the lockstep random-walk steps, batched
 /// across the `K = params.batch` replacements of an iteration as
-/// [`PriorModel::prefers_batches`] describes) goes to `kernels` (the GPU's echo kernel, or its
+/// [`PriorModel::prefers_batches`] describes) goes to `device` (the GPU's echo kernel, or its
 /// CPU twin). Points outside the band constraint are `-inf` without a kernel call, and points
 /// the kernel's domain check would refuse go to the CPU likelihood. The proposals and the
 /// random stream are those of [`search`] with the same `params`; only the rounding of the
@@ -314,11 +314,11 @@ pub fn search_on(
     kind: LikelihoodKind,
     params: &NestedParams,
     rng: &mut Rng,
-    kernels: &dyn Kernels,
+    device: &Device,
 ) -> Result<SearchResult> {
     let lik = CombLikelihood::new(spec, kind);
     let data = EchoData::new(spec, kind, DurationFactor::Reference);
-    let batch = kernels.echo_prepare(&data)?;
+    let batch = device.run(&EchoPrepare { data: &data })?;
     let problem = CombProblem::new(&lik, prior)?;
     let model = BatchedComb {
         problem: &problem,

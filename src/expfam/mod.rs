@@ -35,6 +35,7 @@ pub mod columns;
 pub mod criterion;
 pub mod families;
 pub mod family;
+pub mod kernels;
 pub mod mle;
 pub mod projection;
 pub mod risk;

@@ -1,7 +1,7 @@
 //! Parallel, shardable, reproducible execution of a claim's replicates.
 
 use super::{Claim, Observation, ResultRow, ResultTable};
-use crate::device::Kernels;
+use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::rng;
 use rayon::prelude::*;
@@ -109,17 +109,17 @@ pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Resul
     Ok(table(claim, cfg, per_rep))
 }
 
-/// [`run`] with the device's kernels: a claim with an [`Offload`] gets its kernel rows from
-/// `kernels` (for all of this shard's replicates at once) and the rest per replicate on the
-/// CPU; any other claim, or `kernels = None`, runs exactly as [`run`]. Returns the table and
-/// whether the kernels were used.
+/// [`run`] on a device: a claim with an [`Offload`](super::Offload) gets its kernel rows from `device` (for
+/// all of this shard's replicates at once) and the rest per replicate on the CPU; any other
+/// claim, or `device = None`, runs exactly as [`run`]. Returns the table and whether the
+/// device was used.
 pub fn run_on(
     claim: &dyn Claim,
     cfg: &RunConfig,
     progress: &dyn Progress,
-    kernels: Option<&dyn Kernels>,
+    device: Option<&Device>,
 ) -> Result<(ResultTable, bool)> {
-    let (Some(k), Some(off)) = (kernels, claim.offload()) else {
+    let (Some(k), Some(off)) = (device, claim.offload()) else {
         return Ok((run(claim, cfg, progress)?, false));
     };
     if cfg.replicates == 0 {
