@@ -8,7 +8,7 @@
 use super::{Format, print_json, print_table};
 use clap::Args;
 use serde_json::json;
-use veristat::data::{parse_name_list, read_table};
+use veristat::data::{parse_name_list, read_used};
 use veristat::sparse::{CvFit, EnetPath, Folds, LassoCv, PathParams, enet_path};
 use veristat::{Error, Result};
 
@@ -58,9 +58,9 @@ pub struct FitLassoArgs {
 
 /// Run `veristat fit lasso`.
 pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
-    let table = read_table(&a.data)?;
     let exclude: Vec<&str> = a.foldid.iter().map(|s| s.as_str()).collect();
     let features = a.features.as_deref().map(parse_name_list);
+    let table = read_used(&a.data, &a.target, features.as_deref(), &exclude)?;
     let ds = table.dataset(&a.target, features.as_deref(), &exclude)?;
     let mut params = PathParams::new()
         .l1_ratio(a.l1_ratio)
@@ -158,12 +158,12 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
                     r
                 })
                 .collect();
-            print_table(&header, &rows);
+            print_table(&header, &rows)?;
             if let Some(cv) = &cv {
-                println!(
+                super::print_line(&format!(
                     "{method}: alpha_min = {:.6e}, alpha_1se = {:.6e}",
                     cv.alpha_min, cv.alpha_1se
-                );
+                ))?;
             }
             Ok(())
         }

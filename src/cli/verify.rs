@@ -104,7 +104,7 @@ pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<
             print_table(
                 &["check", "estimate", "interval", "theory", "verdict"],
                 &rows,
-            );
+            )?;
             println!("content_hash {content_hash}");
             Ok(())
         }
@@ -178,8 +178,30 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     print_verdict(&claim.verdict(&table)?, &table.content_hash(), a.format)
 }
 
-pub fn list() -> Result<()> {
-    for c in claims::all(Scale::Full) {
+/// List the claims.
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    /// Output format: table is one line per claim.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+pub fn list(a: ClaimsArgs) -> Result<()> {
+    let all = claims::all(Scale::Full);
+    if a.format == Format::Json {
+        let v: Vec<serde_json::Value> = all
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name(),
+                    "description": c.description(),
+                    "default_replicates": c.default_replicates(),
+                })
+            })
+            .collect();
+        return print_json(&serde_json::Value::Array(v));
+    }
+    for c in all {
         println!(
             "{:<28} {} (default {} replicates)",
             c.name(),
