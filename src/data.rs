@@ -1,8 +1,11 @@
 //! Tabular data: a validated numeric [`Table`] and the regression [`Dataset`] cut from it.
 //!
 //! [`Table`] and [`Dataset`] are plain Rust (nalgebra) and always available; reading files needs
-//! the `io` feature (polars, eager only). Every cell is checked when read: a NaN, an infinity, a
-//! text value or an empty cell is an [`Error::BadCell`] naming its row and column.
+//! the `io` feature (CSV by our own reader, Parquet by polars, eager only). Every cell of a column
+//! that is read is checked: a NaN, an infinity, a text value or an empty cell is an
+//! [`Error::BadCell`] naming its row and column. `read_columns` and `read_used` read only the
+//! columns a command uses, so a text or NaN column elsewhere in the file is never an error; a
+//! ragged row or a duplicated header name always is, named by row and field count or by name.
 
 use crate::error::{Error, Result};
 use nalgebra::{DMatrix, DVector};

@@ -473,3 +473,40 @@ fn library_refuses_overflowing_constant_and_rank_deficient_designs() {
         .unwrap_err();
     assert!(e.to_string().contains("feature column 2"), "{e}");
 }
+
+/// A one-sided interval's infinite end is a result by design (JSON `null`, table `∞`): the
+/// output guard lets exactly those through and still refuses a NaN.
+#[test]
+fn verify_keeps_one_sided_intervals() {
+    let out = dir().join("ldp-audit");
+    let run = |format: &str| {
+        veristat(&[
+            "verify",
+            "ldp-audit",
+            "--scale",
+            "test",
+            "--seed",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+            "--device",
+            "cpu",
+            "--format",
+            format,
+        ])
+    };
+    let o = run("json");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let checks = v["checks"].as_array().unwrap();
+    assert!(checks.iter().any(|c| c["ci"][1].is_null()), "{v}");
+    assert!(checks.iter().all(|c| c["ci"][0].is_f64() && c["estimate"].is_f64()));
+    let o = run("table");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains(", ∞]"), "{}", stdout(&o));
+}

@@ -312,6 +312,7 @@ fn regress(a: RegressArgs) -> Result<()> {
         _ => eprintln!("{}", super::cpu_line(&dev, "--method iht")),
     }
     match a.format {
+        // `lambda_given` echoes the optional --lambda: null when it was not given.
         Format::Json => super::print_json_optional(
             &json!({
                 "method": fit.method.as_str(),

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
 use std::path::PathBuf;
-use veristat::data::{parse_name_list, read_columns, read_used};
+use veristat::data::{parse_name_list, read_used};
 use veristat::metrics;
 use veristat::ordinal::{CumulativeLogit, Folds, LogitLast, OrdinalData, Presto, ProportionalOdds};
 use veristat::{Error, Result};
@@ -202,7 +202,7 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
 
 /// `veristat metrics`.
 pub fn metrics(a: MetricsArgs) -> Result<()> {
-    let table = read_columns(&a.data, &[a.label.clone(), a.score.clone()])?;
+    let table = read_used(&a.data, &a.label, Some(std::slice::from_ref(&a.score)), &[])?;
     let labels: Vec<f64> = table
         .integer_column(&a.label)?
         .into_iter()
