@@ -116,6 +116,16 @@ pub enum Error {
     /// A Monte Carlo run cannot be combined or resumed (missing shard, config mismatch).
     #[error("Monte Carlo results: {0}")]
     Results(String),
+
+    /// A result that must be a number is NaN or infinite (an overflow, a degenerate fit). It is
+    /// never reported as a success: JSON has no such number and would show `null`.
+    #[error("non-finite {quantity}: {reason}")]
+    NonFinite {
+        /// The quantity, as the output or the paper names it (`alpha_max`, `coef[2][0]`).
+        quantity: String,
+        /// Why it is not finite, and what to do about it.
+        reason: String,
+    },
 }
 
 impl Error {

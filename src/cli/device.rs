@@ -136,7 +136,7 @@ pub fn run(a: DeviceArgs) -> Result<()> {
             "ok",
         ],
         &cells,
-    );
+    )?;
     println!("rel err = max|gpu - cpu| / max|cpu| over each output; ok when <= {TOL:e}");
     println!(
         "cpu = the kernel's CPU twin (same Philox numbers); lib cpu = the library's existing CPU code \

@@ -239,7 +239,7 @@ fn audit(a: AuditArgs) -> Result<()> {
                     res.method.to_string(),
                     verdict.to_string(),
                 ]],
-            );
+            )?;
         }
     }
     Ok(())
@@ -271,7 +271,7 @@ fn regress(a: RegressArgs) -> Result<()> {
                 let path = a.public.as_ref().ok_or_else(|| {
                     Error::param("public", "none", "--method public needs --public FILE")
                 })?;
-                let pt = veristat::data::read_table(path)?;
+                let pt = veristat::data::read_columns(path, &ds.feature_names)?;
                 let cols: Vec<&[f64]> = ds
                     .feature_names
                     .iter()
@@ -317,16 +317,20 @@ fn regress(a: RegressArgs) -> Result<()> {
         _ => eprintln!("{}", super::cpu_line(&dev, "--method iht")),
     }
     match a.format {
-        Format::Json => print_json(&json!({
-            "method": fit.method.as_str(),
-            "coef": fit.coef.as_slice(),
-            "feature_names": ds.feature_names,
-            "epsilon": privacy.epsilon,
-            "delta": privacy.delta,
-            "n": data.x().nrows(),
-            "seed": a.seed,
-            "params": params,
-        })),
+        // `lambda_given` echoes the optional --lambda: null when it was not given.
+        Format::Json => super::print_json_optional(
+            &json!({
+                "method": fit.method.as_str(),
+                "coef": fit.coef.as_slice(),
+                "feature_names": ds.feature_names,
+                "epsilon": privacy.epsilon,
+                "delta": privacy.delta,
+                "n": data.x().nrows(),
+                "seed": a.seed,
+                "params": params,
+            }),
+            &["params.lambda_given"],
+        ),
         Format::Table => {
             let rows: Vec<Vec<String>> = ds
                 .feature_names
@@ -334,13 +338,13 @@ fn regress(a: RegressArgs) -> Result<()> {
                 .zip(fit.coef.iter())
                 .map(|(f, c)| vec![f.clone(), format!("{c:.6}")])
                 .collect();
-            print_table(&["feature", "coef"], &rows);
-            println!(
+            print_table(&["feature", "coef"], &rows)?;
+            super::print_line(&format!(
                 "method {} epsilon {} delta {}",
                 fit.method.as_str(),
                 privacy.epsilon,
                 privacy.delta
-            );
+            ))?;
             Ok(())
         }
     }

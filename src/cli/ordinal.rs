@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
 use std::path::PathBuf;
-use veristat::data::{parse_name_list, read_table};
+use veristat::data::{parse_name_list, read_used};
 use veristat::estimator::{Fit, Fitted, Folds};
 use veristat::metrics;
 use veristat::ordinal::presto::round_robin_fold_ids;
@@ -105,9 +105,9 @@ fn rows_of(m: &CumulativeLogit) -> Vec<Vec<f64>> {
 
 /// `veristat fit ordinal`.
 pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
-    let table = read_table(&a.data)?;
     let features = a.features.as_deref().map(parse_name_list);
     let exclude: Vec<&str> = a.foldid.iter().map(|s| s.as_str()).collect();
+    let table = read_used(&a.data, &a.target, features.as_deref(), &exclude)?;
     let ds = table.dataset(&a.target, features.as_deref(), &exclude)?;
     let labels: Vec<f64> = table
         .integer_column(&a.target)?
@@ -208,11 +208,11 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
                 })
                 .collect();
             let h: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
-            print_table(&h, &rows);
-            println!(
+            print_table(&h, &rows)?;
+            super::print_line(&format!(
                 "model {}  loglik {:.6}  lambda {}",
                 out["model"], out["loglik"], out["lambda"]
-            );
+            ))?;
             Ok(())
         }
     }
@@ -220,7 +220,7 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
 
 /// `veristat metrics`.
 pub fn metrics(a: MetricsArgs) -> Result<()> {
-    let table = read_table(&a.data)?;
+    let table = read_used(&a.data, &a.label, Some(std::slice::from_ref(&a.score)), &[])?;
     let labels: Vec<f64> = table
         .integer_column(&a.label)?
         .into_iter()
@@ -251,7 +251,7 @@ pub fn metrics(a: MetricsArgs) -> Result<()> {
                     ]
                 })
                 .collect();
-            print_table(&["metric", "value"], &rows);
+            print_table(&["metric", "value"], &rows)?;
             Ok(())
         }
     }

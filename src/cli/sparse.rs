@@ -8,7 +8,7 @@
 use super::{Format, print_json, print_table};
 use clap::Args;
 use serde_json::json;
-use veristat::data::{parse_name_list, read_table};
+use veristat::data::{parse_name_list, read_used};
 use veristat::estimator::{Fit, Folds, ParamGuard, RegressionData};
 use veristat::sparse::{EnetPath, LassoCvFit, LassoCvParams, PathParams};
 use veristat::{Error, Result};
@@ -59,9 +59,9 @@ pub struct FitLassoArgs {
 
 /// Run `veristat fit lasso`.
 pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
-    let table = read_table(&a.data)?;
     let exclude: Vec<&str> = a.foldid.iter().map(|s| s.as_str()).collect();
     let features = a.features.as_deref().map(parse_name_list);
+    let table = read_used(&a.data, &a.target, features.as_deref(), &exclude)?;
     let ds = table.dataset(&a.target, features.as_deref(), &exclude)?;
     let feature_names = ds.feature_names;
     let data = RegressionData::new(ds.x, ds.y)?;
@@ -162,12 +162,12 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
                     r
                 })
                 .collect();
-            print_table(&header, &rows);
+            print_table(&header, &rows)?;
             if let Some(cv) = &cv {
-                println!(
+                super::print_line(&format!(
                     "{method}: alpha_min = {:.6e}, alpha_1se = {:.6e}",
                     cv.alpha_min, cv.alpha_1se
-                );
+                ))?;
             }
             Ok(())
         }

@@ -312,6 +312,7 @@ pub fn alpha_grid(alpha_max: f64, n_alphas: usize, eps: f64) -> Vec<f64> {
 /// The path on a prepared problem (see [`PathParams`]); `fit_seconds` counted from `start`
 /// (cross-validation prepares the data itself and times the whole of it).
 pub(super) fn path_on(prep: &Prepared, params: &PathParams, start: Instant) -> Result<EnetPath> {
+    check_prepared(prep, params.alphas.is_none())?;
     let rho = params.l1_ratio;
     let nf = prep.n() as f64;
     let mut engine = Engine::new(prep, rho, &params.options);
@@ -320,6 +321,12 @@ pub(super) fn path_on(prep: &Prepared, params: &PathParams, start: Instant) -> R
     } else {
         f64::INFINITY
     };
+    if params.alphas.is_none() && !amax.is_finite() {
+        return Err(Error::NonFinite {
+            quantity: "alpha_max = max_j |x_j^T y| / (n l1_ratio)".into(),
+            reason: format!("it overflows f64 with l1_ratio = {rho:e}; pass explicit alphas"),
+        });
+    }
     let grid = match &params.alphas {
         Some(a) => a.clone(),
         None => alpha_grid(amax, params.n_alphas, params.eps),
@@ -379,7 +386,7 @@ pub(super) fn path_on(prep: &Prepared, params: &PathParams, start: Instant) -> R
         },
         fit_seconds: seconds_since(start),
     };
-    Ok(EnetPath {
+    let path = EnetPath {
         alphas,
         coefs: coefs.columns(0, kept).into_owned(),
         intercepts,
@@ -394,5 +401,58 @@ pub(super) fn path_on(prep: &Prepared, params: &PathParams, start: Instant) -> R
         stop,
         used_gram: engine.used_gram(),
         diagnostics,
-    })
+    };
+    check_path_finite(&path)?;
+    Ok(path)
+}
+
+/// Data a path cannot be computed from, refused before any solve. Cells near 1e308 overflow the
+/// centred sums of squares `||x_j - mean||^2` and `||y - mean||^2` (every later number would be
+/// NaN); and when every centred feature column is zero, alpha_max (spec §2.3) is 0, so the
+/// automatic grid `alpha_max * eps^(k/(K-1))` does not exist (an explicit grid is a valid,
+/// all-zero path).
+fn check_prepared(prep: &Prepared, automatic_grid: bool) -> Result<()> {
+    let overflow = |what: &str| Error::NonFinite {
+        quantity: what.into(),
+        reason: "the data's magnitudes overflow f64 (cells too large for their squares to be \
+                 summed); divide the columns by a power of ten"
+            .into(),
+    };
+    if let Some(j) = prep.col_sq.iter().position(|v| !v.is_finite()) {
+        return Err(overflow(&format!(
+            "sum of squares of centred feature column {j}"
+        )));
+    }
+    if !prep.yy.is_finite() {
+        return Err(overflow("sum of squares of the centred response"));
+    }
+    if automatic_grid && prep.col_sq.iter().all(|&v| v == 0.0) {
+        return Err(Error::InvalidData(
+            "every feature column is constant (zero once centred): alpha_max = 0 and the \
+             automatic alpha grid does not exist (the path would be all zeros); drop the \
+             constant columns, or pass explicit alphas for an all-zero path"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A path whose numbers are not all finite is an error naming the first one, never a result.
+fn check_path_finite(path: &EnetPath) -> Result<()> {
+    let at = |k: usize, what: &str| Error::NonFinite {
+        quantity: format!("{what} at alphas[{k}] = {:e}", path.alphas[k]),
+        reason: "the coordinate descent overflowed on these data; rescale the columns".into(),
+    };
+    for k in 0..path.alphas.len() {
+        if let Some(j) = path.coefs.column(k).iter().position(|v| !v.is_finite()) {
+            return Err(at(k, &format!("coefficient {j}")));
+        }
+        if !path.intercepts[k].is_finite() {
+            return Err(at(k, "intercept"));
+        }
+        if !path.duality_gaps[k].is_finite() {
+            return Err(at(k, "duality gap"));
+        }
+    }
+    Ok(())
 }
