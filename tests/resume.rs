@@ -8,10 +8,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_veristat");
-/// A test-scale claim whose replicates take milliseconds each, so a run lasts a few seconds and
-/// writes many chunks at `--checkpoint-secs 0.1`.
-const CLAIM: &str = "multiplicity-small-eps";
-const REPLICATES: &str = "1200";
+/// A test-scale claim of about 0.2 ms of CPU per replicate: 30 000 replicates last 2-3 s on two
+/// threads, and write tens of chunks at `--checkpoint-secs 0.1`.
+const CLAIM: &str = "expfam-c1-correct";
+const REPLICATES: &str = "30000";
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("veristat-resume-{}-{name}", std::process::id()));
@@ -19,21 +19,22 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
-/// `veristat verify CLAIM` at test scale on the CPU, checkpointing every 0.1 s, into `out`.
-fn verify(out: &Path, threads: usize, extra: &[&str]) -> Command {
+/// `veristat verify CLAIM` on the CPU, checkpointing every 0.1 s, into `out`, with seed 1,
+/// [`REPLICATES`] replicates and test scale unless `args` (pairs of flag and value, then flags)
+/// say otherwise.
+fn verify(out: &Path, threads: usize, args: &[&str]) -> Command {
+    let mut all: Vec<&str> = vec!["--seed", "1", "--replicates", REPLICATES, "--scale", "test"];
+    for pair in args.chunks(2) {
+        match all.iter().position(|a| *a == pair[0]) {
+            Some(i) if pair.len() == 2 => all[i + 1] = pair[1],
+            _ => all.extend_from_slice(pair),
+        }
+    }
     let mut c = Command::new(BIN);
-    c.args(["verify", CLAIM, "--scale", "test", "--device", "cpu"])
-        .args([
-            "--seed",
-            "1",
-            "--replicates",
-            REPLICATES,
-            "--format",
-            "json",
-        ])
+    c.args(["verify", CLAIM, "--device", "cpu", "--format", "json"])
         .args(["--checkpoint-secs", "0.1", "--out"])
         .arg(out)
-        .args(extra)
+        .args(all)
         .env("RAYON_NUM_THREADS", threads.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -121,7 +122,7 @@ fn killed_runs_resume_to_the_uninterrupted_table() {
     let first = chunks(&out);
     // Later, in a run that resumed from those chunks.
     kill_when(verify(&out, 2, &[]), "more chunks", || {
-        chunks(&out) >= first + 3
+        chunks(&out) >= first + 10
     });
     // Rerun to the end with the same arguments, on one thread.
     let resumed = finished(verify(&out, 1, &[]));
@@ -149,9 +150,8 @@ fn changed_arguments_are_refused_naming_them_and_restart_discards() {
         assert!(line.contains(&says), "{extra:?}: {line}");
         assert!(line.contains("--restart"), "{line}");
     };
-    // Later flags override the defaults `verify` puts first.
     refused(&["--seed", "2"], "seed", "1", "2");
-    refused(&["--replicates", "1201"], "replicates", "1200", "1201");
+    refused(&["--replicates", "30001"], "replicates", "30000", "30001");
     refused(&["--scale", "quick"], "scale", "test", "quick");
     assert!(
         chunks(&out) >= 1,
@@ -173,7 +173,7 @@ fn merge_takes_the_scale_from_the_parts() {
     let run = |shard: &str| {
         let mut c = Command::new(BIN);
         c.args(["verify", CLAIM, "--scale", "test", "--device", "cpu"])
-            .args(["--seed", "1", "--replicates", "40", "--format", "json"])
+            .args(["--seed", "1", "--replicates", "200", "--format", "json"])
             .args(["--shard", shard, "--out"])
             .arg(&dir);
         finished(c)
@@ -199,7 +199,7 @@ fn merge_takes_the_scale_from_the_parts() {
     );
     assert_eq!(content_hash(&merged), content_hash(&single));
     assert!(
-        merge(&["--scale", "test", "--replicates", "40"])
+        merge(&["--scale", "test", "--replicates", "200"])
             .status
             .success()
     );
@@ -210,9 +210,9 @@ fn merge_takes_the_scale_from_the_parts() {
         err.contains("`scale` = full") && err.contains("--scale test"),
         "{err}"
     );
-    let wrong = merge(&["--replicates", "41"]);
+    let wrong = merge(&["--replicates", "201"]);
     assert!(
-        String::from_utf8_lossy(&wrong.stderr).contains("--replicates 40"),
+        String::from_utf8_lossy(&wrong.stderr).contains("--replicates 200"),
         "{}",
         String::from_utf8_lossy(&wrong.stderr)
     );

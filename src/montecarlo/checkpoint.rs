@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
 const MAGIC: &[u8; 8] = b"VSCHUNK\0";
@@ -162,17 +163,137 @@ struct Pending {
     next_chunk: u64,
 }
 
+/// How a chunk file is laid out for one run (see the module documentation).
+#[derive(Clone)]
+struct ChunkFile {
+    dir: PathBuf,
+    fingerprint: u64,
+    nk: u32,
+    nv: u32,
+}
+
+impl ChunkFile {
+    fn write(&self, seq: u64, count: u64, records: &[u8]) -> Result<()> {
+        let mut buf = Vec::with_capacity(records.len() + 48);
+        buf.extend_from_slice(MAGIC);
+        buf.extend_from_slice(&FORMAT.to_le_bytes());
+        buf.extend_from_slice(&self.fingerprint.to_le_bytes());
+        buf.extend_from_slice(&self.nk.to_le_bytes());
+        buf.extend_from_slice(&self.nv.to_le_bytes());
+        buf.extend_from_slice(&count.to_le_bytes());
+        buf.extend_from_slice(records);
+        let sum = crate::rng::fnv1a64(&buf);
+        buf.extend_from_slice(&sum.to_le_bytes());
+        let path = self.dir.join(format!("chunk-{seq:05}.bin"));
+        crate::fsutil::atomic_write(&path, |f| {
+            f.write_all(&buf).map_err(|e| Error::io(&path, e))
+        })
+    }
+}
+
+/// A request to the writer thread.
+enum Job {
+    Chunk {
+        seq: u64,
+        count: u64,
+        records: Vec<u8>,
+    },
+    /// Answered once every earlier chunk is on disk.
+    Sync(mpsc::Sender<()>),
+}
+
+/// One background thread writes the chunks, so that a slow fsync (a busy disk, a cluster's
+/// network file system) never holds up a worker computing replicates.
+struct Writer {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The first failed write; the thread writes nothing after it.
+    error: Arc<Mutex<Option<Error>>>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Writer {
+    fn spawn(file: ChunkFile) -> Result<Self> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let error: Arc<Mutex<Option<Error>>> = Arc::default();
+        let failed: Arc<AtomicBool> = Arc::default();
+        let (err, fail, dir) = (error.clone(), failed.clone(), file.dir.clone());
+        let thread = std::thread::Builder::new()
+            .name("veristat-checkpoint".into())
+            .spawn(move || {
+                for job in rx {
+                    match job {
+                        Job::Chunk {
+                            seq,
+                            count,
+                            records,
+                        } if !fail.load(Ordering::Acquire) => {
+                            if let Err(e) = file.write(seq, count, &records) {
+                                *lock(&err) = Some(e);
+                                fail.store(true, Ordering::Release);
+                            }
+                        }
+                        Job::Chunk { .. } => {}
+                        Job::Sync(done) => {
+                            let _ = done.send(());
+                        }
+                    }
+                }
+            })
+            .map_err(|e| Error::io(dir, e))?;
+        Ok(Self {
+            jobs: Mutex::new(Some(jobs)),
+            thread: Mutex::new(Some(thread)),
+            error,
+            failed,
+        })
+    }
+
+    fn send(&self, job: Job) -> Result<()> {
+        let stopped = || Error::Results("the checkpoint writer thread stopped".into());
+        lock(&self.jobs)
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(job)
+            .map_err(|_| stopped())
+    }
+
+    /// Wait until every chunk sent is written; the first failed write, if any.
+    fn sync(&self) -> Result<()> {
+        let (tx, rx) = mpsc::channel();
+        self.send(Job::Sync(tx))?;
+        rx.recv()
+            .map_err(|_| Error::Results("the checkpoint writer thread stopped".into()))?;
+        lock(&self.error).take().map_or(Ok(()), Err)
+    }
+
+    /// Let the thread write what it was sent, and end it.
+    fn stop(&self) {
+        drop(lock(&self.jobs).take());
+        if let Some(t) = lock(&self.thread).take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// A run's checkpoint folder, opened for resuming and for saving completed replicates; shared by
 /// the rayon workers of [`runner::run_resumable`].
 pub struct Checkpoint {
     dir: PathBuf,
     identity: RunIdentity,
-    fingerprint: u64,
     policy: ChunkPolicy,
     restored: Mutex<BTreeMap<u64, Vec<ResultRow>>>,
     restored_count: usize,
     restored_chunks: usize,
     pending: Mutex<Pending>,
+    writer: Writer,
+}
+
+impl Drop for Checkpoint {
+    /// Chunks already handed to the writer reach the disk even when the run stops on an error.
+    fn drop(&mut self) {
+        self.writer.stop();
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -281,10 +402,15 @@ impl Checkpoint {
                 }
             }
         }
+        let writer = Writer::spawn(ChunkFile {
+            dir: dir.to_path_buf(),
+            fingerprint,
+            nk: nk as u32,
+            nv: nv as u32,
+        })?;
         Ok(Self {
             dir: dir.to_path_buf(),
             identity,
-            fingerprint,
             policy,
             restored_count: restored.len(),
             restored_chunks: chunks.len(),
@@ -295,6 +421,7 @@ impl Checkpoint {
                 since: Instant::now(),
                 next_chunk: chunks.last().map_or(0, |c| c.0 + 1),
             }),
+            writer,
         })
     }
 
@@ -333,9 +460,16 @@ impl Checkpoint {
         Ok(std::mem::take(&mut *lock(&self.restored)))
     }
 
-    /// Save replicate `replicate`'s rows: appended to the pending chunk, which is written when
-    /// the [`ChunkPolicy`] says so.
+    /// Save replicate `replicate`'s rows: appended to the pending chunk, which is handed to the
+    /// writer thread when the [`ChunkPolicy`] says so. Fails once a chunk could not be written
+    /// ([`Self::flush`] then says why).
     pub fn record(&self, replicate: u64, rows: &[ResultRow]) -> Result<()> {
+        if self.writer.failed.load(Ordering::Acquire) {
+            return Err(Error::Results(format!(
+                "a checkpoint chunk in {} could not be written",
+                self.dir.display()
+            )));
+        }
         let mut rec = Vec::new();
         encode_replicate(&mut rec, replicate, rows);
         let due = {
@@ -348,55 +482,42 @@ impl Checkpoint {
                 None
             }
         };
-        // Written outside the lock, so other workers keep recording meanwhile.
         match due {
-            Some((seq, count, bytes)) => self.write_chunk(seq, count, &bytes),
+            Some(job) => self.writer.send(job),
             None => Ok(()),
         }
     }
 
-    /// Write whatever is pending as a chunk.
+    /// Write whatever is pending as a chunk and wait until every chunk is on disk; the first
+    /// write that failed, if any.
     pub fn flush(&self) -> Result<()> {
         let due = {
             let mut p = lock(&self.pending);
             (p.count > 0).then(|| take_pending(&mut p))
         };
-        match due {
-            Some((seq, count, bytes)) => self.write_chunk(seq, count, &bytes),
-            None => Ok(()),
+        if let Some(job) = due {
+            self.writer.send(job)?;
         }
+        self.writer.sync()
     }
 
     /// Remove the checkpoint folder: called once the run's part is written, which holds
     /// everything the chunks did.
     pub fn remove(self) -> Result<()> {
+        self.writer.stop();
         std::fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
-    }
-
-    fn write_chunk(&self, seq: u64, count: u64, records: &[u8]) -> Result<()> {
-        let mut buf = Vec::with_capacity(records.len() + 48);
-        buf.extend_from_slice(MAGIC);
-        buf.extend_from_slice(&FORMAT.to_le_bytes());
-        buf.extend_from_slice(&self.fingerprint.to_le_bytes());
-        buf.extend_from_slice(&(self.identity.key_columns.len() as u32).to_le_bytes());
-        buf.extend_from_slice(&(self.identity.value_columns.len() as u32).to_le_bytes());
-        buf.extend_from_slice(&count.to_le_bytes());
-        buf.extend_from_slice(records);
-        let sum = crate::rng::fnv1a64(&buf);
-        buf.extend_from_slice(&sum.to_le_bytes());
-        let path = self.dir.join(format!("chunk-{seq:05}.bin"));
-        crate::fsutil::atomic_write(&path, |f| {
-            f.write_all(&buf).map_err(|e| Error::io(&path, e))
-        })
     }
 }
 
-fn take_pending(p: &mut Pending) -> (u64, u64, Vec<u8>) {
+fn take_pending(p: &mut Pending) -> Job {
     let seq = p.next_chunk;
     p.next_chunk += 1;
-    let count = std::mem::take(&mut p.count);
     p.since = Instant::now();
-    (seq, count, std::mem::take(&mut p.bytes))
+    Job::Chunk {
+        seq,
+        count: std::mem::take(&mut p.count),
+        records: std::mem::take(&mut p.bytes),
+    }
 }
 
 fn encode_replicate(out: &mut Vec<u8>, replicate: u64, rows: &[ResultRow]) {
@@ -618,10 +739,11 @@ mod tests {
         let (t, _) = runner::run_resumable(&Draws, &cfg, &NoProgress, None, Some(&ck)).unwrap();
         assert_eq!(t, plain);
         assert_eq!(t.content_hash(), plain.content_hash());
-        // The three recomputed replicates went into one new chunk after the old ones.
+        // The three recomputed replicates went into one new chunk, numbered after the last
+        // one left (chunk-00013).
         assert_eq!(
             chunk_files(&dir).last().unwrap().file_name().unwrap(),
-            "chunk-00015.bin"
+            "chunk-00014.bin"
         );
         let ck = Checkpoint::open(&dir, id(), ChunkPolicy::default(), false).unwrap();
         assert_eq!(ck.restored(), (15, 13));
@@ -682,6 +804,23 @@ mod tests {
             ),
             "{err}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_chunk_write_stops_the_run_with_its_own_error() {
+        let cfg = RunConfig::new(2, 40);
+        let dir = tmp("unwritable");
+        let id = RunIdentity::new(&Draws, &cfg, Scale::Test);
+        let ck = Checkpoint::open(&dir, id, every_replicate(), false).unwrap();
+        // The first chunk's name is taken by a folder, so its rename fails.
+        std::fs::create_dir(dir.join("chunk-00000.bin")).unwrap();
+        let err = runner::run_resumable(&Draws, &cfg, &NoProgress, None, Some(&ck)).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { path, .. } if path.ends_with("chunk-00000.bin")),
+            "{err}"
+        );
+        drop(ck);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

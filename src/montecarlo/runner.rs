@@ -195,10 +195,10 @@ pub fn run_resumable(
             .collect(),
     };
     // Whatever finished is saved even when a replicate failed, so a rerun after fixing a
-    // transient cause (a full disk, a lost GPU) does not redo it.
-    let flushed = checkpoint.map_or(Ok(()), |c| c.flush());
+    // transient cause (a lost GPU) does not redo it. A failed chunk write comes first: it is
+    // what made `record` fail.
+    checkpoint.map_or(Ok(()), |c| c.flush())?;
     let fresh = fresh?;
-    flushed?;
     progress.finish();
     let mut fresh = fresh.into_iter();
     let per_rep: Vec<Vec<ResultRow>> = reps
