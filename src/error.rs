@@ -126,6 +126,24 @@ pub enum Error {
         /// Why it is not finite, and what to do about it.
         reason: String,
     },
+
+    /// A checkpoint on disk was made by a run with other arguments or other code, so its
+    /// replicates must not be mixed into this run's table.
+    #[error(
+        "{dir}: checkpoint made with {field} = {saved}, this run has {field} = {requested}; \
+         rerun with the same arguments to resume, or discard it (veristat verify --restart)"
+    )]
+    CheckpointMismatch {
+        /// The checkpoint folder.
+        dir: PathBuf,
+        /// The first argument or code version that differs (`seed`, `replicates`, `shard`,
+        /// `scale`, `config_hash`, `git_sha`, ...).
+        field: &'static str,
+        /// Its value in the checkpoint.
+        saved: String,
+        /// Its value in this run.
+        requested: String,
+    },
 }
 
 impl Error {

@@ -17,6 +17,7 @@
 //! assert!(!verdict.checks.is_empty());
 //! ```
 
+pub mod checkpoint;
 pub mod runner;
 pub mod stats;
 #[cfg(feature = "io")]
@@ -37,6 +38,31 @@ pub enum Scale {
     Quick,
     /// The spec's full design: what `veristat verify` runs by default.
     Full,
+}
+
+impl Scale {
+    /// The name `--scale` takes (`test`, `quick`, `full`); what parts and checkpoints record.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scale::Test => "test",
+            Scale::Quick => "quick",
+            Scale::Full => "full",
+        }
+    }
+
+    /// The scale called `name` (as [`Self::name`] writes it).
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "test" => Ok(Scale::Test),
+            "quick" => Ok(Scale::Quick),
+            "full" => Ok(Scale::Full),
+            other => Err(Error::UnknownName {
+                kind: "scale",
+                name: other.to_string(),
+                known: "test, quick, full".into(),
+            }),
+        }
+    }
 }
 
 /// One row produced by a replicate.
