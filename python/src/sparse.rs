@@ -2,7 +2,7 @@
 //! subset of [`veristat::sparse`].
 
 use crate::conv::{detach, mat, py_mat, py_vec, vector};
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DVector;
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -302,26 +302,6 @@ fn best_subset_fit<'py>(
     Ok(d)
 }
 
-/// Predictions `X w + b` (kept in Rust so the GIL is released for large designs).
-#[pyfunction]
-fn linear_predict<'py>(
-    py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
-    coef: PyReadonlyArray1<'py, f64>,
-    intercept: f64,
-) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
-    let (x, w): (DMatrix<f64>, DVector<f64>) = (mat(&x), vector(&coef));
-    if x.ncols() != w.len() {
-        return Err(crate::errors::to_py(veristat::Error::DimensionMismatch {
-            what: "X columns vs coefficients",
-            expected: w.len(),
-            got: x.ncols(),
-        }));
-    }
-    let p = detach(py, None, move || Ok((&x * &w).add_scalar(intercept)))?;
-    Ok(py_vec(py, p.iter().copied()))
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(enet_fit, m)?)?;
     m.add_function(wrap_pyfunction!(enet_path, m)?)?;
@@ -329,6 +309,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(iht_fit, m)?)?;
     m.add_function(wrap_pyfunction!(omp_fit, m)?)?;
     m.add_function(wrap_pyfunction!(best_subset_fit, m)?)?;
-    m.add_function(wrap_pyfunction!(linear_predict, m)?)?;
     Ok(())
 }
