@@ -23,7 +23,11 @@ fn binary(
 
 /// Area under the ROC curve, ties counted 1/2.
 #[pyfunction]
-fn roc_auc(py: Python<'_>, y: PyReadonlyArray1<'_, f64>, s: PyReadonlyArray1<'_, f64>) -> PyResult<f64> {
+fn roc_auc(
+    py: Python<'_>,
+    y: PyReadonlyArray1<'_, f64>,
+    s: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
     binary(py, y, s, metrics::auroc)
 }
 
@@ -39,13 +43,21 @@ fn average_precision(
 
 /// Brier score.
 #[pyfunction]
-fn brier(py: Python<'_>, y: PyReadonlyArray1<'_, f64>, p: PyReadonlyArray1<'_, f64>) -> PyResult<f64> {
+fn brier(
+    py: Python<'_>,
+    y: PyReadonlyArray1<'_, f64>,
+    p: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
     binary(py, y, p, metrics::brier)
 }
 
 /// Log loss (probabilities clipped to [eps, 1 - eps]).
 #[pyfunction]
-fn log_loss(py: Python<'_>, y: PyReadonlyArray1<'_, f64>, p: PyReadonlyArray1<'_, f64>) -> PyResult<f64> {
+fn log_loss(
+    py: Python<'_>,
+    y: PyReadonlyArray1<'_, f64>,
+    p: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
     binary(py, y, p, metrics::log_loss)
 }
 

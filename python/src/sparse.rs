@@ -131,7 +131,9 @@ fn enet_path<'py>(
         tol,
         max_iter,
     );
-    let path = detach(py, None, move || veristat::sparse::enet_path(&x, &y, &params))?;
+    let path = detach(py, None, move || {
+        veristat::sparse::enet_path(&x, &y, &params)
+    })?;
     let d = PyDict::new(py);
     path_dict(py, &d, &path)?;
     Ok(d)
@@ -250,13 +252,14 @@ fn omp_fit<'py>(
     normalized_selection: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (x, y) = (mat(&x), vector(&y));
-    let mut params = OmpParams::new()
-        .fit_intercept(fit_intercept)
-        .selection(if normalized_selection {
-            Selection::NormalizedCorrelation
-        } else {
-            Selection::Correlation
-        });
+    let mut params =
+        OmpParams::new()
+            .fit_intercept(fit_intercept)
+            .selection(if normalized_selection {
+                Selection::NormalizedCorrelation
+            } else {
+                Selection::Correlation
+            });
     if let Some(k) = n_nonzero_coefs {
         params = params.n_nonzero_coefs(k);
     }
@@ -295,10 +298,7 @@ fn best_subset_fit<'py>(
     d.set_item("sizes", fit.path.iter().map(|s| s.size).collect::<Vec<_>>())?;
     d.set_item("loss", fit.path.iter().map(|s| s.loss).collect::<Vec<_>>())?;
     d.set_item("gic", fit.path.iter().map(|s| s.gic).collect::<Vec<_>>())?;
-    d.set_item(
-        "converged",
-        fit.path.iter().all(|s| s.converged),
-    )?;
+    d.set_item("converged", fit.path.iter().all(|s| s.converged))?;
     Ok(d)
 }
 
