@@ -10,6 +10,7 @@
 mod claims;
 mod conv;
 mod errors;
+mod ldp;
 mod metrics;
 mod sparse;
 
@@ -21,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::register(m)?;
     claims::register(m)?;
     sparse::register(m)?;
+    ldp::register(m)?;
     Ok(())
 }
