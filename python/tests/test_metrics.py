@@ -74,3 +74,20 @@ def test_bad_inputs_raise_value_errors():
     with pytest.raises(InvalidParameterError) as e:
         vm.calibration_curve([0, 1], [0.1, 0.2], strategy="bogus")
     assert e.value.param == "strategy"
+
+
+def test_committed_fixtures():
+    import json
+
+    from conftest import FIXTURES
+
+    f = json.loads((FIXTURES / "ordinal" / "fixtures.json").read_text())["metrics"]
+    y, s = f["y"], f["score"]
+    assert vm.roc_auc_score(y, s) == pytest.approx(f["auroc"], rel=1e-12)
+    assert vm.average_precision_score(y, s) == pytest.approx(f["average_precision"], rel=1e-12)
+    assert vm.brier_score_loss(y, s) == pytest.approx(f["brier"], rel=1e-12)
+    assert vm.log_loss(y, s) == pytest.approx(f["log_loss"], rel=1e-12)
+    for strategy in ("uniform", "quantile"):
+        t, p = vm.calibration_curve(y, s, n_bins=4, strategy=strategy)
+        np.testing.assert_allclose(t, f[f"calibration_{strategy}_true"], rtol=1e-12)
+        np.testing.assert_allclose(p, f[f"calibration_{strategy}_pred"], rtol=1e-12)
