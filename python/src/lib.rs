@@ -12,6 +12,7 @@ mod conv;
 mod errors;
 mod ldp;
 mod metrics;
+mod nested;
 mod sparse;
 
 use pyo3::prelude::*;
@@ -23,5 +24,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     claims::register(m)?;
     sparse::register(m)?;
     ldp::register(m)?;
+    nested::register(m)?;
     Ok(())
 }
