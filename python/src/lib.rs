@@ -9,6 +9,7 @@
 
 mod claims;
 mod conv;
+mod echo;
 mod errors;
 mod ldp;
 mod metrics;
@@ -25,5 +26,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sparse::register(m)?;
     ldp::register(m)?;
     nested::register(m)?;
+    echo::register(m)?;
     Ok(())
 }
