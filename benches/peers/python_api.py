@@ -83,7 +83,7 @@ def python_overhead(X, y, repeats):
     ids = ids.tolist()
     fit = timed(lambda: vl.ElasticNetCV(l1_ratio=0.5, cv=cv).fit(X, y), repeats)
     core = timed(
-        lambda: _core.enet_cv(Xa, ya, ids, 0.5, 1e-3, 100, None, True, False, 1e-4, 1000, None),
+        lambda: _core.enet_cv(Xa, ya, ids, 0.5, 1e-3, 100, None, True, False, 1e-4, 1000, "auto", None),
         repeats,
     )
     return fit[1] - core[1], fit[1]

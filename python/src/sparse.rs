@@ -9,7 +9,21 @@ use pyo3::types::PyDict;
 use veristat::sparse::best_subset::BestSubsetParams;
 use veristat::sparse::iht::{IhtParams, IhtStop, Step};
 use veristat::sparse::omp::{OmpParams, Selection};
-use veristat::sparse::{ElasticNet, Folds, LassoCv, PathParams, SolverOptions};
+use veristat::sparse::{ElasticNet, Folds, GramMode, LassoCv, PathParams, SolverOptions};
+
+/// scikit-learn's `precompute` as the core's covariance mode: "auto", "always" or "never".
+fn gram(precompute: &str) -> PyResult<GramMode> {
+    match precompute {
+        "auto" => Ok(GramMode::Auto),
+        "always" => Ok(GramMode::Always),
+        "never" => Ok(GramMode::Never),
+        other => Err(crate::errors::to_py(veristat::Error::param(
+            "precompute",
+            other,
+            "must be 'auto', True or False",
+        ))),
+    }
+}
 
 /// The solver options every elastic-net entry point shares.
 fn options(
@@ -17,21 +31,23 @@ fn options(
     standardize: bool,
     tol: f64,
     max_iter: usize,
+    precompute: &str,
     weights: Option<DVector<f64>>,
-) -> SolverOptions {
-    SolverOptions {
+) -> PyResult<SolverOptions> {
+    Ok(SolverOptions {
         fit_intercept,
         standardize,
         tol,
         max_iter,
+        gram: gram(precompute)?,
         weights,
         ..SolverOptions::default()
-    }
+    })
 }
 
 /// One elastic-net fit at `alpha`: coef, intercept, dual_gap, gap_tol, n_iter, converged.
 #[pyfunction]
-#[pyo3(signature = (x, y, alpha, l1_ratio, fit_intercept, standardize, tol, max_iter, sample_weight=None))]
+#[pyo3(signature = (x, y, alpha, l1_ratio, fit_intercept, standardize, tol, max_iter, precompute, sample_weight=None))]
 #[allow(clippy::too_many_arguments)]
 fn enet_fit<'py>(
     py: Python<'py>,
@@ -43,6 +59,7 @@ fn enet_fit<'py>(
     standardize: bool,
     tol: f64,
     max_iter: usize,
+    precompute: &str,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (x, y) = (mat(&x), vector(&y));
@@ -52,8 +69,9 @@ fn enet_fit<'py>(
         standardize,
         tol,
         max_iter,
+        precompute,
         sample_weight.as_ref().map(vector),
-    );
+    )?;
     let fit = detach(py, None, move || params.fit(&x, &y))?;
     let d = PyDict::new(py);
     d.set_item("coef", py_vec(py, fit.coef.iter().copied()))?;
@@ -75,16 +93,17 @@ fn path_params(
     standardize: bool,
     tol: f64,
     max_iter: usize,
-) -> PathParams {
-    PathParams {
+    precompute: &str,
+) -> PyResult<PathParams> {
+    Ok(PathParams {
         l1_ratio,
         eps,
         n_alphas,
         alphas,
         early_stop: false,
         dfmax: None,
-        options: options(fit_intercept, standardize, tol, max_iter, None),
-    }
+        options: options(fit_intercept, standardize, tol, max_iter, precompute, None)?,
+    })
 }
 
 fn path_dict<'py>(
@@ -105,7 +124,7 @@ fn path_dict<'py>(
 /// The elastic-net path on `alphas` (or the geometric grid of `n_alphas` from alpha_max down to
 /// `eps * alpha_max`): alphas, coefs (d x K), intercepts, dual_gaps, gap_tol, n_iter, converged.
 #[pyfunction]
-#[pyo3(signature = (x, y, l1_ratio, eps, n_alphas, alphas, fit_intercept, standardize, tol, max_iter))]
+#[pyo3(signature = (x, y, l1_ratio, eps, n_alphas, alphas, fit_intercept, standardize, tol, max_iter, precompute))]
 #[allow(clippy::too_many_arguments)]
 fn enet_path<'py>(
     py: Python<'py>,
@@ -119,6 +138,7 @@ fn enet_path<'py>(
     standardize: bool,
     tol: f64,
     max_iter: usize,
+    precompute: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (x, y) = (mat(&x), vector(&y));
     let params = path_params(
@@ -130,7 +150,8 @@ fn enet_path<'py>(
         standardize,
         tol,
         max_iter,
-    );
+        precompute,
+    )?;
     let path = detach(py, None, move || {
         veristat::sparse::enet_path(&x, &y, &params)
     })?;
@@ -143,7 +164,7 @@ fn enet_path<'py>(
 /// plus fold_mse (K x n_alphas, folds in the order of the sorted labels), the core's
 /// fold-weighted mean and se, and index_min / index_1se.
 #[pyfunction]
-#[pyo3(signature = (x, y, fold_ids, l1_ratio, eps, n_alphas, alphas, fit_intercept, standardize, tol, max_iter, n_jobs))]
+#[pyo3(signature = (x, y, fold_ids, l1_ratio, eps, n_alphas, alphas, fit_intercept, standardize, tol, max_iter, precompute, n_jobs))]
 #[allow(clippy::too_many_arguments)]
 fn enet_cv<'py>(
     py: Python<'py>,
@@ -158,6 +179,7 @@ fn enet_cv<'py>(
     standardize: bool,
     tol: f64,
     max_iter: usize,
+    precompute: &str,
     n_jobs: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (x, y) = (mat(&x), vector(&y));
@@ -170,7 +192,8 @@ fn enet_cv<'py>(
         standardize,
         tol,
         max_iter,
-    ));
+        precompute,
+    )?);
     let folds = Folds::Ids(fold_ids);
     let fit = detach(py, n_jobs, move || cv.fit(&x, &y, &folds))?;
     let d = PyDict::new(py);

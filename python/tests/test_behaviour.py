@@ -104,7 +104,7 @@ def test_gil_is_released_during_rust_work():
     rate = (count - c0) / (time.perf_counter() - t0)  # the thread's free-running speed
     # One Rust call (the path), nothing else in Python while it runs.
     c0, t0 = count, time.perf_counter()
-    _core.enet_path(X, y, 0.5, 1e-5, 300, None, True, False, 1e-12, 10_000)
+    _core.enet_path(X, y, 0.5, 1e-5, 300, None, True, False, 1e-12, 10_000, "auto")
     c1, elapsed = count, time.perf_counter() - t0
     stop = True
     t.join()
@@ -158,11 +158,11 @@ def test_core_errors_are_typed_not_panics():
     # Straight to the core, past the Python validation: typed errors, never PanicException.
     X = np.ones((3, 2))
     with pytest.raises(InvalidDataError):
-        _core.enet_fit(X, np.ones(2), 0.1, 0.5, True, False, 1e-4, 100, None)
+        _core.enet_fit(X, np.ones(2), 0.1, 0.5, True, False, 1e-4, 100, "auto", None)
     with pytest.raises(VeristatError) as e:
-        _core.enet_fit(X, np.ones(3), np.nan, 0.5, True, False, 1e-4, 100, None)
+        _core.enet_fit(X, np.ones(3), np.nan, 0.5, True, False, 1e-4, 100, "auto", None)
     assert e.value.param == "alpha"
     with pytest.raises(VeristatError):
-        _core.enet_cv(X, np.ones(3), [0, 0, 0], 0.5, 1e-3, 10, None, True, False, 1e-4, 10, None)
+        _core.enet_cv(X, np.ones(3), [0, 0, 0], 0.5, 1e-3, 10, None, True, False, 1e-4, 10, "auto", None)
     with pytest.raises(VeristatError):
         _core.omp_fit(X, np.ones(3), None, None, True, False)

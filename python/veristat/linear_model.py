@@ -113,6 +113,9 @@ class ElasticNet(_LinearPredictor):
         Cap on coordinate-descent epochs.
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol * ||y - mean(y)||^2``.
+    precompute : bool or "auto", default="auto"
+        Coordinate descent on the Gram matrix ``X^T X`` (covariance mode) when True, on the
+        residual when False; "auto" uses the Gram matrix when ``n >= 2 d`` and ``d <= 512``.
 
     Attributes
     ----------
@@ -145,6 +148,7 @@ class ElasticNet(_LinearPredictor):
         standardize: bool = False,
         max_iter: int = 1000,
         tol: float = 1e-4,
+        precompute: bool | Literal["auto"] = "auto",
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -152,6 +156,7 @@ class ElasticNet(_LinearPredictor):
         self.standardize = standardize
         self.max_iter = max_iter
         self.tol = tol
+        self.precompute = precompute
 
     def _rho(self) -> float:
         return float(self.l1_ratio)
@@ -183,6 +188,7 @@ class ElasticNet(_LinearPredictor):
             bool(self.standardize),
             float(self.tol),
             _positive_int("max_iter", self.max_iter),
+            _gram(self.precompute),
             sample_weight_f64(sample_weight, X.shape[0]),
         )
         self.coef_ = fit["coef"]
@@ -208,6 +214,9 @@ class Lasso(ElasticNet):
         Cap on coordinate-descent epochs.
     tol : float, default=1e-4
         Duality-gap tolerance relative to ``||y - mean(y)||^2``.
+    precompute : bool or "auto", default="auto"
+        Coordinate descent on the Gram matrix ``X^T X`` (covariance mode) when True, on the
+        residual when False; "auto" uses the Gram matrix when ``n >= 2 d`` and ``d <= 512``.
 
     Attributes
     ----------
@@ -223,12 +232,14 @@ class Lasso(ElasticNet):
         standardize: bool = False,
         max_iter: int = 1000,
         tol: float = 1e-4,
+        precompute: bool | Literal["auto"] = "auto",
     ) -> None:
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.max_iter = max_iter
         self.tol = tol
+        self.precompute = precompute
 
     def _rho(self) -> float:
         return 1.0
@@ -243,6 +254,20 @@ def _positive_int(name: str, v: Any) -> int:
             reason="must be an integer >= 1",
         )
     return int(v)
+
+
+def _gram(precompute: Any) -> str:
+    """scikit-learn's ``precompute`` as the core's covariance mode."""
+    if isinstance(precompute, str) and precompute == "auto":
+        return "auto"
+    if isinstance(precompute, (bool, np.bool_)):
+        return "always" if precompute else "never"
+    raise InvalidParameterError(
+        f"invalid parameter `precompute` = {precompute!r}: must be 'auto', True or False",
+        param="precompute",
+        value=repr(precompute),
+        reason="must be 'auto', True or False (a precomputed Gram matrix is not accepted)",
+    )
 
 
 def _grid_args(alphas: Any, n_alphas: int) -> tuple[int, list[float] | None]:
@@ -312,6 +337,7 @@ class _EnetCVBase(_LinearPredictor):
             bool(self.standardize),
             float(self.tol),
             _positive_int("max_iter", self.max_iter),
+            _gram(self.precompute),
         )
         results = []
         for rho in self._rhos():
@@ -397,6 +423,9 @@ class ElasticNetCV(_EnetCVBase):
         Cap on coordinate-descent epochs per grid point.
     tol : float, default=1e-4
         Duality-gap tolerance relative to ``||y - mean(y)||^2``.
+    precompute : bool or "auto", default="auto"
+        Coordinate descent on the Gram matrix ``X^T X`` (covariance mode) when True, on the
+        residual when False; "auto" uses the Gram matrix when ``n >= 2 d`` and ``d <= 512``.
     cv : int, cross-validation splitter or iterable, default=None
         As scikit-learn: ``None`` is 5-fold, an int K-fold (no shuffle), or a splitter such as
         ``PredefinedSplit``, or an iterable of (train, test) index arrays.
@@ -447,6 +476,7 @@ class ElasticNetCV(_EnetCVBase):
         standardize: bool = False,
         max_iter: int = 1000,
         tol: float = 1e-4,
+        precompute: bool | Literal["auto"] = "auto",
         cv: int | Any | Iterable[Any] | None = None,
         n_jobs: int | None = None,
         selection: Literal["min", "1se"] = "min",
@@ -458,6 +488,7 @@ class ElasticNetCV(_EnetCVBase):
         self.standardize = standardize
         self.max_iter = max_iter
         self.tol = tol
+        self.precompute = precompute
         self.cv = cv
         self.n_jobs = n_jobs
         self.selection = selection
@@ -488,6 +519,9 @@ class LassoCV(_EnetCVBase):
         Cap on coordinate-descent epochs per grid point.
     tol : float, default=1e-4
         Duality-gap tolerance.
+    precompute : bool or "auto", default="auto"
+        Coordinate descent on the Gram matrix ``X^T X`` (covariance mode) when True, on the
+        residual when False; "auto" uses the Gram matrix when ``n >= 2 d`` and ``d <= 512``.
     cv : int, cross-validation splitter or iterable, default=None
         The folds (see :class:`ElasticNetCV`).
     n_jobs : int, default=None
@@ -510,6 +544,7 @@ class LassoCV(_EnetCVBase):
         standardize: bool = False,
         max_iter: int = 1000,
         tol: float = 1e-4,
+        precompute: bool | Literal["auto"] = "auto",
         cv: int | Any | Iterable[Any] | None = None,
         n_jobs: int | None = None,
         selection: Literal["min", "1se"] = "min",
@@ -520,6 +555,7 @@ class LassoCV(_EnetCVBase):
         self.standardize = standardize
         self.max_iter = max_iter
         self.tol = tol
+        self.precompute = precompute
         self.cv = cv
         self.n_jobs = n_jobs
         self.selection = selection
@@ -564,8 +600,10 @@ def enet_path(
         Number of grid points of the automatic grid.
     alphas : array-like or int, optional
         The grid itself (sorted decreasing), or its size.
-    precompute, copy_X, verbose, check_input
-        Accepted for compatibility; the core chooses the Gram mode itself and never modifies X.
+    precompute : bool or "auto", default="auto"
+        Covariance mode (see :class:`ElasticNet`).
+    copy_X, verbose, check_input
+        Accepted for compatibility; the core never modifies X.
     Xy, coef_init : None
         Not supported.
     return_n_iter : bool, default=False
@@ -605,6 +643,7 @@ def enet_path(
         False,
         float(params.get("tol", 1e-4)),
         _positive_int("max_iter", params.get("max_iter", 1000)),
+        _gram(precompute),
     )
     _check_gap(res, "enet_path")
     out = (np.asarray(res["alphas"]), np.asarray(res["coefs"]), np.asarray(res["dual_gaps"]))
