@@ -14,6 +14,7 @@ mod errors;
 mod ldp;
 mod metrics;
 mod nested;
+mod ordinal;
 mod sparse;
 
 use pyo3::prelude::*;
@@ -27,5 +28,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ldp::register(m)?;
     nested::register(m)?;
     echo::register(m)?;
+    ordinal::register(m)?;
     Ok(())
 }
