@@ -11,6 +11,7 @@ mod claims;
 mod conv;
 mod echo;
 mod errors;
+mod expfam;
 mod ldp;
 mod metrics;
 mod nested;
@@ -29,5 +30,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nested::register(m)?;
     echo::register(m)?;
     ordinal::register(m)?;
+    expfam::register(m)?;
     Ok(())
 }
