@@ -14,6 +14,7 @@ mod errors;
 mod expfam;
 mod ldp;
 mod metrics;
+mod multiplicity;
 mod nested;
 mod ordinal;
 mod sparse;
@@ -31,5 +32,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     echo::register(m)?;
     ordinal::register(m)?;
     expfam::register(m)?;
+    multiplicity::register(m)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import veristat.linear_model as vl
+import veristat.multiplicity as vm
 import veristat.ordinal as vo
 
 
@@ -22,6 +23,7 @@ def all_estimators() -> list[Any]:
         vo.LogitLast(),
         vo.PRESTO(),
         vo.PRESTOCV(n_alphas=5, cv=3),
+        vm.RidgeLogistic(),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import F64
+from .exceptions import InvalidParameterError
 
 
 def n_jobs_threads(n_jobs: int | None) -> int | None:
@@ -56,3 +58,21 @@ def sample_weight_f64(sample_weight: Any, n: int) -> F64 | None:
     from sklearn.utils.validation import _check_sample_weight
 
     return np.asarray(_check_sample_weight(sample_weight, np.empty((n, 0))), dtype=np.float64)
+
+
+@contextmanager
+def python_names(names: dict[str, str]):
+    """Re-label the core's parameter names in its errors as the Python API spells them (e.g.
+    a penalty the core calls ``lambda`` is scikit-learn's ``alpha`` here)."""
+    try:
+        yield
+    except InvalidParameterError as e:
+        if e.param in names:
+            new = names[e.param]
+            raise type(e)(
+                e.message.replace(f"`{e.param}`", f"`{new}`"),
+                param=new,
+                value=e.value,
+                reason=e.reason,
+            ) from e
+        raise

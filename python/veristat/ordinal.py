@@ -30,7 +30,6 @@ Examples
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -43,7 +42,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
-from ._base import n_jobs_threads, sample_weight_f64
+from ._base import n_jobs_threads, python_names, sample_weight_f64
 from .exceptions import InvalidDataError, InvalidParameterError
 
 __all__ = ["ProportionalOdds", "PRESTO", "PRESTOCV", "LogitLast"]
@@ -72,24 +71,6 @@ def _codes(
             reason=f"need >= {min_classes} classes",
         )
     return X, codes.astype(np.float64), k, w
-
-
-@contextmanager
-def _python_names(names: dict[str, str]):
-    """Re-label the core's parameter names as this module spells them (PRESTO's penalty is the
-    core's ``lambda`` and its mixing weight the core's ``alpha`` / ``a``)."""
-    try:
-        yield
-    except InvalidParameterError as e:
-        if e.param in names:
-            new = names[e.param]
-            raise type(e)(
-                e.message.replace(f"`{e.param}`", f"`{new}`"),
-                param=new,
-                value=e.value,
-                reason=e.reason,
-            ) from e
-        raise
 
 
 _PRESTO_NAMES = {"lambda": "alpha", "alpha": "mixing", "a": "mixing", "lambda_ratio": "alpha_ratio", "n_lambdas": "n_alphas"}
@@ -442,7 +423,7 @@ class PRESTO(_Cumulative):
             The fitted estimator.
         """
         X, codes, k, _ = _codes(self, X, y, 3)
-        with _python_names(_PRESTO_NAMES):
+        with python_names(_PRESTO_NAMES):
             self._store(_core.presto_fit(X, codes, k, float(self.alpha), *self._settings()))
         return self
 
@@ -537,7 +518,7 @@ class PRESTOCV(PRESTO):
                 value=repr(self.cv),
                 reason="test sets must partition the rows",
             )
-        with _python_names(_PRESTO_NAMES):
+        with python_names(_PRESTO_NAMES):
             out = _core.presto_cv(
                 X,
                 codes,
