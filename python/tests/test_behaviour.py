@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 
 import veristat
 import veristat.linear_model as vl
@@ -20,12 +20,23 @@ from veristat.exceptions import InvalidDataError, VeristatError
 from veristat_estimators import all_estimators
 
 
-@pytest.fixture(scope="module")
-def data():
+def make_data(est=None):
+    """Regression data; for a classifier its latent variable cut into ordered classes (three,
+    or two for a binary-only one)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((120, 6))
     y = X @ np.array([1.0, -2.0, 0.0, 0.5, 0.0, 0.0]) + 0.1 * rng.standard_normal(120)
+    if est is not None and is_classifier(est):
+        binary = not est.__sklearn_tags__().classifier_tags.multi_class
+        # Noise enough that no class is separable (the MLE exists).
+        latent = X[:, 0] + rng.logistic(size=120) * 2.0
+        y = np.digitize(latent, [0.0] if binary else [-1.0, 1.0])
     return X, y
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data()
 
 
 def names(est):
@@ -33,8 +44,8 @@ def names(est):
 
 
 @pytest.mark.parametrize("est", all_estimators(), ids=names)
-def test_dataframes_set_feature_names(est, data):
-    X, y = data
+def test_dataframes_set_feature_names(est):
+    X, y = make_data(est)
     cols = [f"x{j}" for j in range(X.shape[1])]
     ref = clone(est).fit(X, y).predict(X)
     for frame in [pd.DataFrame(X, columns=cols), pl.DataFrame(X, schema=cols)]:
@@ -46,8 +57,8 @@ def test_dataframes_set_feature_names(est, data):
 
 
 @pytest.mark.parametrize("est", all_estimators(), ids=names)
-def test_dtypes_orders_and_read_only_arrays(est, data):
-    X, y = data
+def test_dtypes_orders_and_read_only_arrays(est):
+    X, y = make_data(est)
     ref = clone(est).fit(X, y)
     Xf = np.asfortranarray(X)
     Xr = X.copy()
@@ -58,8 +69,9 @@ def test_dtypes_orders_and_read_only_arrays(est, data):
         m = clone(est).fit(Xv, yv)
         np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-12, atol=1e-12)
     X32 = X.astype(np.float32)
-    m32 = clone(est).fit(X32, y.astype(np.float32))
-    m64 = clone(est).fit(X32.astype(np.float64), y.astype(np.float32).astype(np.float64))
+    y32 = y if is_classifier(est) else y.astype(np.float32)
+    m32 = clone(est).fit(X32, y32)
+    m64 = clone(est).fit(X32.astype(np.float64), y32)
     np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=1e-12, atol=1e-12)
     Xi = np.round(X * 10).astype(np.int64)
     mi = clone(est).fit(Xi, y)
@@ -68,8 +80,8 @@ def test_dtypes_orders_and_read_only_arrays(est, data):
 
 
 @pytest.mark.parametrize("est", all_estimators(), ids=names)
-def test_pickle_and_clone_round_trip(est, data):
-    X, y = data
+def test_pickle_and_clone_round_trip(est):
+    X, y = make_data(est)
     fitted = clone(est).fit(X, y)
     again = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(again.predict(X), fitted.predict(X))
@@ -134,8 +146,8 @@ BAD_X = [
 
 @pytest.mark.parametrize("est", all_estimators(), ids=names)
 @pytest.mark.parametrize("bad", BAD_X, ids=lambda b: b[0])
-def test_bad_inputs_raise_value_error_never_panic(est, bad, data):
-    X, y = data
+def test_bad_inputs_raise_value_error_never_panic(est, bad):
+    X, y = make_data(est)
     try:
         clone(est).fit(bad[1](X), y)
     except ValueError:
@@ -145,8 +157,8 @@ def test_bad_inputs_raise_value_error_never_panic(est, bad, data):
 
 
 @pytest.mark.parametrize("est", all_estimators(), ids=names)
-def test_mismatched_rows_and_columns(est, data):
-    X, y = data
+def test_mismatched_rows_and_columns(est):
+    X, y = make_data(est)
     with pytest.raises(ValueError):
         clone(est).fit(X, y[:-1])
     m = clone(est).fit(X, y)
