@@ -214,3 +214,99 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ldp_exact_audit, m)?)?;
     Ok(())
 }
+
+fn ldp_fit_dict<'py>(
+    py: Python<'py>,
+    fit: &veristat::ldp::regression::LdpFit,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("coef", crate::conv::py_vec(py, fit.coef.iter().copied()))?;
+    d.set_item("epsilon", fit.privacy.map(|p| p.epsilon))?;
+    d.set_item("delta", fit.privacy.map(|p| p.delta))?;
+    d.set_item("diagnostics", fit.diagnostics.to_string())?;
+    Ok(d)
+}
+
+/// Non-interactive LDP sparse regression (Zhu et al. 2024, Algorithm 1); with `x_public`, the
+/// public-unlabeled-covariates variant (§1b).
+#[pyfunction]
+#[pyo3(signature = (x, y, epsilon, delta, tau1, tau2, radius, lambda, lambda_scale, l1_bound, floor, x_public, seed))]
+#[allow(clippy::too_many_arguments)]
+fn ldp_nldp_fit<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: numpy::PyReadonlyArray1<'py, f64>,
+    epsilon: f64,
+    delta: f64,
+    tau1: f64,
+    tau2: f64,
+    radius: Option<f64>,
+    lambda: Option<f64>,
+    lambda_scale: f64,
+    l1_bound: f64,
+    floor: Option<f64>,
+    x_public: Option<PyReadonlyArray2<'py, f64>>,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    use veristat::ldp::regression::Nldp;
+    let (x, y) = (crate::conv::mat(&x), crate::conv::vector(&y));
+    let x_public = x_public.as_ref().map(crate::conv::mat);
+    let mut est = Nldp::new(epsilon, delta)
+        .tau(tau1, tau2)
+        .lambda_scale(lambda_scale)
+        .l1_bound(l1_bound);
+    if let Some(r) = radius {
+        est = est.radius(r);
+    }
+    if let Some(l) = lambda {
+        est = est.lambda(l);
+    }
+    if let Some(k) = floor {
+        est = est.floor(k);
+    }
+    let fit = detach(py, None, move || {
+        let mut rng = veristat::rng::stream(seed, "python-ldp-regression", 0);
+        match &x_public {
+            None => est.fit(&x, &y, &mut rng),
+            Some(xp) => est.fit_public(&x, &y, xp, &mut rng),
+        }
+    })?;
+    ldp_fit_dict(py, &fit)
+}
+
+/// Sequentially interactive LDP iterative hard thresholding (§1c).
+#[pyfunction]
+#[pyo3(signature = (x, y, epsilon, sparsity, rounds, step, tau1, tau2, l1_radius, seed))]
+#[allow(clippy::too_many_arguments)]
+fn ldp_iht_fit<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: numpy::PyReadonlyArray1<'py, f64>,
+    epsilon: f64,
+    sparsity: usize,
+    rounds: usize,
+    step: f64,
+    tau1: f64,
+    tau2: f64,
+    l1_radius: f64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    use veristat::ldp::regression::LdpIht;
+    let (x, y) = (crate::conv::mat(&x), crate::conv::vector(&y));
+    let est = LdpIht::new(epsilon, sparsity)
+        .rounds(rounds)
+        .step(step)
+        .tau(tau1, tau2)
+        .l1_radius(l1_radius);
+    let fit = detach(py, None, move || {
+        let mut rng = veristat::rng::stream(seed, "python-ldp-regression", 0);
+        est.fit(&x, &y, &mut rng)
+    })?;
+    ldp_fit_dict(py, &fit)
+}
+
+pub fn register_regressions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ldp_nldp_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(ldp_iht_fit, m)?)?;
+    Ok(())
+}

@@ -28,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     claims::register(m)?;
     sparse::register(m)?;
     ldp::register(m)?;
+    ldp::register_regressions(m)?;
     nested::register(m)?;
     echo::register(m)?;
     ordinal::register(m)?;

@@ -84,3 +84,57 @@ def test_bad_inputs_name_the_parameter():
     with pytest.raises(InvalidParameterError) as e:
         Mechanism("duchi", epsilon=1.0).audit(0)
     assert e.value.param == "draws"
+
+
+@pytest.fixture(scope="module")
+def rademacher():
+    rng = np.random.default_rng(0)
+    X = rng.choice([-1.0, 1.0], size=(200_000, 5))
+    theta = np.array([0.5, -0.3, 0.0, 0.0, 0.0])
+    return X, X @ theta + 0.1 * rng.standard_normal(len(X)), theta
+
+
+def test_ldp_regressions_recover_the_support(rademacher):
+    from veristat.ldp import (
+        LDPIterativeHardThresholding,
+        NonInteractiveLDPRegression,
+        PublicDataLDPRegression,
+    )
+
+    X, y, theta = rademacher
+    for est in [
+        NonInteractiveLDPRegression(epsilon=50.0, threshold=0.05),
+        PublicDataLDPRegression(epsilon=50.0, threshold=0.05),
+        LDPIterativeHardThresholding(epsilon=4.0, n_nonzero_coefs=2, rounds=5),
+    ]:
+        m = est.fit(X, y)
+        assert np.all(np.abs(m.coef_ - theta) < 0.1), (type(est).__name__, m.coef_)
+        assert m.epsilon_ == est.epsilon
+        np.testing.assert_array_equal(m.predict(X[:3]), X[:3] @ m.coef_)
+        np.testing.assert_array_equal(type(est)(**est.get_params()).fit(X, y).coef_, m.coef_)
+    pub = PublicDataLDPRegression(epsilon=50.0, threshold=0.05).fit(X, y, X_public=X[:50_000])
+    assert pub.diagnostics_["public_rows"] == 50_000
+
+
+def test_ldp_regression_bad_inputs(rademacher):
+    from veristat.ldp import LDPIterativeHardThresholding, NonInteractiveLDPRegression
+
+    X, y, _ = rademacher
+    X, y = X[:100], y[:100]
+    with pytest.raises(InvalidParameterError) as e:
+        NonInteractiveLDPRegression(epsilon=0.0).fit(X, y)
+    assert e.value.param == "epsilon"
+    with pytest.raises(InvalidParameterError) as e:
+        NonInteractiveLDPRegression(delta=1.0).fit(X, y)
+    assert e.value.param == "delta"
+    with pytest.raises(InvalidParameterError) as e:
+        NonInteractiveLDPRegression(threshold=-1.0).fit(X, y)
+    assert e.value.param == "threshold"
+    with pytest.raises(InvalidParameterError) as e:
+        LDPIterativeHardThresholding(n_nonzero_coefs=9).fit(X, y)
+    assert e.value.param == "n_nonzero_coefs"
+    with pytest.raises(ValueError, match="minimum of 500"):
+        LDPIterativeHardThresholding(rounds=500).fit(X, y)
+    with pytest.raises(InvalidParameterError) as e:
+        LDPIterativeHardThresholding(rounds=0).fit(X, y)
+    assert e.value.param == "rounds"

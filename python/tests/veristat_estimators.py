@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import veristat.ldp as vp
 import veristat.linear_model as vl
 import veristat.multiplicity as vm
 import veristat.ordinal as vo
@@ -24,6 +25,9 @@ def all_estimators() -> list[Any]:
         vo.PRESTO(),
         vo.PRESTOCV(n_alphas=5, cv=3),
         vm.RidgeLogistic(),
+        vp.NonInteractiveLDPRegression(),
+        vp.PublicDataLDPRegression(),
+        vp.LDPIterativeHardThresholding(rounds=2),
     ]
 
 

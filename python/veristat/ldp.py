@@ -10,9 +10,12 @@ hashing ``"olh"`` (categories ``0..k-1``); Duchi et al.'s ``"duchi"`` (scalar on
 :meth:`Mechanism.aggregate` is the mean of the decodes (a frequency vector for the oracles),
 with its exact variance when the true inputs are given.
 
-The three LDP sparse regressions are estimators: :class:`NonInteractiveLDPRegression`,
-:class:`PublicDataLDPRegression` and :class:`LDPIterativeHardThresholding` (Zhu et al., ICLR
-2024), when the core provides them (see ``__all__``).
+The three LDP sparse regressions of Zhu, Ding, Aggarwal, Xu and Wang (ICLR 2024) are
+scikit-learn regressors for ``y = <x, theta*> + noise`` with sparse ``theta*`` (no intercept:
+center first): :class:`NonInteractiveLDPRegression` (Algorithm 1: each user sends one noisy
+covariance message and one noisy cross moment), :class:`PublicDataLDPRegression` (the
+covariance from public unlabeled covariates, users send only the cross moment) and
+:class:`LDPIterativeHardThresholding` (sequentially interactive, each user in one round).
 
 Examples
 --------
@@ -27,17 +30,27 @@ True
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.utils.validation import check_array
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _core
+from ._base import fit_xy, python_names
 from .exceptions import InvalidParameterError
 
-__all__ = ["Mechanism", "Audit", "MECHANISMS"]
+__all__ = [
+    "Mechanism",
+    "Audit",
+    "MECHANISMS",
+    "NonInteractiveLDPRegression",
+    "PublicDataLDPRegression",
+    "LDPIterativeHardThresholding",
+]
 
 MECHANISMS: tuple[str, ...] = (
     "rr",
@@ -254,3 +267,286 @@ class Mechanism:
 
 def _rebuild(name: str, epsilon: float, delta: float | None, k: int, d: int) -> Mechanism:
     return Mechanism(name, epsilon, delta=delta, k=k, d=d)
+
+
+class _LDPRegressor(RegressorMixin, BaseEstimator):
+    """``predict = X @ coef_`` and the fitted privacy record."""
+
+    coef_: NDArray[np.float64]
+
+    def _store(self, fit: dict[str, Any]) -> None:
+        self.coef_ = np.asarray(fit["coef"])
+        self.epsilon_ = fit["epsilon"]
+        self.delta_ = fit["delta"]
+        self.diagnostics_ = json.loads(fit["diagnostics"])
+
+    def predict(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Predict ``X @ coef_`` (the model has no intercept).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Predictions.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return X @ self.coef_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The privacy noise dominates at the checks' few hundred users: R^2 is not a test.
+        tags.regressor_tags.poor_score = True
+        return tags
+
+
+class NonInteractiveLDPRegression(_LDPRegressor):
+    """Non-interactive (epsilon, delta)-LDP sparse linear regression (Zhu et al. 2024, Alg. 1).
+
+    Every user sends once ``xbar xbar^T + N1`` and ``xtilde ytilde + N2`` (truncated at
+    ``tau1``/``tau2``, Gaussian noise at (epsilon/2, delta/2) each); the server floors the
+    eigenvalues of the covariance and soft-thresholds ``Sigma^-1 s``. Rate
+    ``O~(d sqrt(k) / (sqrt(n) epsilon))``.
+
+    Parameters
+    ----------
+    epsilon : float, default=1.0
+        Per-user privacy budget (> 0).
+    delta : float, default=1e-5
+        In (0, 1).
+    tau1, tau2 : float, default=4.0, 8.0
+        Truncation levels of the covariates and the response.
+    radius : float, optional
+        l2 shrinkage radius of the covariate vector in the covariance message.
+    threshold : float, optional
+        A fixed soft threshold (the paper's lambda) instead of the default rule.
+    threshold_scale : float, default=1.0
+        Constant c of the default threshold rule.
+    l1_bound : float, default=1.0
+        Bound R on ``||theta*||_1`` used by the default rule.
+    floor : float, optional
+        Eigenvalue floor kappa.
+    seed : int, default=0
+        Seed of the privacy noise.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        theta hat.
+    epsilon_, delta_ : float
+        The per-user guarantee of the whole protocol.
+    diagnostics_ : dict
+        Noise scales, threshold, floor, eigenvalues floored.
+    """
+
+    _public = False
+
+    def __init__(
+        self,
+        epsilon: float = 1.0,
+        delta: float = 1e-5,
+        *,
+        tau1: float = 4.0,
+        tau2: float = 8.0,
+        radius: float | None = None,
+        threshold: float | None = None,
+        threshold_scale: float = 1.0,
+        l1_bound: float = 1.0,
+        floor: float | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.epsilon = epsilon
+        self.delta = delta
+        self.tau1 = tau1
+        self.tau2 = tau2
+        self.radius = radius
+        self.threshold = threshold
+        self.threshold_scale = threshold_scale
+        self.l1_bound = l1_bound
+        self.floor = floor
+        self.seed = seed
+
+    def _fit(self, X: ArrayLike, y: ArrayLike, X_public: ArrayLike | None) -> Any:
+        X, y = fit_xy(self, X, y)
+        xp = None
+        if self._public:
+            xp = X if X_public is None else check_array(X_public, dtype=np.float64, input_name="X_public")
+        opt = lambda v: None if v is None else float(v)  # noqa: E731
+        with python_names({"lambda": "threshold", "lambda_scale": "threshold_scale", "public": "X_public"}):
+            fit = _core.ldp_nldp_fit(
+                X,
+                y,
+                float(self.epsilon),
+                float(self.delta),
+                float(self.tau1),
+                float(self.tau2),
+                opt(self.radius),
+                opt(self.threshold),
+                float(self.threshold_scale),
+                float(self.l1_bound),
+                opt(self.floor),
+                xp,
+                int(self.seed),
+            )
+        self._store(fit)
+        return self
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> NonInteractiveLDPRegression:
+        """Simulate the protocol on the users' data and estimate theta.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_users, n_features)
+            Covariates (one row per user).
+        y : array-like of shape (n_users,)
+            Responses.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        return self._fit(X, y, None)
+
+
+class PublicDataLDPRegression(NonInteractiveLDPRegression):
+    """LDP sparse regression with public unlabeled covariates (Zhu et al. 2024, section 1b).
+
+    The covariance comes from public covariates (truncated, no noise); users send only their
+    noisy cross moment with the whole budget. Rate ``O~(sqrt(d k) / (sqrt(n) epsilon))``.
+    Parameters as :class:`NonInteractiveLDPRegression`.
+    """
+
+    _public = True
+
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, X_public: ArrayLike | None = None
+    ) -> PublicDataLDPRegression:
+        """Estimate theta.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_users, n_features)
+            The users' covariates.
+        y : array-like of shape (n_users,)
+            The users' (private) responses.
+        X_public : array-like of shape (m, n_features), optional
+            Public unlabeled covariates; when omitted the users' own covariates are taken as
+            public (only the responses are private).
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        return self._fit(X, y, X_public)
+
+
+class LDPIterativeHardThresholding(_LDPRegressor):
+    """Sequentially interactive epsilon-LDP iterative hard thresholding (Zhu et al. 2024, 1c).
+
+    Users are shuffled once and split into ``rounds`` disjoint groups; in round t each user of
+    group t sends its clipped gradient through Duchi's l-infinity mechanism, the server averages,
+    steps, keeps the ``n_nonzero_coefs`` largest coordinates and projects on the l1 ball.
+
+    Parameters
+    ----------
+    epsilon : float, default=1.0
+        Per-user budget (each user takes part in one round).
+    n_nonzero_coefs : int, optional
+        Sparsity s; 10% of the features (at least 1) when omitted.
+    rounds : int, default=10
+        Rounds T (at most the number of users).
+    step : float, default=1.0
+        Step size eta.
+    tau1, tau2 : float, default=1.0
+        Truncation levels.
+    l1_radius : float, default=1.0
+        Radius R of the l1 projection (a bound on ``||theta*||_1``).
+    seed : int, default=0
+        Seed of the shuffle and the privacy noise.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        theta hat.
+    epsilon_ : float
+        The per-user guarantee.
+    diagnostics_ : dict
+        Group sizes, gradient bound, steps.
+    """
+
+    def __init__(
+        self,
+        epsilon: float = 1.0,
+        n_nonzero_coefs: int | None = None,
+        *,
+        rounds: int = 10,
+        step: float = 1.0,
+        tau1: float = 1.0,
+        tau2: float = 1.0,
+        l1_radius: float = 1.0,
+        seed: int = 0,
+    ) -> None:
+        self.epsilon = epsilon
+        self.n_nonzero_coefs = n_nonzero_coefs
+        self.rounds = rounds
+        self.step = step
+        self.tau1 = tau1
+        self.tau2 = tau2
+        self.l1_radius = l1_radius
+        self.seed = seed
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> LDPIterativeHardThresholding:
+        """Run the protocol on the users' data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_users, n_features)
+            Covariates.
+        y : array-like of shape (n_users,)
+            Responses.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        if isinstance(self.rounds, bool) or not isinstance(self.rounds, (int, np.integer)) or self.rounds < 1:
+            raise InvalidParameterError(
+                f"invalid parameter `rounds` = {self.rounds!r}: must be an integer >= 1",
+                param="rounds",
+                value=repr(self.rounds),
+                reason="must be an integer >= 1",
+            )
+        # One disjoint group of users per round.
+        X, y = fit_xy(self, X, y, ensure_min_samples=int(self.rounds))
+        k = self.n_nonzero_coefs
+        if k is None:
+            k = max(int(0.1 * X.shape[1]), 1)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise InvalidParameterError(
+                f"invalid parameter `n_nonzero_coefs` = {k!r}: must be an integer >= 1",
+                param="n_nonzero_coefs",
+                value=repr(k),
+                reason="must be an integer >= 1",
+            )
+        with python_names({"k": "n_nonzero_coefs", "l1_radius": "l1_radius"}):
+            fit = _core.ldp_iht_fit(
+                X,
+                y,
+                float(self.epsilon),
+                int(k),
+                int(self.rounds),
+                float(self.step),
+                float(self.tau1),
+                float(self.tau2),
+                float(self.l1_radius),
+                int(self.seed),
+            )
+        self._store(fit)
+        return self
