@@ -230,7 +230,7 @@ fn ldp_fit_dict<'py>(
 /// Non-interactive LDP sparse regression (Zhu et al. 2024, Algorithm 1); with `x_public`, the
 /// public-unlabeled-covariates variant (§1b).
 #[pyfunction]
-#[pyo3(signature = (x, y, epsilon, delta, tau1, tau2, radius, lambda, lambda_scale, l1_bound, floor, x_public, seed))]
+#[pyo3(signature = (x, y, epsilon, delta, tau1, tau2, radius, soft_threshold, lambda_scale, l1_bound, floor, x_public, seed))]
 #[allow(clippy::too_many_arguments)]
 fn ldp_nldp_fit<'py>(
     py: Python<'py>,
@@ -241,7 +241,7 @@ fn ldp_nldp_fit<'py>(
     tau1: f64,
     tau2: f64,
     radius: Option<f64>,
-    lambda: Option<f64>,
+    soft_threshold: Option<f64>,
     lambda_scale: f64,
     l1_bound: f64,
     floor: Option<f64>,
@@ -258,7 +258,7 @@ fn ldp_nldp_fit<'py>(
     if let Some(r) = radius {
         est = est.radius(r);
     }
-    if let Some(l) = lambda {
+    if let Some(l) = soft_threshold {
         est = est.lambda(l);
     }
     if let Some(k) = floor {

@@ -178,3 +178,12 @@ def test_core_errors_are_typed_not_panics():
         _core.enet_cv(X, np.ones(3), [0, 0, 0], 0.5, 1e-3, 10, None, True, False, 1e-4, 10, "auto", None)
     with pytest.raises(VeristatError):
         _core.omp_fit(X, np.ones(3), None, None, True, False)
+
+
+def test_type_stub_lists_every_core_function():
+    import ast
+    from pathlib import Path
+
+    stub = ast.parse((Path(veristat.__file__).parent / "_core.pyi").read_text())
+    stubbed = {n.name for n in stub.body if isinstance(n, ast.FunctionDef)}
+    assert stubbed == {n for n in dir(_core) if not n.startswith("_")}
