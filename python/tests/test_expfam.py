@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from veristat import expfam
-from veristat.exceptions import InvalidDataError, InvalidParameterError, UnknownNameError
+from veristat.exceptions import (
+    InvalidDataError,
+    InvalidParameterError,
+    MissingColumnError,
+    UnknownNameError,
+)
 
 
 def test_correctly_specified_gaussian_has_c1_p_over_2():
@@ -31,6 +36,16 @@ def test_closed_forms_and_the_simulation_agree():
     assert c1 / n + c2 / n**2 <= eps < c1 / (n - 1) + c2 / (n - 1) ** 2
     x = np.random.default_rng(1).gamma(4.0, size=4000)
     assert expfam.pn_criterion(x).c1 == pytest.approx(1.375, rel=0.15)
+
+
+def test_columns_and_the_missing_column_error():
+    df = pd.DataFrame(np.random.default_rng(2).standard_normal((500, 3)), columns=["a", "b", "c"])
+    r = expfam.pn_criterion(df, family="gaussian-full", columns=["a", "c"])
+    assert r.p == 5  # two means and three covariance entries
+    with pytest.raises(KeyError) as e:
+        expfam.pn_criterion(df, columns=["a", "nope"])
+    assert isinstance(e.value, MissingColumnError) and e.value.param == "nope"
+    assert "available: a, b, c" in str(e.value)
 
 
 def test_bad_inputs():

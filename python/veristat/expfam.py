@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_array
 
 from . import _core
 from ._base import n_jobs_threads
+from .exceptions import MissingColumnError
 
 __all__ = ["PnResult", "pn_criterion", "n_min", "threshold", "simulate_risk"]
 
@@ -91,6 +92,7 @@ def pn_criterion(
     delta: float = 0.05,
     bound: Literal["pinsker", "bhattacharyya"] = "pinsker",
     threshold: float | None = None,
+    columns: Sequence[str] | None = None,
 ) -> PnResult:
     """Whether ``n`` observations are enough for the family's ``p`` parameters.
 
@@ -106,12 +108,30 @@ def pn_criterion(
         How delta becomes epsilon.
     threshold : float, optional
         epsilon given directly (then delta and bound are not used).
+    columns : sequence of str, optional
+        With a DataFrame, the columns to use (the CLI's ``--columns``); all when omitted.
 
     Returns
     -------
     PnResult
         The expansion terms, n_min, the verdict and the information criteria.
+
+    Raises
+    ------
+    MissingColumnError
+        A name in ``columns`` that is not a column of ``X`` (a ``KeyError``).
     """
+    if columns is not None:
+        available = [str(c) for c in getattr(X, "columns", [])]
+        for c in columns:
+            if c not in available:
+                raise MissingColumnError(
+                    f"column `{c}` not found (available: {', '.join(available)})",
+                    param=c,
+                    value="missing",
+                    reason=f"available: {', '.join(available)}",
+                )
+        X = X[list(columns)]
     x = check_array(X, ensure_2d=False, dtype=np.float64, input_name="X")
     if x.ndim == 1:
         x = x.reshape(-1, 1)
