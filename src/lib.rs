@@ -14,9 +14,9 @@
 //! | [`montecarlo`], [`claims`] | the `Claim` trait, sharded runner, every registered claim | |
 //! | [`data`] | CSV / Parquet loading with cell-level errors (`io` feature) | |
 //! | `report` | figures and the HTML page (`report` feature) | |
-//! | [`kernels`] | the GPU kernels' CUDA sources, their CPU twins and the Philox-4x32-10 generator (always compiled) | Salmon et al. 2011 (Random123) |
-//! | [`device`] | `--device auto\|cpu\|cuda`: [`device::resolve`], and [`device::Kernels`], the kernels' host calls implemented by the GPU and by the CPU twins, through which claims ([`montecarlo::Claim::offload`]), `ldp regress` and `echo search` route work | issue 8 |
-//! | `gpu` | CUDA context, NVRTC-compiled kernels and their agreement checks (`cuda` feature) | |
+//! | [`device`] | the device layer, which knows no domain: `--device auto\|cpu\|cuda` ([`device::resolve`]), [`device::KernelJob`] (a kernel call: CPU twin and cfg-gated launch) run by a [`device::Device`] (the twins or a GPU), the Philox-4x32-10 generator, and (`cuda` feature) the CUDA context, NVRTC module cache, buffers and launch helpers. Claims ([`montecarlo::Claim::offload`]), `ldp regress` and `echo search` route work through it | Salmon et al. 2011 (Random123); issue 8 |
+//! | [`registry`] | every kernel's CUDA source, one line per kernel; each domain owns its kernel jobs (`expfam::kernels`, `ldp::kernels`, `echo::kernel`) | |
+//! | `gpu` | every kernel against its CPU twin on a GPU: `veristat device`'s table and the ignored GPU tests (`cuda` feature) | |
 //!
 //! Estimators follow one shape: a params builder, validated into checked params (bad values are
 //! an [`Error`] naming the parameter), `fit`, and a fitted model with diagnostics.
@@ -32,13 +32,13 @@ pub mod estimator;
 pub mod expfam;
 pub mod fsutil;
 pub mod inference;
-pub mod kernels;
 pub mod ldp;
 pub mod linalg;
 pub mod metrics;
 pub mod montecarlo;
 pub mod multiplicity;
 pub mod ordinal;
+pub mod registry;
 pub mod rng;
 pub mod sparse;
 

@@ -1,7 +1,8 @@
 //! Parallel, shardable, reproducible execution of a claim's replicates.
 
+use super::checkpoint::Checkpoint;
 use super::{Claim, Observation, ResultRow, ResultTable};
-use crate::device::Kernels;
+use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::rng;
 use rayon::prelude::*;
@@ -87,71 +88,124 @@ pub fn config_hash(claim: &dyn Claim) -> u64 {
 /// `rng::stream(seed, claim.name(), r)`, and rows are collected in replicate order, so the table
 /// does not depend on the thread count.
 pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Result<ResultTable> {
-    if cfg.replicates == 0 {
-        return Err(Error::param("replicates", 0, "must be >= 1"));
-    }
-    let reps: Vec<u64> = (0..cfg.replicates)
-        .filter(|&r| cfg.shard.contains(r))
-        .collect();
-    progress.start(claim.name(), reps.len() as u64);
-    let nk = claim.key_columns().len();
-    let nv = claim.value_columns().len();
-    let per_rep: Vec<Vec<ResultRow>> = reps
-        .par_iter()
-        .map(|&r| {
-            let mut rng = rng::stream(cfg.seed, claim.name(), r);
-            let obs = claim.replicate(r, &mut rng)?;
-            progress.inc(1);
-            check_rows(claim, r, obs, nk, nv)
-        })
-        .collect::<Result<_>>()?;
-    progress.finish();
-    Ok(table(claim, cfg, per_rep))
+    Ok(run_resumable(claim, cfg, progress, None, None)?.0)
 }
 
-/// [`run`] with the device's kernels: a claim with an [`Offload`] gets its kernel rows from
-/// `kernels` (for all of this shard's replicates at once) and the rest per replicate on the
-/// CPU; any other claim, or `kernels = None`, runs exactly as [`run`]. Returns the table and
-/// whether the kernels were used.
+/// [`run`] on a device: a claim with an [`Offload`] gets its kernel rows from `device` (for all
+/// of this shard's replicates at once) and the rest per replicate on the CPU; any other claim,
+/// or `device = None`, runs exactly as [`run`]. Returns the table and whether the device was
+/// used.
+///
+/// [`Offload`]: super::Offload
 pub fn run_on(
     claim: &dyn Claim,
     cfg: &RunConfig,
     progress: &dyn Progress,
-    kernels: Option<&dyn Kernels>,
+    device: Option<&Device>,
 ) -> Result<(ResultTable, bool)> {
-    let (Some(k), Some(off)) = (kernels, claim.offload()) else {
-        return Ok((run(claim, cfg, progress)?, false));
-    };
+    run_resumable(claim, cfg, progress, device, None)
+}
+
+/// [`run_on`] that saves completed replicates to `checkpoint` as they finish and computes only
+/// the replicates it did not already hold (a rerun after a kill). The restored rows are the
+/// rows their replicates would give again (each draws from its own stream), so the table is
+/// the one an uninterrupted [`run_on`] gives. A checkpoint of another claim, seed, replicate
+/// count, shard or configuration is an [`Error::CheckpointMismatch`].
+pub fn run_resumable(
+    claim: &dyn Claim,
+    cfg: &RunConfig,
+    progress: &dyn Progress,
+    device: Option<&Device>,
+    checkpoint: Option<&Checkpoint>,
+) -> Result<(ResultTable, bool)> {
     if cfg.replicates == 0 {
         return Err(Error::param("replicates", 0, "must be >= 1"));
     }
     let reps: Vec<u64> = (0..cfg.replicates)
         .filter(|&r| cfg.shard.contains(r))
         .collect();
-    let nk = claim.key_columns().len();
-    let nv = claim.value_columns().len();
-    let bulk = off.kernel_rows(cfg.seed, &reps, k)?;
-    if bulk.len() != reps.len() {
+    let mut saved = match checkpoint {
+        Some(c) => c.take_restored(claim, cfg)?,
+        None => Default::default(),
+    };
+    let todo: Vec<u64> = reps
+        .iter()
+        .copied()
+        .filter(|r| !saved.contains_key(r))
+        .collect();
+    if saved.len() + todo.len() != reps.len() {
         return Err(Error::Results(format!(
-            "claim {}: the kernel returned rows of {} replicates, expected {}",
+            "claim {}: the checkpoint holds replicates outside shard {}/{} of {}",
             claim.name(),
-            bulk.len(),
-            reps.len()
+            cfg.shard.index,
+            cfg.shard.count,
+            cfg.replicates
         )));
     }
+    let offload = match (device, claim.offload()) {
+        (Some(k), Some(off)) => Some((k, off)),
+        _ => None,
+    };
+    let nk = claim.key_columns().len();
+    let nv = claim.value_columns().len();
+    let bulk = match offload {
+        Some((k, off)) => {
+            let bulk = off.kernel_rows(cfg.seed, &todo, k)?;
+            if bulk.len() != todo.len() {
+                return Err(Error::Results(format!(
+                    "claim {}: the kernel returned rows of {} replicates, expected {}",
+                    claim.name(),
+                    bulk.len(),
+                    todo.len()
+                )));
+            }
+            Some(bulk)
+        }
+        None => None,
+    };
     progress.start(claim.name(), reps.len() as u64);
-    let per_rep: Vec<Vec<ResultRow>> = reps
-        .par_iter()
-        .zip(bulk)
-        .map(|(&r, mut obs)| {
-            let mut rng = rng::stream(cfg.seed, claim.name(), r);
-            obs.extend(off.cpu_rows(r, &mut rng)?);
-            progress.inc(1);
-            check_rows(claim, r, obs, nk, nv)
-        })
-        .collect::<Result<_>>()?;
+    if !saved.is_empty() {
+        progress.inc(saved.len() as u64);
+    }
+    let done = |r: u64, obs: Vec<Observation>| -> Result<Vec<ResultRow>> {
+        progress.inc(1);
+        let rows = check_rows(claim, r, obs, nk, nv)?;
+        if let Some(c) = checkpoint {
+            c.record(r, &rows)?;
+        }
+        Ok(rows)
+    };
+    let fresh: Result<Vec<Vec<ResultRow>>> = match (bulk, offload) {
+        (Some(bulk), Some((_, off))) => todo
+            .par_iter()
+            .zip(bulk)
+            .map(|(&r, mut obs)| {
+                let mut rng = rng::stream(cfg.seed, claim.name(), r);
+                obs.extend(off.cpu_rows(r, &mut rng)?);
+                done(r, obs)
+            })
+            .collect(),
+        _ => todo
+            .par_iter()
+            .map(|&r| {
+                let mut rng = rng::stream(cfg.seed, claim.name(), r);
+                let obs = claim.replicate(r, &mut rng)?;
+                done(r, obs)
+            })
+            .collect(),
+    };
+    // Whatever finished is saved even when a replicate failed, so a rerun after fixing a
+    // transient cause (a lost GPU) does not redo it. A failed chunk write comes first: it is
+    // what made `record` fail.
+    checkpoint.map_or(Ok(()), |c| c.flush())?;
+    let fresh = fresh?;
     progress.finish();
-    Ok((table(claim, cfg, per_rep), true))
+    let mut fresh = fresh.into_iter();
+    let per_rep: Vec<Vec<ResultRow>> = reps
+        .iter()
+        .filter_map(|r| saved.remove(r).or_else(|| fresh.next()))
+        .collect();
+    Ok((table(claim, cfg, per_rep), offload.is_some()))
 }
 
 fn table(claim: &dyn Claim, cfg: &RunConfig, per_rep: Vec<Vec<ResultRow>>) -> ResultTable {

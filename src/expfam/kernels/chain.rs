@@ -24,16 +24,26 @@
 //! ([`crate::expfam::risk`]); [`ChainRisk::replicates_cpu`] is the CPU twin of the CUDA kernel
 //! `vs_expfam_chain_risk`.
 
-use super::expfam::{check_finite_because, check_n};
-use super::philox::{PhiloxKey, PhiloxStream};
+use super::{Replicates, check_finite_because, check_n};
+use crate::device::philox::{PhiloxKey, PhiloxStream};
+use crate::device::{KernelJob, KernelSource};
 use crate::error::{Error, Result};
-use crate::expfam::ExponentialFamily;
 use crate::expfam::families::{Gaussian, Structure};
+use crate::expfam::family::ExponentialFamily;
 use crate::expfam::projection::project_truth;
 use crate::expfam::risk::{ExpansionTerms, RiskDraw, expansion_terms};
 use crate::expfam::truth::Truth;
 use crate::linalg::Cholesky;
 use rayon::prelude::*;
+
+/// The kernel's registry entry.
+pub const SOURCE: KernelSource = KernelSource {
+    kernels: &[KERNEL],
+    cuda: || CUDA_SRC.into(),
+};
+
+/// The kernel's name.
+const KERNEL: &str = "vs_expfam_chain_risk";
 
 /// The largest chain the kernel handles (its per-thread arrays are sized for it).
 pub const MAX_D: usize = 8;
@@ -285,6 +295,48 @@ impl ChainRisk {
     }
 }
 
+impl KernelJob for Replicates<'_, ChainRisk> {
+    type Output = Vec<RiskDraw>;
+
+    fn run_cpu(&self) -> Result<Vec<RiskDraw>> {
+        self.case
+            .replicates_cpu(self.key, self.first, self.count, self.n)
+    }
+
+    /// One thread per replicate, same Philox streams as [`ChainRisk::replicates_cpu`].
+    #[cfg(feature = "cuda")]
+    fn run_cuda(&self, gpu: &crate::device::cuda::Gpu) -> Result<Vec<RiskDraw>> {
+        use super::launch;
+        use crate::device::cuda::launch::{error, to_u32};
+        use cudarc::driver::PushKernelArg;
+        let (case, key, first, n) = (self.case, self.key, self.first, self.n);
+        check_n(n)?;
+        if self.count == 0 {
+            return Ok(Vec::new());
+        }
+        let (count32, n32) = (to_u32(self.count, "replicates")?, to_u32(n, "n")?);
+        let d32 = to_u32(case.d(), "d")?;
+        let f = gpu.function(KERNEL)?;
+        let prm = gpu.upload(&case.kernel_params(), "chain parameters")?;
+        let (mut kl, mut q) = launch::buffers(gpu, self.count)?;
+        let [k0, k1] = key.0;
+        let mut l = gpu.stream().launch_builder(&f);
+        l.arg(&k0)
+            .arg(&k1)
+            .arg(&first)
+            .arg(&count32)
+            .arg(&n32)
+            .arg(&d32);
+        l.arg(&prm).arg(&mut kl).arg(&mut q);
+        // SAFETY: the arguments match vs_expfam_chain_risk's signature in type and order; prm is
+        // the parameter block laid out for d (ChainRisk::kernel_params, d <= MAX_D checked when
+        // the case was built) and kl/q hold `count` doubles, the most the kernel writes.
+        unsafe { l.launch(launch::grid(count32)) }
+            .map_err(|e| error("launching vs_expfam_chain_risk", e))?;
+        launch::results(gpu, &kl, &q, first, NO_MLE)
+    }
+}
+
 /// Why a chain replicate's loss is not finite.
 pub const NO_MLE: &str =
     "a clique's sample covariance is not positive definite, so the chain-model MLE does not exist";
@@ -517,7 +569,7 @@ mod tests {
             assert_eq!(sim.terms(), t);
             let key = PhiloxKey::new(11, "chain-twin");
             let draws = cr.replicates_cpu(key, 0, reps, n).unwrap();
-            crate::kernels::expfam::assert_draws_match_expansion(&draws, &t, n, label);
+            crate::expfam::kernels::assert_draws_match_expansion(&draws, &t, n, label);
             if label == "inside" {
                 assert!((t.c1 - 5.5).abs() < 1e-9, "{t:?}");
             }

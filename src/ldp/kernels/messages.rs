@@ -13,11 +13,21 @@
 //! added per user and entry anyway, and SYRK's internal order is unspecified; the fused
 //! reduction keeps the GPU within a few ulps of the twin.
 
-use super::philox::PhiloxKey;
+use crate::device::philox::PhiloxKey;
+use crate::device::{KernelJob, KernelSource};
 use crate::error::{Error, Result};
-use crate::ldp::regression::Nldp;
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
+
+/// The kernels' registry entry.
+pub const SOURCE: KernelSource = KernelSource {
+    kernels: &[FEATURES, CHUNK_SUMS, REDUCE],
+    cuda: || CUDA_SRC.into(),
+};
+
+const FEATURES: &str = "vs_ldp_features";
+const CHUNK_SUMS: &str = "vs_ldp_chunk_sums";
+const REDUCE: &str = "vs_ldp_reduce";
 
 /// Users per chunk of the fixed-order reduction.
 pub const CHUNK: usize = 256;
@@ -102,24 +112,6 @@ impl LdpMessages {
             sigma1: if public { 0.0 } else { sigma.0 },
             sigma2: sigma.1,
         })
-    }
-
-    /// The NLDP protocol at (ε, δ): σ₁, σ₂ from [`Nldp::noise_scales`] (the library's Gaussian
-    /// calibration).
-    pub fn nldp(
-        epsilon: f64,
-        delta: f64,
-        d: usize,
-        public: bool,
-        tau: (f64, f64),
-        radius: Option<f64>,
-    ) -> Result<Self> {
-        let mut est = Nldp::new(epsilon, delta).tau(tau.0, tau.1);
-        if let Some(r) = radius {
-            est = est.radius(r);
-        }
-        let (s1, s2, _) = est.noise_scales(d, public)?;
-        Self::new(d, public, tau, radius, (s1, s2))
     }
 
     /// Dimension.
@@ -267,6 +259,107 @@ impl LdpMessages {
     }
 }
 
+/// The server's sums of the messages of the users in `x` (n × d, user-major) and `y`: user i's
+/// Gaussian noise is Philox stream i of `key` ([`LdpMessages::aggregate_cpu`] is the twin).
+#[derive(Debug, Clone, Copy)]
+pub struct MessageSums<'a> {
+    /// What every user does.
+    pub messages: &'a LdpMessages,
+    /// The noise streams' key.
+    pub key: PhiloxKey,
+    /// Covariates, n rows of d values.
+    pub x: &'a [f64],
+    /// Responses.
+    pub y: &'a [f64],
+}
+
+impl KernelJob for MessageSums<'_> {
+    type Output = LdpSums;
+
+    fn run_cpu(&self) -> Result<LdpSums> {
+        self.messages.aggregate_cpu(self.key, self.x, self.y)
+    }
+
+    /// Clipping and shrinkage per user (`vs_ldp_features`), Gaussian noise from Philox stream
+    /// i for user i and chunk sums (`vs_ldp_chunk_sums`), the chunks in order
+    /// (`vs_ldp_reduce`): the twin's arithmetic and order.
+    #[cfg(feature = "cuda")]
+    fn run_cuda(&self, gpu: &crate::device::cuda::Gpu) -> Result<LdpSums> {
+        use crate::device::cuda::launch::{blocks, error, to_u32};
+        use cudarc::driver::PushKernelArg;
+        let (msg, x, y) = (self.messages, self.x, self.y);
+        let n = msg.validate(x, y)?;
+        let d = msg.dim();
+        let (ne, tri) = (msg.entries(), msg.tri());
+        let (d32, ne32, tri32) = (to_u32(d, "d")?, to_u32(ne, "entries")?, to_u32(tri, "tri")?);
+        let chunks = n.div_ceil(CHUNK);
+        let chunks32 = to_u32(chunks, "user chunks")?;
+        let pairs32 = to_u32(ne.div_ceil(2), "entry pairs")?;
+        let users = n as u64;
+        let (features, chunk_sums, reduce) = (
+            gpu.function(FEATURES)?,
+            gpu.function(CHUNK_SUMS)?,
+            gpu.function(REDUCE)?,
+        );
+        let s = gpu.stream();
+        let (mut js, mut ls) = msg.pair_table();
+        // The public variant has no covariance entries; a one-element table keeps the device
+        // allocations non-empty (the kernel never reads it then).
+        if js.is_empty() {
+            js.push(0);
+            ls.push(0);
+        }
+        let x_d = gpu.upload(x, "x")?;
+        let y_d = gpu.upload(y, "y")?;
+        let js_d = gpu.upload(&js, "js")?;
+        let ls_d = gpu.upload(&ls, "ls")?;
+        let mut xb = gpu.zeros::<f64>((n * d).max(1), "x̄")?;
+        let mut xty = gpu.zeros::<f64>((n * d).max(1), "x̃ỹ")?;
+        let mut partial = gpu.zeros::<f64>((chunks * ne).max(1), "chunk sums")?;
+        let mut out = gpu.zeros::<f64>(ne.max(1), "sums")?;
+        let (tau1, tau2) = msg.tau();
+        let radius = msg.radius_or_zero();
+        let (s1, s2) = msg.sigma();
+        let [k0, k1] = self.key.0;
+        let chunk32 = CHUNK as u32;
+
+        let threads = 256u32;
+        let users_blocks = to_u32(n.div_ceil(threads as usize), "user blocks")?;
+        let mut l = s.launch_builder(&features);
+        l.arg(&x_d).arg(&y_d).arg(&users).arg(&d32);
+        l.arg(&tau1).arg(&tau2).arg(&radius);
+        l.arg(&mut xb).arg(&mut xty);
+        // SAFETY: argument types and order match vs_ldp_features; xb and xty hold n·d doubles.
+        unsafe { l.launch(blocks((users_blocks, 1), threads, 0)) }
+            .map_err(|e| error("launching vs_ldp_features", e))?;
+
+        let tp = 128u32;
+        let mut l = s.launch_builder(&chunk_sums);
+        l.arg(&k0).arg(&k1).arg(&xb).arg(&xty).arg(&users).arg(&d32);
+        l.arg(&tri32).arg(&ne32).arg(&js_d).arg(&ls_d);
+        l.arg(&s1).arg(&s2).arg(&chunk32).arg(&mut partial);
+        // SAFETY: argument types and order match vs_ldp_chunk_sums; partial holds
+        // chunks·entries doubles and js/ls hold the tri covariance index pairs.
+        unsafe { l.launch(blocks((chunks32, pairs32.div_ceil(tp)), tp, 0)) }
+            .map_err(|e| error("launching vs_ldp_chunk_sums", e))?;
+
+        let chunks64 = chunks as u64;
+        let mut l = s.launch_builder(&reduce);
+        l.arg(&partial).arg(&chunks64).arg(&ne32).arg(&mut out);
+        // SAFETY: argument types and order match vs_ldp_reduce; out holds `entries` doubles.
+        unsafe { l.launch(blocks((ne32.div_ceil(tp), 1), tp, 0)) }
+            .map_err(|e| error("launching vs_ldp_reduce", e))?;
+        let mut entries = gpu.download(&out, "sums")?;
+        gpu.sync()?;
+        entries.truncate(ne);
+        Ok(LdpSums {
+            n: users,
+            d,
+            entries,
+        })
+    }
+}
+
 /// sign(v)·min(|v|, τ), as `f64::clamp` (the library's truncation) computes it.
 #[inline]
 fn clip(v: f64, tau: f64) -> f64 {
@@ -351,88 +444,6 @@ extern "C" __global__ void vs_ldp_reduce(const double* partial, vs_u64 chunks, v
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ldp::regression::NoiseMode;
-    use crate::rng;
-    use rand::RngExt;
-
-    fn data(n: usize, d: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
-        let mut r = rng::stream(seed, "ldp-twin-data", 0);
-        // Heavy enough tails that both clipping levels and the ℓ2 shrinkage bind for many users.
-        let x: Vec<f64> = (0..n * d)
-            .map(|_| 3.0 * (r.random::<f64>() - 0.5) / (r.random::<f64>() + 0.2))
-            .collect();
-        let y: Vec<f64> = (0..n)
-            .map(|i| x[i * d] - 0.5 * x[i * d + d - 1] + 2.0 * (r.random::<f64>() - 0.5))
-            .collect();
-        (x, y)
-    }
-
-    /// Without noise, the twin's sums are the library's truncated sufficient statistics
-    /// (`Nldp::moments`, a matrix product in another summation order).
-    #[test]
-    fn noise_free_sums_equal_the_library_moments() {
-        let (n, d) = (3000, 5);
-        let (x, y) = data(n, d, 1);
-        let xm = DMatrix::from_row_slice(n, d, &x);
-        let ym = DVector::from_vec(y.clone());
-        for radius in [None, Some(2.5)] {
-            let msg = LdpMessages::new(d, false, (1.5, 2.0), radius, (0.0, 0.0)).unwrap();
-            let sums = msg.aggregate_cpu(PhiloxKey([1, 2]), &x, &y).unwrap();
-            let mut est = Nldp::new(0.5, 1e-5).tau(1.5, 2.0).noise(NoiseMode::Off);
-            if let Some(r) = radius {
-                est = est.radius(r);
-            }
-            let m = est.moments(&xm, &ym).unwrap();
-            let xx = sums.xx().unwrap();
-            assert!((&xx - &m.xx).norm() <= 1e-12 * m.xx.norm(), "{radius:?}");
-            assert!(
-                (sums.xy() - &m.xy).norm() <= 1e-12 * m.xy.norm(),
-                "{radius:?}"
-            );
-        }
-    }
-
-    /// With the NLDP calibration, (Σ message − Σ signal)/(σ√n) is N(0, 1) in every entry:
-    /// over 8 keys × 27 entries the standardized sums have mean 0 and Σz² ~ χ²₂₁₆ (5 SD bands).
-    #[test]
-    fn aggregated_noise_is_unbiased_with_the_calibrated_variance() {
-        let (n, d) = (2000, 6);
-        let (x, y) = data(n, d, 2);
-        let msg = LdpMessages::nldp(0.5, 1e-5, d, false, (1.5, 2.0), Some(3.0)).unwrap();
-        let (s1, s2) = msg.sigma();
-        assert!(s1 > 0.0 && s2 > 0.0);
-        let quiet = LdpMessages::new(d, false, (1.5, 2.0), Some(3.0), (0.0, 0.0)).unwrap();
-        let signal = quiet.aggregate_cpu(PhiloxKey([0, 0]), &x, &y).unwrap();
-        let mut z = Vec::new();
-        for k in 0..8u64 {
-            let s = msg
-                .aggregate_cpu(PhiloxKey::new(k, "ldp-noise"), &x, &y)
-                .unwrap();
-            for e in 0..msg.entries() {
-                let sd = if e < msg.tri() { s1 } else { s2 } * (n as f64).sqrt();
-                z.push((s.entries[e] - signal.entries[e]) / sd);
-            }
-        }
-        let k = z.len() as f64;
-        let mean = z.iter().sum::<f64>() / k;
-        let ss = z.iter().map(|v| v * v).sum::<f64>();
-        assert!(mean.abs() < 5.0 / k.sqrt(), "mean {mean}");
-        assert!(
-            (ss - k).abs() < 5.0 * (2.0 * k).sqrt(),
-            "Σz² = {ss} over {k}"
-        );
-    }
-
-    #[test]
-    fn public_variant_sends_only_the_cross_moment() {
-        let (n, d) = (700, 3);
-        let (x, y) = data(n, d, 3);
-        let msg = LdpMessages::nldp(0.5, 1e-5, d, true, (1.5, 2.0), None).unwrap();
-        assert_eq!(msg.entries(), d);
-        let s = msg.aggregate_cpu(PhiloxKey([5, 6]), &x, &y).unwrap();
-        assert!(s.xx().is_none());
-        assert_eq!(s.xy().len(), d);
-    }
 
     #[test]
     fn bad_inputs_are_errors() {

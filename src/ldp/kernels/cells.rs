@@ -38,14 +38,27 @@
 //! the same arithmetic (NVRTC `--fmad=false`); the only possible difference is a last-ulp
 //! difference of CUDA's `log`/`log1p`/`sqrt` flipping a BTRS acceptance that lies within an ulp
 //! of its bound, a probability of order 1e-16 per draw. `emulate.rs` checks the CUDA source
-//! compiled for the host bit for bit against [`CellJob::moments_cpu`].
+//! compiled for the host bit for bit against [`Cells::moments_cpu`].
 
-use super::philox::{PhiloxKey, PhiloxStream};
+use crate::device::philox::{PhiloxKey, PhiloxStream};
+use crate::device::{KernelJob, KernelSource};
 use crate::error::{Error, Result};
-use crate::ldp::regression::Moments;
+use crate::ldp::regression::nldp::Moments;
 use crate::ldp::regression::simulate::{MAX_CELL_DIM, RademacherDesign};
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
+
+/// The kernel's registry entry.
+pub const SOURCE: KernelSource = KernelSource {
+    kernels: &[KERNEL],
+    cuda: || CUDA_SRC.into(),
+};
+
+/// The kernel's name.
+const KERNEL: &str = "vs_ldp_cells";
+
+/// Device scratch bound of one `vs_ldp_cells` launch, bytes.
+pub const CELLS_SCRATCH: usize = 1 << 30;
 
 /// Threads per block of `vs_ldp_cells` (one block per replicate).
 pub const THREADS: u32 = 256;
@@ -182,15 +195,16 @@ impl CellMoments {
     }
 }
 
-/// One kernel call's setting: the design, the users per replicate and the response clipping.
+/// n users of the design, drawn as cell counts, with the response clipped at τ₂: the setting of
+/// a [`CellBatch`].
 #[derive(Debug, Clone)]
-pub struct CellJob<'a> {
+pub struct Cells<'a> {
     design: &'a RademacherDesign,
     n: u64,
     tau2: f64,
 }
 
-impl<'a> CellJob<'a> {
+impl<'a> Cells<'a> {
     /// n users of `design` with ỹ = y clipped at τ₂ (`f64::MAX`: no clipping, as for a public
     /// Gram matrix). Errors name the parameter: d above [`MAX_CELL_DIM`], n = 0 or ≥ 2^53,
     /// τ₂ not positive.
@@ -329,9 +343,93 @@ impl<'a> CellJob<'a> {
     }
 }
 
+/// Exact Σxxᵀ and Σxỹ of `cells`' users for each replicate in `reps`, drawn under `key`.
+#[derive(Debug, Clone, Copy)]
+pub struct CellBatch<'a> {
+    /// The setting.
+    pub cells: &'a Cells<'a>,
+    /// The draws' key.
+    pub key: PhiloxKey,
+    /// Replicate indices (each below [`MAX_REPLICATE`]).
+    pub reps: &'a [u64],
+}
+
+impl KernelJob for CellBatch<'_> {
+    type Output = Vec<CellMoments>;
+
+    fn run_cpu(&self) -> Result<Vec<CellMoments>> {
+        self.cells.moments_cpu(self.key, self.reps)
+    }
+
+    /// One block of [`THREADS`] threads per replicate (the tree's levels, the collapse to
+    /// patterns and the Walsh–Hadamard stages separated by barriers), replicates in chunks whose
+    /// scratch (32·2^d bytes each) stays within [`CELLS_SCRATCH`] bytes. Same numbers as
+    /// [`Cells::moments_cpu`].
+    #[cfg(feature = "cuda")]
+    fn run_cuda(&self, gpu: &crate::device::cuda::Gpu) -> Result<Vec<CellMoments>> {
+        use crate::device::cuda::launch::{blocks, error, to_u32};
+        use cudarc::driver::PushKernelArg;
+        let (job, reps) = (self.cells, self.reps);
+        Cells::check_reps(reps)?;
+        if reps.is_empty() {
+            return Ok(Vec::new());
+        }
+        let f = gpu.function(KERNEL)?;
+        let s = gpu.stream();
+        let d = job.dim();
+        let (tri, np) = (job.tri(), 1usize << d);
+        let per_rep = 32 * np;
+        let chunk = (CELLS_SCRATCH / per_rep).clamp(1, reps.len());
+        let theta = gpu.upload(job.theta(), "theta")?;
+        let mut cells = gpu.zeros::<u64>(chunk * 2 * np, "cell scratch")?;
+        let mut cnt = gpu.zeros::<i64>(chunk * np, "cell scratch")?;
+        let mut ys = gpu.zeros::<f64>(chunk * np, "cell scratch")?;
+        let mut xx = gpu.zeros::<i64>(chunk * tri, "cell scratch")?;
+        let mut xy = gpu.zeros::<f64>(chunk * d, "cell scratch")?;
+        let [k0, k1] = self.key.0;
+        let (n, d32) = (job.users(), to_u32(d, "d")?);
+        let (noise, tau2) = (job.noise(), job.tau2());
+        let mut out = Vec::with_capacity(reps.len());
+        for part in reps.chunks(chunk) {
+            let count = to_u32(part.len(), "replicates")?;
+            let reps_d = gpu.upload(part, "replicate indices")?;
+            let mut l = s.launch_builder(&f);
+            l.arg(&k0)
+                .arg(&k1)
+                .arg(&reps_d)
+                .arg(&count)
+                .arg(&n)
+                .arg(&d32);
+            l.arg(&theta).arg(&noise).arg(&tau2);
+            l.arg(&mut cells)
+                .arg(&mut cnt)
+                .arg(&mut ys)
+                .arg(&mut xx)
+                .arg(&mut xy);
+            // SAFETY: argument types and order match vs_ldp_cells; the scratch holds 2^{d+1}
+            // counts and 2^d pattern counts and sums per block, the outputs tri + d values per
+            // block, for `count` ≤ `chunk` blocks.
+            unsafe { l.launch(blocks((count, 1), THREADS, 0)) }
+                .map_err(|e| error("launching vs_ldp_cells", e))?;
+            let xx_h = gpu.download(&xx, "Σxxᵀ")?;
+            let xy_h = gpu.download(&xy, "Σxỹ")?;
+            gpu.sync()?;
+            for b in 0..part.len() {
+                out.push(CellMoments {
+                    n,
+                    d,
+                    xx: xx_h[b * tri..(b + 1) * tri].to_vec(),
+                    xy: xy_h[b * d..(b + 1) * d].to_vec(),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// CUDA kernel `vs_ldp_cells`: block b = replicate `streams[b]` (its scratch: 2^{d+1} counts,
 /// 2^d pattern counts, 2^d pattern sums), `vs_cells_phase` run by every thread between
-/// barriers. Same arithmetic and order as [`CellJob::moments_cpu`].
+/// barriers. Same arithmetic and order as [`Cells::moments_cpu`].
 pub const CUDA_SRC: &str = r#"
 __constant__ double vs_stirling_table[10] = {0.0810614667953272, 0.0413406959554092,
     0.0276779256849983, 0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
@@ -575,7 +673,7 @@ mod tests {
     fn moments_are_consistent() {
         let des = design(6, 2);
         for n in [1u64, 17, 1000, 10_000_000_000_000] {
-            let job = CellJob::new(&des, n, 1.5).unwrap();
+            let job = Cells::new(&des, n, 1.5).unwrap();
             let reps: Vec<u64> = (0..8).collect();
             for m in job.moments_cpu(PhiloxKey::new(n, "cells"), &reps).unwrap() {
                 let g = m.gram();
@@ -598,7 +696,7 @@ mod tests {
     fn moments_match_the_closed_form() {
         let (d, k, n) = (5usize, 2usize, 10_000_000_000u64);
         let des = design(d, k);
-        let job = CellJob::new(&des, n, 1.5).unwrap();
+        let job = Cells::new(&des, n, 1.5).unwrap();
         let reps: Vec<u64> = (0..400).collect();
         let ms = job
             .moments_cpu(PhiloxKey::new(9, "cells-closed"), &reps)
@@ -643,7 +741,7 @@ mod tests {
     fn library_comparison(n: u64) {
         let d = 4usize;
         let des = design(d, 2);
-        let job = CellJob::new(&des, n, 1.5).unwrap();
+        let job = Cells::new(&des, n, 1.5).unwrap();
         let reps: Vec<u64> = (0..3000).collect();
         let twin = job
             .moments_cpu(PhiloxKey::new(3, "cells-lib"), &reps)
@@ -693,7 +791,7 @@ mod tests {
     #[test]
     fn replicates_do_not_depend_on_the_batch() {
         let des = design(5, 3);
-        let job = CellJob::new(&des, 1_000_000, 1.5).unwrap();
+        let job = Cells::new(&des, 1_000_000, 1.5).unwrap();
         let key = PhiloxKey::new(1, "cells-batch");
         let all = job.moments_cpu(key, &[0, 1, 2, 3, 4]).unwrap();
         let one = job.moments_cpu(key, &[3]).unwrap();
@@ -704,13 +802,13 @@ mod tests {
     #[test]
     fn bad_inputs_are_errors() {
         let des = design(3, 1);
-        assert!(CellJob::new(&des, 0, 1.5).is_err());
-        assert!(CellJob::new(&des, MAX_USERS, 1.5).is_err());
-        assert!(CellJob::new(&des, 10, 0.0).is_err());
-        assert!(CellJob::new(&des, 10, f64::NAN).is_err());
+        assert!(Cells::new(&des, 0, 1.5).is_err());
+        assert!(Cells::new(&des, MAX_USERS, 1.5).is_err());
+        assert!(Cells::new(&des, 10, 0.0).is_err());
+        assert!(Cells::new(&des, 10, f64::NAN).is_err());
         let big = design(MAX_CELL_DIM + 1, 1);
-        assert!(CellJob::new(&big, 10, 1.5).is_err());
-        let job = CellJob::new(&des, 10, 1.5).unwrap();
+        assert!(Cells::new(&big, 10, 1.5).is_err());
+        let job = Cells::new(&des, 10, 1.5).unwrap();
         assert!(
             job.moments_cpu(PhiloxKey([0, 0]), &[MAX_REPLICATE])
                 .is_err()

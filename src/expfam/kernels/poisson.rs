@@ -17,16 +17,26 @@
 //! [`PoissonRisk::replicates_cpu`] is the CPU twin of the CUDA kernel `vs_expfam_poisson_risk`;
 //! μ*, η*, I⁻¹ and c1, c2 come from the library's projection ([`crate::expfam::risk`]).
 
-use super::expfam::{check_finite_because, check_n};
-use super::philox::{PhiloxKey, PhiloxStream};
+use crate::device::philox::{PhiloxKey, PhiloxStream};
+use crate::device::{KernelJob, KernelSource};
 use crate::error::{Error, Result};
-use crate::expfam::ExponentialFamily;
 use crate::expfam::families::Poisson;
+use crate::expfam::family::ExponentialFamily;
+use crate::expfam::kernels::{Replicates, check_finite_because, check_n};
 use crate::expfam::projection::project_truth;
 use crate::expfam::risk::{ExpansionTerms, RiskDraw, expansion_terms};
 use crate::expfam::truth::{Truth, TruthSampler, Univariate};
 use crate::linalg::Cholesky;
 use rayon::prelude::*;
+
+/// The kernel's registry entry.
+pub const SOURCE: KernelSource = KernelSource {
+    kernels: &[KERNEL],
+    cuda: || CUDA_SRC.into(),
+};
+
+/// The kernel's name.
+const KERNEL: &str = "vs_expfam_poisson_risk";
 
 /// A count truth the kernel can draw Σx from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -160,6 +170,45 @@ impl PoissonRisk {
     }
 }
 
+impl KernelJob for Replicates<'_, PoissonRisk> {
+    type Output = Vec<RiskDraw>;
+
+    fn run_cpu(&self) -> Result<Vec<RiskDraw>> {
+        self.case
+            .replicates_cpu(self.key, self.first, self.count, self.n)
+    }
+
+    /// One thread per replicate draws Σx (two draws whatever n), same Philox streams as
+    /// [`PoissonRisk::replicates_cpu`].
+    #[cfg(feature = "cuda")]
+    fn run_cuda(&self, gpu: &crate::device::cuda::Gpu) -> Result<Vec<RiskDraw>> {
+        use crate::device::cuda::launch::{error, to_u32};
+        use crate::expfam::kernels::launch;
+        use cudarc::driver::PushKernelArg;
+        let (case, key, first, n) = (self.case, self.key, self.first, self.n);
+        check_n(n)?;
+        if self.count == 0 {
+            return Ok(Vec::new());
+        }
+        let (count32, n32) = (to_u32(self.count, "replicates")?, to_u32(n, "n")?);
+        let f = gpu.function(KERNEL)?;
+        let (mut kl, mut q) = launch::buffers(gpu, self.count)?;
+        let (kind, p1, p2) = case.truth().code();
+        let [mu, eta, iinv] = case.kernel_params();
+        let [k0, k1] = key.0;
+        let mut l = gpu.stream().launch_builder(&f);
+        l.arg(&k0).arg(&k1).arg(&first).arg(&count32).arg(&n32);
+        l.arg(&kind).arg(&p1).arg(&p2);
+        l.arg(&mu).arg(&eta).arg(&iinv);
+        l.arg(&mut kl).arg(&mut q);
+        // SAFETY: the arguments match vs_expfam_poisson_risk's signature in type and order, and
+        // kl/q hold `count` doubles, the most the kernel writes.
+        unsafe { l.launch(launch::grid(count32)) }
+            .map_err(|e| error("launching vs_expfam_poisson_risk", e))?;
+        launch::results(gpu, &kl, &q, first, NO_MLE)
+    }
+}
+
 /// Why a Poisson replicate's loss is not finite.
 pub const NO_MLE: &str = "every count is 0, so the Poisson MLE does not exist";
 
@@ -266,7 +315,7 @@ mod tests {
             assert_eq!(sim.terms(), t);
             let key = PhiloxKey::new(11, "poisson-twin");
             let draws = pr.replicates_cpu(key, 0, reps, n).unwrap();
-            crate::kernels::expfam::assert_draws_match_expansion(&draws, &t, n, spec);
+            crate::expfam::kernels::assert_draws_match_expansion(&draws, &t, n, spec);
         }
     }
 

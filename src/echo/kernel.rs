@@ -9,12 +9,23 @@
 //! contributions, the same thread striding and tree), tested here against the library, so the
 //! transcription is checked on every `cargo test` and not only on a GPU.
 
+use crate::device::{KernelJob, KernelSource};
 use crate::echo::bessel::{I0E_A, I0E_B, ln_i0};
 use crate::echo::likelihood::{CombLikelihood, LikelihoodKind};
 use crate::echo::spectrum::Spectrum;
 use crate::echo::template::{CUT, CombParams, DurationFactor};
+use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::f64::consts::PI;
+
+/// The kernel's registry entry: the Bessel tables, then the kernel.
+pub const SOURCE: KernelSource = KernelSource {
+    kernels: &[KERNEL],
+    cuda: || cuda_tables() + CUDA_SRC,
+};
+
+/// The kernel's name.
+const KERNEL: &str = "vs_echo_loglike";
 
 /// Threads per block of `vs_echo_loglike` (a power of two: the tree halves it).
 pub const THREADS: usize = 128;
@@ -334,9 +345,148 @@ extern "C" __global__ void vs_echo_loglike(
 }
 "#;
 
+/// Comb log-likelihood ratios of batches of points on one prepared data set.
+pub trait EchoBatch: Sync {
+    /// `ln Λ` at every point (points are validated first; a non-finite value is an error).
+    fn log_ratios(&self, points: &[CombParams]) -> Result<Vec<f64>>;
+}
+
+/// Prepare an echo data set for many batches of likelihood evaluations: on a GPU, the data are
+/// uploaded once and every batch is one launch; on the twins, every batch is
+/// [`EchoData::log_ratio_mirror`] per point (the kernel's order of operations).
+#[derive(Debug, Clone, Copy)]
+pub struct EchoPrepare<'a> {
+    /// The data set.
+    pub data: &'a EchoData,
+}
+
+impl KernelJob for EchoPrepare<'_> {
+    type Output = Box<dyn EchoBatch>;
+
+    fn run_cpu(&self) -> Result<Box<dyn EchoBatch>> {
+        Ok(Box::new(TwinEcho(self.data.clone())))
+    }
+
+    #[cfg(feature = "cuda")]
+    fn run_cuda(&self, gpu: &crate::device::cuda::Gpu) -> Result<Box<dyn EchoBatch>> {
+        Ok(Box::new(cuda::GpuEcho::upload(*gpu, self.data)?))
+    }
+}
+
+/// A non-finite log ratio is an error naming the point.
+fn check_ratios(v: Vec<f64>, points: &[CombParams]) -> Result<Vec<f64>> {
+    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+        return Err(Error::Numerical(format!(
+            "log likelihood ratio is {} at {:?}",
+            v[i], points[i]
+        )));
+    }
+    Ok(v)
+}
+
+/// The twins' batches: the kernel's arithmetic per point, points in parallel.
+struct TwinEcho(EchoData);
+
+impl EchoBatch for TwinEcho {
+    fn log_ratios(&self, points: &[CombParams]) -> Result<Vec<f64>> {
+        for p in points {
+            p.validate()?;
+        }
+        let v: Vec<f64> = points
+            .par_iter()
+            .map(|p| self.0.log_ratio_mirror(p))
+            .collect();
+        check_ratios(v, points)
+    }
+}
+
+/// The GPU's batches: the data resident on the device, one block per point.
+#[cfg(feature = "cuda")]
+mod cuda {
+    use super::{EchoBatch, EchoData, KERNEL, THREADS, check_ratios};
+    use crate::device::cuda::Gpu;
+    use crate::device::cuda::launch::{blocks, error, to_u32};
+    use crate::echo::likelihood::LikelihoodKind;
+    use crate::echo::template::CombParams;
+    use crate::error::Result;
+    use cudarc::driver::{CudaSlice, PushKernelArg};
+
+    /// Echo data resident on the device (uploaded once per data set, reused for every batch).
+    pub(super) struct GpuEcho {
+        gpu: Gpu,
+        freq: CudaSlice<f64>,
+        w_re: CudaSlice<f64>,
+        w_im: CudaSlice<f64>,
+        w_abs: CudaSlice<f64>,
+        v: CudaSlice<f64>,
+        nbins: u32,
+        f0: f64,
+        df: f64,
+        duration: f64,
+        sign: f64,
+        kind_new: i32,
+    }
+
+    impl GpuEcho {
+        /// Upload a prepared data set once (a search then evaluates many batches on it).
+        pub(super) fn upload(gpu: Gpu, data: &EchoData) -> Result<Self> {
+            Ok(Self {
+                gpu,
+                freq: gpu.upload(&data.freq, "frequencies")?,
+                w_re: gpu.upload(&data.w_re, "data weights")?,
+                w_im: gpu.upload(&data.w_im, "data weights")?,
+                w_abs: gpu.upload(&data.w_abs, "data weights")?,
+                v: gpu.upload(&data.v, "noise weights")?,
+                nbins: to_u32(data.freq.len(), "frequency bins")?,
+                f0: data.f0,
+                df: data.df,
+                duration: data.duration,
+                sign: data.sign,
+                kind_new: i32::from(data.kind == LikelihoodKind::New),
+            })
+        }
+    }
+
+    impl EchoBatch for GpuEcho {
+        /// `ln Λ` (new or old, as the data were prepared) at every point: one block per point,
+        /// as [`EchoData::log_ratio_mirror`] and the library's `CombLikelihood::log_ratio`.
+        /// Points are validated first ([`CombParams::validate`]), as the CLI's `loglike` does.
+        fn log_ratios(&self, points: &[CombParams]) -> Result<Vec<f64>> {
+            if points.is_empty() {
+                return Ok(Vec::new());
+            }
+            for p in points {
+                p.validate()?;
+            }
+            let gpu = &self.gpu;
+            let np = to_u32(points.len(), "points")?;
+            let f = gpu.function(KERNEL)?;
+            let flat: Vec<f64> = points.iter().flat_map(|p| p.to_array()).collect();
+            let params = gpu.upload(&flat, "points")?;
+            let mut out = gpu.zeros::<f64>(points.len(), "log ratios")?;
+            let mut l = gpu.stream().launch_builder(&f);
+            l.arg(&self.freq)
+                .arg(&self.w_re)
+                .arg(&self.w_im)
+                .arg(&self.w_abs);
+            l.arg(&self.v).arg(&self.nbins).arg(&self.f0).arg(&self.df);
+            l.arg(&self.duration).arg(&self.sign).arg(&self.kind_new);
+            l.arg(&params).arg(&np).arg(&mut out);
+            let shared = (THREADS * std::mem::size_of::<f64>()) as u32;
+            // SAFETY: argument types and order match vs_echo_loglike; the block has THREADS
+            // threads and THREADS doubles of shared memory, out holds one double per point.
+            unsafe { l.launch(blocks((np, 1), THREADS as u32, shared)) }
+                .map_err(|e| error("launching vs_echo_loglike", e))?;
+            let v = gpu.download(&out, "log ratios")?;
+            gpu.sync()?;
+            check_ratios(v, points)
+        }
+    }
+}
+
 /// A toy data set with an injected comb, for the tests here and the `veristat device` check:
 /// `bins` bins of width Δf = 0.25 (T = 4), a sloped PSD, Gaussian noise from `seed`.
-pub fn toy_spectrum(bins: usize, seed: u64) -> crate::error::Result<Spectrum> {
+pub fn toy_spectrum(bins: usize, seed: u64) -> Result<Spectrum> {
     use crate::echo::spectrum::gaussian_noise;
     use crate::echo::template::qnm_comb;
     let mut rng = crate::rng::stream(seed, "echo-toy-spectrum", 0);

@@ -11,14 +11,25 @@
 //! θ*, η*, I⁻¹ and the expansion terms come from the library ([`crate::expfam::risk`]), so the
 //! twin and the kernel simulate exactly the quantity the claim verifies.
 
-use super::philox::{PhiloxKey, PhiloxStream};
+use super::{Replicates, check_finite_because, check_n};
+use crate::device::philox::{PhiloxKey, PhiloxStream};
+use crate::device::{Device, KernelJob, KernelSource};
 use crate::error::{Error, Result};
-use crate::expfam::ExponentialFamily;
 use crate::expfam::families::Gaussian;
-use crate::expfam::risk::{ExpansionTerms, RiskDraw, exact_terms};
+use crate::expfam::family::ExponentialFamily;
+use crate::expfam::risk::{ExpansionTerms, MonteCarloRisk, RiskDraw, exact_terms, summarize};
 use crate::expfam::truth::{Truth, Univariate};
 use crate::linalg::Cholesky;
 use rayon::prelude::*;
+
+/// The kernel's registry entry.
+pub const SOURCE: KernelSource = KernelSource {
+    kernels: &[KERNEL],
+    cuda: || CUDA_SRC.into(),
+};
+
+/// The kernel's name.
+const KERNEL: &str = "vs_expfam_normal_risk";
 
 /// A truth the kernel can draw from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,23 +199,64 @@ impl NormalRisk {
 
 impl NormalRisk {
     /// The claim-level summary of `replicates` replicates at n on the CPU twin: plain and
-    /// control-variate risk with standard errors, ĉ2 ([`crate::expfam::risk::summarize`], the
-    /// summary `RiskSimulation::run` gives). `Gpu::expfam_run` is the same on the GPU.
-    pub fn run_cpu(
+    /// control-variate risk with standard errors, ĉ2 ([`summarize`], the summary
+    /// `RiskSimulation::run` gives).
+    pub fn run_cpu(&self, key: PhiloxKey, n: usize, replicates: usize) -> Result<MonteCarloRisk> {
+        self.run_on(&Device::Twins, key, n, replicates)
+    }
+
+    /// [`NormalRisk::run_cpu`] on `device`: replicates 0..`replicates` at n, summarized as the
+    /// claim summarizes them.
+    pub fn run_on(
         &self,
+        device: &Device,
         key: PhiloxKey,
         n: usize,
         replicates: usize,
-    ) -> Result<crate::expfam::MonteCarloRisk> {
+    ) -> Result<MonteCarloRisk> {
         crate::error::check::at_least("replicates", replicates, 2)?;
-        let draws = self.replicates_cpu(key, 0, replicates, n)?;
-        crate::expfam::risk::summarize(n, &draws, &self.terms)
+        let draws = device.run(&Replicates::new(self, key, 0, replicates, n))?;
+        summarize(n, &draws, &self.terms)
     }
 }
 
-/// The MLE of σ² needs two observations.
-pub fn check_n(n: usize) -> Result<()> {
-    crate::error::check::at_least("n", n, 2).map(|_| ())
+impl KernelJob for Replicates<'_, NormalRisk> {
+    type Output = Vec<RiskDraw>;
+
+    fn run_cpu(&self) -> Result<Vec<RiskDraw>> {
+        self.case
+            .replicates_cpu(self.key, self.first, self.count, self.n)
+    }
+
+    /// One thread per replicate, same Philox streams as [`NormalRisk::replicates_cpu`].
+    #[cfg(feature = "cuda")]
+    fn run_cuda(&self, gpu: &crate::device::cuda::Gpu) -> Result<Vec<RiskDraw>> {
+        use super::launch;
+        use crate::device::cuda::launch::{error, to_u32};
+        use cudarc::driver::PushKernelArg;
+        let (case, key, first, n) = (self.case, self.key, self.first, self.n);
+        check_n(n)?;
+        if self.count == 0 {
+            return Ok(Vec::new());
+        }
+        let (count32, n32) = (to_u32(self.count, "replicates")?, to_u32(n, "n")?);
+        let f = gpu.function(KERNEL)?;
+        let (mut kl, mut q) = launch::buffers(gpu, self.count)?;
+        let (kind, p1, p2) = case.truth().code();
+        let [mu, var, eta1, eta2, i11, i12, i22] = case.kernel_params();
+        let [k0, k1] = key.0;
+        let mut l = gpu.stream().launch_builder(&f);
+        l.arg(&k0).arg(&k1).arg(&first).arg(&count32).arg(&n32);
+        l.arg(&kind).arg(&p1).arg(&p2);
+        l.arg(&mu).arg(&var).arg(&eta1).arg(&eta2);
+        l.arg(&i11).arg(&i12).arg(&i22);
+        l.arg(&mut kl).arg(&mut q);
+        // SAFETY: the arguments match vs_expfam_normal_risk's signature in type and order, and
+        // kl/q hold `count` doubles, the most the kernel writes.
+        unsafe { l.launch(launch::grid(count32)) }
+            .map_err(|e| error("launching vs_expfam_normal_risk", e))?;
+        launch::results(gpu, &kl, &q, first, NO_MLE)
+    }
 }
 
 /// A replicate whose sample variance rounds to 0 has no MLE: report it instead of averaging an
@@ -215,22 +267,6 @@ pub fn check_finite(draws: &[RiskDraw], first: u64) -> Result<()> {
 
 /// Why a normal-model replicate's loss is not finite.
 pub const NO_MLE: &str = "the sample variance is 0";
-
-/// [`check_finite`] with the family's reason a loss can be non-finite (e.g. no MLE).
-pub fn check_finite_because(draws: &[RiskDraw], first: u64, cause: &str) -> Result<()> {
-    match draws
-        .iter()
-        .position(|d| !(d.kl.is_finite() && d.q.is_finite()))
-    {
-        None => Ok(()),
-        Some(i) => Err(Error::Numerical(format!(
-            "risk replicate {} has a non-finite loss (kl = {}, q = {}): {cause}",
-            first + i as u64,
-            draws[i].kl,
-            draws[i].q
-        ))),
-    }
-}
 
 /// CUDA kernel `vs_expfam_normal_risk`: thread r runs replicate `first + r`, exactly as
 /// [`NormalRisk::sums`] and [`NormalRisk::from_sums`].
@@ -270,33 +306,10 @@ extern "C" __global__ void vs_expfam_normal_risk(
 }
 "#;
 
-/// Test check shared by the risk kernels' twins: the control-variate mean loss
-/// c1/n + (KL − Q) matches c1/n + c2/n², and E Q = c1/n, each within 4 standard errors.
-#[cfg(test)]
-pub(crate) fn assert_draws_match_expansion(
-    draws: &[RiskDraw],
-    t: &ExpansionTerms,
-    n: usize,
-    what: &str,
-) {
-    use crate::montecarlo::stats;
-    let nf = n as f64;
-    let cv: Vec<f64> = draws.iter().map(|d| t.c1 / nf + d.kl - d.q).collect();
-    let (m, se) = (stats::mean(&cv).unwrap(), stats::std_error(&cv).unwrap());
-    let pred = t.second_order(nf);
-    assert!(
-        (m - pred).abs() < 4.0 * se,
-        "{what} n={n}: {m} ± {se} vs {pred} ({t:?})"
-    );
-    // E Q = c1/n exactly.
-    let q: Vec<f64> = draws.iter().map(|d| d.q).collect();
-    let (mq, seq) = (stats::mean(&q).unwrap(), stats::std_error(&q).unwrap());
-    assert!((mq - t.c1 / nf).abs() < 4.0 * seq, "{what}: E Q {mq}");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::expfam::kernels::assert_draws_match_expansion;
     use nalgebra::DVector;
 
     /// The closed-form KL of the twin equals the library's Bregman KL ψ(θ̂) − ψ(θ*) −

@@ -6,17 +6,20 @@
 //! transcription error in a kernel, found on a machine without a GPU. Skipped, visibly, when no
 //! C++ compiler is installed.
 
-use super::echo::{EchoData, THREADS, random_points, toy_spectrum};
-use super::expfam::NormalRisk;
-use super::expfam_chain::ChainRisk;
-use super::expfam_poisson::PoissonRisk;
-use super::ldp::{CHUNK, LdpMessages};
-use super::ldp_cells::CellJob;
-use super::ldp_iht::{IhtProblem, IhtRound, USERS_PER_THREAD};
-use super::philox::PhiloxKey;
-use crate::echo::LikelihoodKind;
+use crate::device::philox::PhiloxKey;
+use crate::echo::kernel::{EchoData, THREADS, random_points, toy_spectrum};
+use crate::echo::likelihood::LikelihoodKind;
 use crate::echo::template::DurationFactor;
+use crate::estimator::ParamGuard;
+use crate::expfam::kernels::chain::ChainRisk;
+use crate::expfam::kernels::normal::NormalRisk;
+use crate::expfam::kernels::poisson::PoissonRisk;
 use crate::expfam::truth::Truth;
+use crate::ldp::kernels::cells::Cells;
+use crate::ldp::kernels::iht_round::{IhtRound, USERS_PER_THREAD};
+use crate::ldp::kernels::messages::CHUNK;
+use crate::ldp::regression::iht::IhtProblem;
+use crate::ldp::regression::nldp::NldpParams;
 use crate::ldp::regression::simulate::RademacherDesign;
 use std::fmt::Write as _;
 use std::process::Command;
@@ -197,7 +200,13 @@ impl Harness {
         let y: Vec<f64> = (0..users)
             .map(|i| x[i * d] + 2.0 * (r.random::<f64>() - 0.5))
             .collect();
-        let msg = LdpMessages::nldp(0.5, 1e-5, d, public, (1.5, 2.0), Some(2.0)).unwrap();
+        let msg = NldpParams::new(0.5, 1e-5)
+            .tau(1.5, 2.0)
+            .radius(2.0)
+            .check()
+            .unwrap()
+            .messages(d, public)
+            .unwrap();
         let key = PhiloxKey::new(id as u64, "emulate-ldp");
         let twin = msg.aggregate_cpu(key, &x, &y).unwrap();
         let (js, ls) = msg.pair_table();
@@ -255,7 +264,7 @@ impl Harness {
         threads: u32,
     ) {
         let des = RademacherDesign::new(d, k, 0.5).unwrap();
-        let job = CellJob::new(&des, n, tau2).unwrap();
+        let job = Cells::new(&des, n, tau2).unwrap();
         let key = PhiloxKey::new(id as u64, "emulate-cells");
         let twin = job.moments_cpu(key, reps).unwrap();
         let [k0, k1] = key.0;
@@ -414,7 +423,7 @@ fn cuda_sources_compiled_for_the_host_equal_the_twins_bit_for_bit() {
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr(),
-            "SKIPPED kernels::emulate: no C++ compiler (g++, c++, clang++) to compile the CUDA sources for the host"
+            "SKIPPED registry::emulate: no C++ compiler (g++, c++, clang++) to compile the CUDA sources for the host"
         );
         return;
     };
@@ -466,7 +475,7 @@ fn cuda_sources_compiled_for_the_host_equal_the_twins_bit_for_bit() {
             h.echo(6 + 2 * i + j, kind, factor);
         }
     }
-    let program = super::cuda_program().replace(
+    let program = super::program().replace(
         "extern __shared__ double part[];",
         "double* part = vs_emulated_shared;",
     );

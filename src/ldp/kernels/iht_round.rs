@@ -1,10 +1,12 @@
-//! Rounds of the sequentially interactive LDP-IHT protocol ([`crate::ldp::regression::LdpIht`];
+//! One round of the sequentially interactive LDP-IHT protocol ([`crate::ldp::regression::LdpIht`];
 //! Wang & Xu 2019, Algorithm 3, as rectified by Zhu et al. 2024) for a batch of independent
-//! problems at once: the users' side on the device, the server's step on the host.
+//! problems at once: the users' side, on the device. The server's step and the rounds are the
+//! host driver [`iht_batch`](crate::ldp::regression::iht_batch::iht_batch).
 //!
 //! **What the kernel computes.** For every problem p of the batch (one per Monte Carlo
 //! replicate, all at the same n, ε, d, k) and round t, the m_t users of that round are drawn
-//! on the fly from the bounded design of [`RademacherDesign`]: x uniform on
+//! on the fly from the bounded design of
+//! [`RademacherDesign`](crate::ldp::regression::simulate::RademacherDesign): x uniform on
 //! {±1}^d, ζ = ±σ with equal probability, y = ⟨x, θ*⟩ + ζ with θ* = (1/k, …, 1/k, 0, …, 0). User
 //! i computes the truncated gradient at the problem's current θ_{t−1},
 //!
@@ -17,7 +19,7 @@
 //! (s_J = v_J puts s in T⁺), and the report ±G·B·s with + exactly when a Bernoulli(π) draw,
 //! π = e^ε/(e^ε + 1), agrees with s ∈ T⁺ (B = [`duchi_linf_bound`](crate::ldp::mechanisms::duchi_linf_bound)).
 //! The kernel returns, per problem, the d-vector Σ_i z_i of the round's reports. The host
-//! ([`iht_batch`]) then takes the server's step of Algorithm 3,
+//! (`iht_batch`) then takes the server's step of Algorithm 3,
 //! θ_t = P_R(H_k(θ_{t−1} − η·Σ_i z_i / m_t)), with the library's own `hard_threshold` and
 //! `project_l1`.
 //!
@@ -27,7 +29,7 @@
 //! ⌊tn/T⌋ boundaries) is T independent iid samples of those sizes: the two are the same
 //! distribution, and each simulated user still reports once (ε-LDP by parallel composition).
 //!
-//! **Random numbers.** Philox-4x32-10 ([`super::philox`]) keyed by (seed, claim and sweep
+//! **Random numbers.** Philox-4x32-10 ([`crate::device::philox`]) keyed by (seed, claim and sweep
 //! point); stream = replicate index, block = (t << 48) | (i << 6) | b for user i of round t:
 //! block 0 gives x (bits 0..d of words 0–1, low word first) with ζ's sign in bit d, and s
 //! (words 2–3); block 1 gives the tie coordinate J = ⌊w·d / 2⁶⁴⌋ of the 64-bit word w of words
@@ -45,18 +47,21 @@
 //! thread count, block size or device, and more accurate than a floating-point sum of the
 //! reports in any order (one rounding instead of m_t).
 
-use super::philox::{PhiloxKey, u01};
-use crate::device::Kernels;
+use crate::device::philox::{PhiloxKey, u01};
+use crate::device::{KernelJob, KernelSource};
 use crate::error::{Error, Result};
 use crate::ldp::mechanisms::DuchiLinf;
-use crate::ldp::privacy::check_epsilon;
-use crate::ldp::regression::simulate::RademacherDesign;
-use crate::ldp::regression::{gradient_bound, hard_threshold, project_l1};
-use nalgebra::DVector;
+use crate::ldp::regression::iht::{IhtProblem, gradient_bound};
 use rayon::prelude::*;
 
-/// Largest dimension: x's d bits and ζ's sign bit fit one 64-bit word.
-pub const MAX_DIM: usize = 63;
+/// The kernel's registry entry.
+pub const SOURCE: KernelSource = KernelSource {
+    kernels: &[KERNEL],
+    cuda: || CUDA_SRC.into(),
+};
+
+/// The kernel's name.
+const KERNEL: &str = "vs_ldp_iht_round";
 
 /// Users per GPU thread (each thread accumulates its users' integer counts, then adds them to
 /// the problem's totals with one atomic per coordinate).
@@ -67,92 +72,6 @@ const TWIN_CHUNK: u64 = 4096;
 
 /// Bits of the block index below the user index (Philox blocks per user: 2 + ⌈d/2⌉ ≤ 34 < 64).
 const BLOCK_BITS: u32 = 6;
-
-/// Users per round must stay below 2^42 (user index bits 6..48 of the block index).
-const MAX_GROUP: u64 = 1 << 42;
-
-/// Rounds must stay below 2^16 (bits 48..64 of the block index).
-const MAX_ROUNDS: usize = 1 << 16;
-
-/// One LDP-IHT problem: the design, the privacy level and the protocol's settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IhtProblem {
-    /// Users in all (split into `rounds` groups of sizes ⌊(t+1)n/T⌋ − ⌊tn/T⌋).
-    pub n: u64,
-    /// ε of every user's report.
-    pub epsilon: f64,
-    /// Dimension d (at most [`MAX_DIM`]).
-    pub d: usize,
-    /// Sparsity k: θ* has k entries 1/k, and the estimate keeps k coordinates.
-    pub k: usize,
-    /// |ζ|.
-    pub noise: f64,
-    /// Rounds T.
-    pub rounds: usize,
-    /// Step size η.
-    pub step: f64,
-    /// Truncation level of x.
-    pub tau1: f64,
-    /// Truncation level of y.
-    pub tau2: f64,
-    /// ℓ1 radius R of the projection.
-    pub l1_radius: f64,
-}
-
-impl IhtProblem {
-    /// Check every setting; a bad one is an [`Error::InvalidParameter`] naming it.
-    pub fn validate(&self) -> Result<()> {
-        check_epsilon(self.epsilon)?;
-        if self.d == 0 || self.d > MAX_DIM {
-            return Err(Error::param(
-                "d",
-                self.d,
-                format!("must lie in 1..={MAX_DIM} (x's bits and ζ's sign fill one 64-bit word)"),
-            ));
-        }
-        if self.k == 0 || self.k > self.d {
-            return Err(Error::param(
-                "k",
-                self.k,
-                format!("sparsity must lie in 1..={}", self.d),
-            ));
-        }
-        crate::error::check::non_negative("noise", self.noise)?;
-        if self.rounds == 0 || self.rounds >= MAX_ROUNDS || self.rounds as u64 > self.n {
-            return Err(Error::param(
-                "rounds",
-                self.rounds,
-                format!(
-                    "must lie in 1..={} (one user group per round, below {MAX_ROUNDS})",
-                    self.n
-                ),
-            ));
-        }
-        if self.n / self.rounds as u64 >= MAX_GROUP - 1 {
-            return Err(Error::param(
-                "n",
-                self.n,
-                "users per round must stay below 2^42 (the Philox counter layout)",
-            ));
-        }
-        crate::error::check::positive("step", self.step)?;
-        crate::error::check::positive("tau1", self.tau1)?;
-        crate::error::check::positive("tau2", self.tau2)?;
-        crate::error::check::positive("l1_radius", self.l1_radius)?;
-        Ok(())
-    }
-
-    /// Users of round t: ⌊(t+1)n/T⌋ − ⌊tn/T⌋, the library's group sizes.
-    pub fn group_size(&self, round: usize) -> u64 {
-        let (n, t, tt) = (self.n as u128, round as u128, self.rounds as u128);
-        ((t + 1) * n / tt - t * n / tt) as u64
-    }
-
-    /// θ*: the first k entries 1/k ([`RademacherDesign`]'s).
-    pub fn theta_star(&self) -> Result<DVector<f64>> {
-        Ok(RademacherDesign::new(self.d, self.k, self.noise)?.theta)
-    }
-}
 
 /// One round's users and mechanism: what the kernel is given besides θ.
 #[derive(Debug, Clone, PartialEq)]
@@ -382,42 +301,79 @@ fn clip(v: f64, tau: f64) -> f64 {
     v.clamp(-tau, tau)
 }
 
-/// LDP-IHT for the replicates `reps` of `problem`, all rounds: round t's users on `kernels`
-/// ([`Kernels::ldp_iht_round`]), then θ ← P_R(H_k(θ − η·Σz/m_t)) per replicate on the host.
-/// Returns the final θ of every replicate, in the order of `reps`.
-pub fn iht_batch(
-    kernels: &dyn Kernels,
-    key: PhiloxKey,
-    problem: &IhtProblem,
-    reps: &[u64],
-) -> Result<Vec<DVector<f64>>> {
-    problem.validate()?;
-    let d = problem.d;
-    let mut thetas: Vec<DVector<f64>> = vec![DVector::zeros(d); reps.len()];
-    if reps.is_empty() {
-        return Ok(thetas);
+/// One LDP-IHT round for the replicates `reps` at their current θ (`theta`, one d-vector per
+/// replicate, replicate-major): the sums of the round's Duchi reports, replicate-major. Twin and
+/// kernel draw the same Philox numbers and accumulate exact integer counts, so they agree bit
+/// for bit.
+#[derive(Debug, Clone, Copy)]
+pub struct IhtRoundBatch<'a> {
+    /// The round.
+    pub round: &'a IhtRound,
+    /// The users' key.
+    pub key: PhiloxKey,
+    /// Replicate indices.
+    pub reps: &'a [u64],
+    /// θ of every replicate.
+    pub theta: &'a [f64],
+}
+
+impl KernelJob for IhtRoundBatch<'_> {
+    type Output = Vec<f64>;
+
+    fn run_cpu(&self) -> Result<Vec<f64>> {
+        self.round.round_cpu(self.key, self.reps, self.theta)
     }
-    for t in 0..problem.rounds {
-        let round = IhtRound::new(problem, t)?;
-        let flat: Vec<f64> = thetas.iter().flat_map(|th| th.iter().copied()).collect();
-        let sums = kernels.ldp_iht_round(&round, key, reps, &flat)?;
-        if sums.len() != flat.len() {
-            return Err(Error::DimensionMismatch {
-                what: "LDP-IHT round sums (replicates × d)",
-                expected: flat.len(),
-                got: sums.len(),
-            });
+
+    /// One thread per (replicate, run of [`USERS_PER_THREAD`] users), 128 per block.
+    #[cfg(feature = "cuda")]
+    fn run_cuda(&self, gpu: &crate::device::cuda::Gpu) -> Result<Vec<f64>> {
+        use crate::device::cuda::launch::{blocks, error, to_u32};
+        use cudarc::driver::PushKernelArg;
+        let (round, reps, theta) = (self.round, self.reps, self.theta);
+        round.check_batch(reps, theta)?;
+        if reps.is_empty() {
+            return Ok(Vec::new());
         }
-        let m = round.users() as f64;
-        for (p, theta) in thetas.iter_mut().enumerate() {
-            // As `LdpIht::fit`: the mean report, a gradient step, hard thresholding, then the
-            // ℓ1 projection.
-            let gbar = DVector::from_column_slice(&sums[p * d..(p + 1) * d]) / m;
-            let stepped = &*theta - gbar * problem.step;
-            *theta = project_l1(&hard_threshold(&stepped, problem.k), problem.l1_radius);
-        }
+        let d = round.dim();
+        let d32 = to_u32(d, "d")?;
+        let k32 = to_u32(round.sparsity(), "k")?;
+        let problems = reps.len() as u64;
+        let users = round.users();
+        let chunks = users.div_ceil(u64::from(USERS_PER_THREAD));
+        let threads = 128u32;
+        let total = problems
+            .checked_mul(chunks)
+            .ok_or_else(|| Error::param("replicates", problems, "too many threads"))?;
+        let grid = u32::try_from(total.div_ceil(u64::from(threads))).map_err(|_| {
+            Error::param(
+                "replicates",
+                problems,
+                "replicates × users exceed the kernel's grid",
+            )
+        })?;
+        let (noise, tau1, tau2) = round.design();
+        let (g, _, pi) = round.mechanism();
+        let r32 = round.round();
+        let [k0, k1] = self.key.0;
+        let f = gpu.function(KERNEL)?;
+        let reps_d = gpu.upload(reps, "replicate indices")?;
+        let theta_d = gpu.upload(theta, "θ")?;
+        let mut counts = gpu.zeros::<u64>(reps.len() * d, "report counts")?;
+        let mut l = gpu.stream().launch_builder(&f);
+        l.arg(&k0).arg(&k1).arg(&reps_d).arg(&problems).arg(&users);
+        l.arg(&r32).arg(&d32).arg(&k32);
+        l.arg(&noise).arg(&tau1).arg(&tau2).arg(&g).arg(&pi);
+        l.arg(&USERS_PER_THREAD).arg(&theta_d).arg(&mut counts);
+        // SAFETY: argument types and order match vs_ldp_iht_round; reps holds `problems`
+        // indices, theta and counts hold problems·d values, the most the kernel reads or writes.
+        unsafe { l.launch(blocks((grid, 1), threads, 0)) }
+            .map_err(|e| error("launching vs_ldp_iht_round", e))?;
+        let c = gpu.download(&counts, "report counts")?;
+        gpu.sync()?;
+        // The kernel adds signed counts as two's-complement u64: reinterpret.
+        let c: Vec<i64> = c.into_iter().map(|v| v as i64).collect();
+        Ok(round.sums_from_counts(&c))
     }
-    Ok(thetas)
 }
 
 /// CUDA kernel `vs_ldp_iht_round`: one thread per (replicate, run of [`USERS_PER_THREAD`]
@@ -492,8 +448,6 @@ extern "C" __global__ void vs_ldp_iht_round(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::Twins;
-    use crate::ldp::regression::LdpIht;
     use crate::rng;
     use rand::RngExt;
 
@@ -567,77 +521,6 @@ mod tests {
         }
     }
 
-    /// Check (b): `iht_batch` on the twins and the library's `LdpIht::fit` on
-    /// `RademacherDesign::sample` data are the same distribution: mean error and mean support
-    /// F1 over 120 replicates each agree within 4 standard errors of the difference
-    /// (measured: error 0.195 ± 0.010 vs 0.206 ± 0.011, F1 0.992 vs 0.975).
-    #[test]
-    fn batch_matches_the_library_fit_in_distribution() {
-        let me = compare_with_library(problem(60_000, 1.0, 4, 2, 3), 120);
-        // Not a degenerate comparison: the noise is visible but the signal is found.
-        assert!(me > 0.01 && me < 0.5, "mean error {me}");
-    }
-
-    /// (b) where the support is often missed (d = 32 at a quarter of quick scale's users):
-    /// about 30 s on two cores, so run on demand.
-    #[test]
-    #[ignore = "slow (30 s): cargo test --lib ldp_iht -- --ignored"]
-    fn batch_matches_the_library_fit_where_support_recovery_fails() {
-        let me = compare_with_library(problem(200_000, 1.0, 32, 2, 3), 40);
-        assert!(me > 0.3, "mean error {me}");
-    }
-
-    /// Mean errors and F1 of the twins' `iht_batch` and of the library's fit agree within 4
-    /// standard errors of the difference; returns the twins' mean error.
-    fn compare_with_library(pr: IhtProblem, nrep: u64) -> f64 {
-        let truth = pr.theta_star().unwrap();
-        let reps: Vec<u64> = (0..nrep).collect();
-        let key = PhiloxKey::new(5, "iht-vs-library");
-        let twin = iht_batch(&Twins, key, &pr, &reps).unwrap();
-        let design = RademacherDesign::new(pr.d, pr.k, pr.noise).unwrap();
-        let lib: Vec<DVector<f64>> = reps
-            .iter()
-            .map(|&r| {
-                let mut g = rng::stream(5, "iht-vs-library", r);
-                let (x, y) = design.sample(pr.n as usize, &mut g);
-                LdpIht::new(pr.epsilon, pr.k)
-                    .rounds(pr.rounds)
-                    .step(pr.step)
-                    .tau(pr.tau1, pr.tau2)
-                    .l1_radius(pr.l1_radius)
-                    .fit(&x, &y, &mut g)
-                    .unwrap()
-                    .coef
-            })
-            .collect();
-        let stats = |v: &[f64]| {
-            let n = v.len() as f64;
-            let m = v.iter().sum::<f64>() / n;
-            let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
-            (m, (var / n).sqrt())
-        };
-        let err =
-            |v: &[DVector<f64>]| -> Vec<f64> { v.iter().map(|t| (t - &truth).norm()).collect() };
-        let f1 = |v: &[DVector<f64>]| -> Vec<f64> {
-            v.iter()
-                .map(|t| crate::claims::ldp::support_f1(t, &truth))
-                .collect()
-        };
-        for (what, a, b) in [
-            ("error", err(&twin), err(&lib)),
-            ("f1", f1(&twin), f1(&lib)),
-        ] {
-            let ((ma, sa), (mb, sb)) = (stats(&a), stats(&b));
-            let tol = 4.0 * (sa * sa + sb * sb).sqrt();
-            eprintln!("{what}: twins {ma:.4} ± {sa:.4}, library {mb:.4} ± {sb:.4}");
-            assert!(
-                (ma - mb).abs() <= tol.max(1e-12),
-                "{what}: twins {ma} ± {sa}, library {mb} ± {sb}"
-            );
-        }
-        stats(&err(&twin)).0
-    }
-
     /// Same numbers whatever the thread count, and replicate r's sums do not depend on which
     /// other replicates share the batch.
     #[test]
@@ -663,115 +546,5 @@ mod tests {
         assert_ne!(&all[..6], &all[6..12]);
         let other = IhtRound::new(&pr, 1).unwrap();
         assert_ne!(other.round_cpu(key, &reps, &theta).unwrap(), all);
-    }
-
-    #[test]
-    fn bad_inputs_are_errors_naming_the_parameter() {
-        let name = |e: Error| match e {
-            Error::InvalidParameter { name, .. } => name.to_string(),
-            Error::DimensionMismatch { what, .. } => what.to_string(),
-            other => other.to_string(),
-        };
-        let ok = problem(1000, 1.0, 4, 2, 3);
-        ok.validate().unwrap();
-        for (pr, want) in [
-            (IhtProblem { d: 0, ..ok.clone() }, "d"),
-            (
-                IhtProblem {
-                    d: 64,
-                    k: 2,
-                    ..ok.clone()
-                },
-                "d",
-            ),
-            (IhtProblem { k: 5, ..ok.clone() }, "k"),
-            (IhtProblem { k: 0, ..ok.clone() }, "k"),
-            (
-                IhtProblem {
-                    epsilon: 0.0,
-                    ..ok.clone()
-                },
-                "epsilon",
-            ),
-            (
-                IhtProblem {
-                    epsilon: f64::NAN,
-                    ..ok.clone()
-                },
-                "epsilon",
-            ),
-            (
-                IhtProblem {
-                    rounds: 0,
-                    ..ok.clone()
-                },
-                "rounds",
-            ),
-            (IhtProblem { n: 2, ..ok.clone() }, "rounds"),
-            (
-                IhtProblem {
-                    noise: -1.0,
-                    ..ok.clone()
-                },
-                "noise",
-            ),
-            (
-                IhtProblem {
-                    step: 0.0,
-                    ..ok.clone()
-                },
-                "step",
-            ),
-            (
-                IhtProblem {
-                    tau1: -1.0,
-                    ..ok.clone()
-                },
-                "tau1",
-            ),
-            (
-                IhtProblem {
-                    tau2: f64::INFINITY,
-                    ..ok.clone()
-                },
-                "tau2",
-            ),
-            (
-                IhtProblem {
-                    l1_radius: 0.0,
-                    ..ok.clone()
-                },
-                "l1_radius",
-            ),
-            (
-                IhtProblem {
-                    n: 1 << 50,
-                    rounds: 2,
-                    ..ok.clone()
-                },
-                "n",
-            ),
-        ] {
-            assert_eq!(name(pr.validate().unwrap_err()), want, "{pr:?}");
-            assert_eq!(
-                name(iht_batch(&Twins, PhiloxKey([0, 0]), &pr, &[0]).unwrap_err()),
-                want
-            );
-        }
-        assert_eq!(name(IhtRound::new(&ok, 3).unwrap_err()), "round");
-        let round = IhtRound::new(&ok, 0).unwrap();
-        let key = PhiloxKey([1, 2]);
-        assert!(name(round.round_cpu(key, &[0, 1], &[0.0; 4]).unwrap_err()).contains("theta"));
-        let mut th = vec![0.0; 4];
-        th[2] = f64::NAN;
-        assert_eq!(name(round.round_cpu(key, &[0], &th).unwrap_err()), "theta");
-        assert_eq!(
-            name(round.user_report(key, 0, 10_000, &[0.0; 4]).unwrap_err()),
-            "user"
-        );
-        // Group sizes are the library's ⌊tn/T⌋ boundaries.
-        let sizes: Vec<u64> = (0..3).map(|t| ok.group_size(t)).collect();
-        assert_eq!(sizes, vec![333, 333, 334]);
-        assert!(iht_batch(&Twins, key, &ok, &[]).unwrap().is_empty());
     }
 }

@@ -1,120 +1,27 @@
-//! PRESTO: cumulative logit with boundary-specific slopes, shrunk toward proportional odds by an
-//! L1 (or L2) penalty on adjacent slope differences (Faletto & Bien 2023; spec §1.2–1.4).
+//! The PRESTO optimization problem on the fitting scale (spec §1.2–1.3) and its proximal
+//! Newton solver: the estimators of [`super`] validate parameters and build fits from what this
+//! module returns.
 //!
-//! With `ψ_0 = b_0`, `ψ_k = b_k − b_{k−1}` (so `b_k = Σ_{m≤k} ψ_m`) the objective is
-//!
-//! ```text
-//!   min_{θ, ψ}  −(1/N) Σ_i w_i log p_i,y_i  +  λ Σ_j Σ_k c_jk [ a |ψ_jk| + (1−a)/2 ψ_jk² ]
-//! ```
-//!
-//! with unpenalized cutpoints, `c_j0 = w_1` (first block; 1 = penalized, the authors' final
-//! code) and `c_jk = 1` for k ≥ 1, `a = 1` lasso and `a = 0` the "PRESTO_L2" variant.
-//! With `w_1 = 1`, λ → ∞ gives the intercept-only model; with `w_1 = 0` any λ ≥ λ_max gives
-//! exactly the proportional-odds MLE.
-//!
-//! Solver: proximal Newton. Each outer step builds the analytic gradient and Hessian of the
-//! smooth part in (θ, ψ) (O(n p² K), [`super::likelihood`]), solves the penalized quadratic
-//! model by cyclic coordinate descent (soft-thresholding, as ordinalNet's MIRLS inner loop), and
-//! halves the step until the composite objective decreases by an Armijo fraction; a step that
-//! makes any training probability ≤ 0 has objective +∞ and is halved away, so iterates stay in
-//! the valid domain. Convergence is judged by the KKT residual (see [`PrestoFit::kkt`]).
+//! Each outer step builds the analytic gradient and Hessian of the smooth part in (θ, ψ)
+//! (O(n p² K), [`crate::ordinal::likelihood`]), solves the penalized quadratic model by cyclic
+//! coordinate descent (soft-thresholding, as ordinalNet's MIRLS inner loop), and halves the step
+//! until the composite objective decreases by an Armijo fraction; a step that makes any training
+//! probability ≤ 0 has objective +∞ and is halved away, so iterates stay in the valid domain.
+//! Convergence is judged by the KKT residual (see `Problem::kkt`).
 
-use super::data::OrdinalData;
-use super::likelihood::{loglik, nonparallel_derivatives};
-use super::model::CumulativeLogit;
-use super::proportional_odds::{ProportionalOdds, SEPARATION_LOGIT_SPAN, predictor_span};
-use crate::error::{Error, Result, check};
+use crate::error::{Error, Result};
+use crate::estimator::{Fit, Stop};
 use crate::linalg::soft_threshold;
-use crate::rng::Rng;
+use crate::ordinal::data::OrdinalData;
+use crate::ordinal::likelihood::{loglik, nonparallel_derivatives};
+use crate::ordinal::model::CumulativeLogit;
+use crate::ordinal::proportional_odds::{
+    ProportionalOddsParams, SEPARATION_LOGIT_SPAN, newton_step, predictor_span,
+};
 use nalgebra::{DMatrix, DVector};
-use rand::RngExt;
-use rayon::prelude::*;
-
-/// PRESTO fitter (builder). Defaults: lasso (`a = 1`), first block penalized, no
-/// standardization, KKT tolerance 1e-8, at most 100 proximal Newton steps.
-#[derive(Debug, Clone)]
-pub struct Presto {
-    alpha: f64,
-    penalize_first: bool,
-    standardize: bool,
-    tol: f64,
-    max_iter: usize,
-}
-
-impl Default for Presto {
-    fn default() -> Self {
-        Self {
-            alpha: 1.0,
-            penalize_first: true,
-            standardize: false,
-            tol: 1e-9,
-            max_iter: 200,
-        }
-    }
-}
-
-/// One PRESTO fit.
-#[derive(Debug, Clone)]
-pub struct PrestoFit {
-    /// The model on the original scale of x (polr sign).
-    pub model: CumulativeLogit,
-    /// Differences ψ on the original scale, (K−1) × p: row 0 is b_0, row k is b_k − b_{k−1}.
-    pub psi: DMatrix<f64>,
-    /// λ.
-    pub lambda: f64,
-    /// Weighted log-likelihood.
-    pub loglik: f64,
-    /// Objective value on the fitting scale (standardized x when standardization is on).
-    pub objective: f64,
-    /// KKT residual on the fitting scale: max over cutpoints of |∂f|, over nonzero ψ of
-    /// |∂f + λ c a sign ψ|, over zero ψ of (|∂f| − λ c a)₊, f the smooth part.
-    pub kkt: f64,
-    /// Proximal Newton steps.
-    pub n_iter: usize,
-    /// Whether `kkt` ≤ the tolerance.
-    pub converged: bool,
-}
-
-/// A λ path with warm starts.
-#[derive(Debug, Clone)]
-pub struct PrestoPath {
-    /// λ_max (the smallest λ at which every penalized ψ is zero).
-    pub lambda_max: f64,
-    /// λ values, decreasing.
-    pub lambdas: Vec<f64>,
-    /// One fit per λ.
-    pub fits: Vec<PrestoFit>,
-}
-
-/// How rows are split into CV folds.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Folds {
-    /// `k` folds from a random permutation dealt round-robin (the authors' `split(sample(n),
-    /// rep(1:k, length.out = n))`).
-    Random(usize),
-    /// Fold id per row (any integers; each distinct value is a fold).
-    Given(Vec<i64>),
-}
-
-/// Result of K-fold cross-validation on the multiclass Brier score.
-#[derive(Debug, Clone)]
-pub struct PrestoCv {
-    /// The full-data path (it fixes the λ grid).
-    pub path: PrestoPath,
-    /// Mean held-out multiclass Brier score per λ.
-    pub cv_brier: Vec<f64>,
-    /// Its standard error over folds.
-    pub cv_se: Vec<f64>,
-    /// Index of the chosen λ: the largest λ among those with minimal mean Brier.
-    pub best_index: usize,
-    /// Refit on all rows at the chosen λ, started from the intercept-only model.
-    pub fit: PrestoFit,
-    /// Fold of each row.
-    pub fold_of_row: Vec<usize>,
-}
 
 /// The optimization problem on the fitting scale.
-struct Problem {
+pub(crate) struct Problem {
     data: OrdinalData,
     /// Penalty weight per coordinate of z = (θ, ψ_0, …, ψ_{K−2}); 0 for θ.
     c: DVector<f64>,
@@ -126,12 +33,20 @@ struct Problem {
     p: usize,
 }
 
-struct Solution {
-    z: DVector<f64>,
-    ll: f64,
-    objective: f64,
-    kkt: f64,
-    n_iter: usize,
+/// Where [`Problem::solve`] stopped.
+pub(crate) struct Solution {
+    /// The iterate z = (θ, ψ) on the fitting scale.
+    pub z: DVector<f64>,
+    /// Weighted log-likelihood.
+    pub ll: f64,
+    /// Objective value.
+    pub objective: f64,
+    /// KKT residual (see [`Problem::kkt`]).
+    pub kkt: f64,
+    /// Proximal Newton steps.
+    pub n_iter: usize,
+    /// Why the iteration ended.
+    pub stop: Stop,
 }
 
 /// Suffix sums over the K−1 slope blocks of a vector laid out as (θ, blocks): the transpose of
@@ -163,7 +78,9 @@ fn suffix_blocks_mat(h: &mut DMatrix<f64>, k1: usize, p: usize) {
 }
 
 impl Problem {
-    fn new(data: &OrdinalData, penalize_first: bool, a: f64, standardize: bool) -> Self {
+    /// The problem for `data` (K ≥ 3 and every class present are the caller's checks):
+    /// first-block weight w_1 = `penalize_first`, mixing weight `a`, optional standardization.
+    pub(crate) fn new(data: &OrdinalData, penalize_first: bool, a: f64, standardize: bool) -> Self {
         let (n, p, k1) = (data.n_rows(), data.n_features(), data.n_classes() - 1);
         let (mut means, mut sds) = (vec![0.0; p], vec![1.0; p]);
         let data = if standardize {
@@ -266,6 +183,9 @@ impl Problem {
         Some((der.ll, g, h))
     }
 
+    /// KKT residual: max over cutpoints of |∂f|, over nonzero ψ of |∂f + λ c a sign ψ|, over
+    /// zero ψ of (|∂f| − λ c a)₊, f the smooth part (the ∞-norm of the minimum-norm
+    /// subgradient of the objective).
     fn kkt(&self, z: &DVector<f64>, g: &DVector<f64>, lambda: f64) -> f64 {
         let mut r: f64 = 0.0;
         for i in 0..z.len() {
@@ -283,7 +203,7 @@ impl Problem {
     }
 
     /// Intercept-only start: θ_k = logit(cumulative weighted proportion), ψ = 0.
-    fn intercept_only(&self) -> DVector<f64> {
+    pub(crate) fn intercept_only(&self) -> DVector<f64> {
         let mut z = DVector::zeros(self.k1 * (self.p + 1));
         for (k, q) in self.data.cumulative_proportions().into_iter().enumerate() {
             z[k] = (q / (1.0 - q)).ln();
@@ -293,10 +213,10 @@ impl Problem {
 
     /// The fit with every penalized coordinate at zero: intercept-only when the first block is
     /// penalized, the proportional-odds MLE when it is not.
-    fn null_fit(&self) -> Result<DVector<f64>> {
+    pub(crate) fn null_fit(&self) -> Result<DVector<f64>> {
         let mut z = self.intercept_only();
         if self.c.rows(self.k1, self.p).iter().all(|&c| c == 0.0) {
-            let po = ProportionalOdds::new().fit(&self.data)?;
+            let po = ProportionalOddsParams::new().fit(&self.data)?;
             for k in 0..self.k1 {
                 z[k] = po.cutpoints[k];
             }
@@ -309,7 +229,7 @@ impl Problem {
 
     /// λ_max = max over penalized coordinates of |∂f/∂ψ_jk| / (c_jk max(a, 0.01)) at the null
     /// fit (spec §1.3).
-    fn lambda_max(&self, z_null: &DVector<f64>) -> Result<f64> {
+    pub(crate) fn lambda_max(&self, z_null: &DVector<f64>) -> Result<f64> {
         let (_, g, _) = self
             .smooth_derivatives(z_null, 0.0)
             .ok_or_else(|| Error::Numerical("PRESTO: invalid null fit".into()))?;
@@ -437,7 +357,9 @@ impl Problem {
         out.iter().all(|x| x.is_finite()).then_some(out)
     }
 
-    fn solve(
+    /// Proximal Newton from `start` until the KKT residual is ≤ `tol`, `max_iter` steps, or no
+    /// step decreases the objective at machine precision.
+    pub(crate) fn solve(
         &self,
         lambda: f64,
         start: DVector<f64>,
@@ -452,19 +374,25 @@ impl Problem {
         }
         let mut n_iter = 0;
         let mut kkt;
+        let stop;
         loop {
             let (_, g, h) = self
                 .smooth_derivatives(&z, lambda)
                 .ok_or_else(|| Error::Numerical("PRESTO: iterate left the valid domain".into()))?;
             kkt = self.kkt(&z, &g, lambda);
             if kkt <= tol || n_iter >= max_iter {
+                stop = if kkt <= tol {
+                    Stop::Converged
+                } else {
+                    Stop::MaxIterations
+                };
                 break;
             }
             n_iter += 1;
             // Without an L1 term the model is smooth: an exact (damped) Newton solve beats
             // coordinate descent on ill-conditioned Hessians.
             let delta = if lambda * self.a == 0.0 || self.c.iter().all(|&c| c == 0.0) {
-                super::proportional_odds::newton_step(&h, &g)?
+                newton_step(&h, &g)?
             } else {
                 self.quadratic_step(&z, &g, &h, lambda, (1e-3 * kkt).max(1e-16))
             };
@@ -488,23 +416,22 @@ impl Problem {
                 t *= 0.5;
             }
             // Stagnation at machine precision (the relative objective change ordinalNet uses,
-            // at 1e-15 rather than its 1e-8): more steps cannot lower the KKT residual.
-            if accepted
+            // at 1e-15 rather than its 1e-8): more steps cannot lower the KKT residual. Without
+            // an accepted step there is no decrease at machine precision either: keep the
+            // previous iterate (spec §1.3).
+            let stagnated = accepted
                 && (f_before - f).abs() <= 1e-15 * f.abs().max(1.0)
-                && (delta.amax() <= 1e-12)
-            {
-                let (_, g, _) = self
-                    .smooth_derivatives(&z, lambda)
-                    .expect("current iterate is valid");
+                && (delta.amax() <= 1e-12);
+            if stagnated || !accepted {
+                let (_, g, _) = self.smooth_derivatives(&z, lambda).ok_or_else(|| {
+                    Error::Numerical("PRESTO: the accepted iterate left the valid domain".into())
+                })?;
                 kkt = self.kkt(&z, &g, lambda);
-                break;
-            }
-            if !accepted {
-                // No decrease at machine precision: keep the previous iterate (spec §1.3).
-                let (_, g, _) = self
-                    .smooth_derivatives(&z, lambda)
-                    .expect("current iterate is valid");
-                kkt = self.kkt(&z, &g, lambda);
+                stop = if kkt <= tol {
+                    Stop::Converged
+                } else {
+                    Stop::Stalled
+                };
                 break;
             }
         }
@@ -514,11 +441,18 @@ impl Problem {
             objective: f,
             kkt,
             n_iter,
+            stop,
         })
     }
 
-    /// Back to the original scale of x: b_k = b_k,std / sd, θ_k = θ_k,std + Σ_j b_jk,std m_j / sd_j.
-    fn to_fit(&self, s: Solution, lambda: f64, tol: f64) -> Result<PrestoFit> {
+    /// The solution's model and differences ψ ((K−1) × p) back on the original scale of x:
+    /// b_k = b_k,std / sd, θ_k = θ_k,std + Σ_j b_jk,std m_j / sd_j. Errors: separation at λ = 0
+    /// ([`Error::NotIdentifiable`]), a KKT residual above 1e-6 ([`Error::NotConverged`]).
+    pub(crate) fn original_scale(
+        &self,
+        s: &Solution,
+        lambda: f64,
+    ) -> Result<(CumulativeLogit, DMatrix<f64>)> {
         let (theta_std, b_std) = self.theta_b(&s.z);
         let (k1, p) = (self.k1, self.p);
         if lambda == 0.0 {
@@ -561,244 +495,7 @@ impl Problem {
             })
             .collect();
         let psi = DMatrix::from_fn(k1, p, |k, j| s.z[k1 + k * p + j] / self.sds[j]);
-        Ok(PrestoFit {
-            model: CumulativeLogit { cutpoints, coef },
-            psi,
-            lambda,
-            loglik: s.ll,
-            objective: s.objective,
-            kkt: s.kkt,
-            n_iter: s.n_iter,
-            converged: s.kkt <= tol,
-        })
-    }
-}
-
-impl Presto {
-    /// The authors' defaults (see the type docs).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Elastic-net mixing `a` ∈ [0, 1]: 1 = lasso (PRESTO), 0 = ridge (PRESTO_L2).
-    pub fn alpha(mut self, a: f64) -> Self {
-        self.alpha = a;
-        self
-    }
-
-    /// Whether the first slope block ψ_0 = b_0 is penalized (w_1 = 1, the authors' default).
-    pub fn penalize_first(mut self, v: bool) -> Self {
-        self.penalize_first = v;
-        self
-    }
-
-    /// Centre each column and divide by its population SD before fitting, as ordinalNet does
-    /// (λ then refers to the standardized scale); coefficients are returned on the original scale.
-    pub fn standardize(mut self, v: bool) -> Self {
-        self.standardize = v;
-        self
-    }
-
-    /// KKT tolerance (> 0).
-    pub fn tol(mut self, v: f64) -> Self {
-        self.tol = v;
-        self
-    }
-
-    /// Maximum proximal Newton steps per λ (≥ 1).
-    pub fn max_iter(mut self, v: usize) -> Self {
-        self.max_iter = v;
-        self
-    }
-
-    fn problem(&self, data: &OrdinalData) -> Result<Problem> {
-        check::in_closed("alpha", self.alpha, 0.0, 1.0)?;
-        check::positive("tol", self.tol)?;
-        check::at_least("max_iter", self.max_iter, 1)?;
-        if data.n_classes() < 3 {
-            return Err(Error::param(
-                "K",
-                data.n_classes(),
-                "PRESTO needs K >= 3 ordered classes (use proportional odds / logistic regression for K = 2)",
-            ));
-        }
-        Ok(Problem::new(
-            data,
-            self.penalize_first,
-            self.alpha,
-            self.standardize,
-        ))
-    }
-
-    /// λ_max on the fitting scale: every penalized ψ is zero at λ ≥ λ_max.
-    pub fn lambda_max(&self, data: &OrdinalData) -> Result<f64> {
-        let prob = self.problem(data)?;
-        let z = prob.null_fit()?;
-        prob.lambda_max(&z)
-    }
-
-    /// Fit at one λ ≥ 0, started from the intercept-only model.
-    pub fn fit(&self, data: &OrdinalData, lambda: f64) -> Result<PrestoFit> {
-        check::non_negative("lambda", lambda)?;
-        let prob = self.problem(data)?;
-        let s = prob.solve(lambda, prob.intercept_only(), self.tol, self.max_iter)?;
-        prob.to_fit(s, lambda, self.tol)
-    }
-
-    /// Log-spaced grid λ_max · ratio^{i/(n−1)}, i = 0..n−1, fitted with warm starts.
-    pub fn path(&self, data: &OrdinalData, n_lambdas: usize, ratio: f64) -> Result<PrestoPath> {
-        check::at_least("n_lambdas", n_lambdas, 1)?;
-        check::in_open("lambda_ratio", ratio, 0.0, 1.0)?;
-        let prob = self.problem(data)?;
-        let z0 = prob.null_fit()?;
-        let lambda_max = prob.lambda_max(&z0)?;
-        let lambdas = grid(lambda_max, n_lambdas, ratio);
-        let fits = self.path_on(&prob, z0, &lambdas)?;
-        Ok(PrestoPath {
-            lambda_max,
-            lambdas,
-            fits,
-        })
-    }
-
-    fn path_on(
-        &self,
-        prob: &Problem,
-        mut z: DVector<f64>,
-        lambdas: &[f64],
-    ) -> Result<Vec<PrestoFit>> {
-        let mut fits = Vec::with_capacity(lambdas.len());
-        for &lam in lambdas {
-            let s = prob.solve(lam, z, self.tol, self.max_iter)?;
-            z = s.z.clone();
-            fits.push(prob.to_fit(s, lam, self.tol)?);
-        }
-        Ok(fits)
-    }
-
-    /// K-fold cross-validation of the path on the held-out multiclass Brier score (spec §1.4):
-    /// the full-data path fixes the grid; each fold refits the path on its training rows; the
-    /// chosen λ is the largest with minimal mean Brier; the final model is refit on all rows.
-    /// Folds run in parallel; results do not depend on the thread count.
-    pub fn cv(
-        &self,
-        data: &OrdinalData,
-        n_lambdas: usize,
-        ratio: f64,
-        folds: &Folds,
-        rng: &mut Rng,
-    ) -> Result<PrestoCv> {
-        let n = data.n_rows();
-        let fold_of_row = assign_folds(folds, n, rng)?;
-        let n_folds = fold_of_row.iter().max().map_or(0, |m| m + 1);
-        let path = self.path(data, n_lambdas, ratio)?;
-        let per_fold: Vec<Result<Vec<f64>>> = (0..n_folds)
-            .into_par_iter()
-            .map(|f| {
-                let train: Vec<usize> = (0..n).filter(|&i| fold_of_row[i] != f).collect();
-                let test: Vec<usize> = (0..n).filter(|&i| fold_of_row[i] == f).collect();
-                let tr = data
-                    .subset(&train)
-                    .map_err(|e| Error::InvalidData(format!("CV fold {f}: training rows: {e}")))?;
-                let prob = self.problem(&tr)?;
-                let fits = self.path_on(&prob, prob.null_fit()?, &path.lambdas)?;
-                let xt = data.x().select_rows(&test);
-                let yt: Vec<usize> = test.iter().map(|&i| data.y()[i]).collect();
-                fits.iter()
-                    .map(|fit| {
-                        let p = fit.model.raw_probabilities(&xt)?;
-                        let rows: Vec<Vec<f64>> = (0..p.nrows())
-                            .map(|i| p.row(i).iter().copied().collect())
-                            .collect();
-                        crate::metrics::multiclass_brier(&yt, &rows)
-                    })
-                    .collect()
-            })
-            .collect();
-        let per_fold: Vec<Vec<f64>> = per_fold.into_iter().collect::<Result<_>>()?;
-        let nf = n_folds as f64;
-        let cv_brier: Vec<f64> = (0..n_lambdas)
-            .map(|l| per_fold.iter().map(|v| v[l]).sum::<f64>() / nf)
-            .collect();
-        let cv_se: Vec<f64> = (0..n_lambdas)
-            .map(|l| {
-                let m = cv_brier[l];
-                (per_fold.iter().map(|v| (v[l] - m).powi(2)).sum::<f64>()
-                    / (nf - 1.0).max(1.0)
-                    / nf)
-                    .sqrt()
-            })
-            .collect();
-        let min = cv_brier.iter().copied().fold(f64::INFINITY, f64::min);
-        let best_index = cv_brier.iter().position(|&v| v == min).unwrap_or(0);
-        let fit = self.fit(data, path.lambdas[best_index])?;
-        Ok(PrestoCv {
-            path,
-            cv_brier,
-            cv_se,
-            best_index,
-            fit,
-            fold_of_row,
-        })
-    }
-}
-
-/// λ_max · ratio^{i/(n−1)}, i = 0..n−1 (just λ_max when n = 1).
-pub fn grid(lambda_max: f64, n: usize, ratio: f64) -> Vec<f64> {
-    if n == 1 {
-        return vec![lambda_max];
-    }
-    (0..n)
-        .map(|i| lambda_max * ratio.powf(i as f64 / (n - 1) as f64))
-        .collect()
-}
-
-/// Fold index (0..F) of each row.
-pub fn assign_folds(folds: &Folds, n: usize, rng: &mut Rng) -> Result<Vec<usize>> {
-    match folds {
-        Folds::Random(k) => {
-            check::at_least("cv", *k, 2)?;
-            if *k > n {
-                return Err(Error::param(
-                    "cv",
-                    k,
-                    format!("at most the number of rows ({n})"),
-                ));
-            }
-            let mut perm: Vec<usize> = (0..n).collect();
-            for i in (1..n).rev() {
-                let j = rng.random_range(0..=i);
-                perm.swap(i, j);
-            }
-            let mut out = vec![0; n];
-            for (pos, &row) in perm.iter().enumerate() {
-                out[row] = pos % k;
-            }
-            Ok(out)
-        }
-        Folds::Given(ids) => {
-            if ids.len() != n {
-                return Err(Error::DimensionMismatch {
-                    what: "fold ids",
-                    expected: n,
-                    got: ids.len(),
-                });
-            }
-            let mut distinct = ids.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if distinct.len() < 2 {
-                return Err(Error::param(
-                    "foldid",
-                    distinct.len(),
-                    "need at least 2 distinct fold ids",
-                ));
-            }
-            Ok(ids
-                .iter()
-                .map(|v| distinct.binary_search(v).unwrap_or(0))
-                .collect())
-        }
+        Ok((CumulativeLogit { cutpoints, coef }, psi))
     }
 }
 
@@ -833,14 +530,5 @@ mod tests {
         let mut gs = g.clone();
         suffix_blocks_vec(&mut gs, k1, p);
         assert!((t.transpose() * g - gs).amax() < 1e-12);
-    }
-
-    #[test]
-    fn grid_is_log_spaced() {
-        let g = grid(2.0, 5, 0.01);
-        assert!((g[0] - 2.0).abs() < 1e-15 && (g[4] - 0.02).abs() < 1e-15);
-        for w in g.windows(3) {
-            assert!((w[1] * w[1] - w[0] * w[2]).abs() < 1e-12);
-        }
     }
 }
