@@ -6,6 +6,7 @@ use nalgebra::{DMatrix, DVector};
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use veristat::estimator::{Fit, Fitted, RegressionData};
 use veristat::multiplicity::{
     Epsilon, LevelSet, LogisticFit, LogisticParams, ScoreRange, discrepancy, label_flip_ambiguity,
 };
@@ -21,7 +22,7 @@ fn baseline(
     if let Some(w) = weights {
         p = p.weights(w);
     }
-    p.fit(x, y)
+    p.fit(&RegressionData::new(x.clone(), y.clone())?)
 }
 
 /// The baseline theta* = argmin mean log-loss + lam / 2 ||w||^2 on `x` and 0/1 `y`: its
@@ -59,8 +60,8 @@ fn ridge_logistic_fit<'py>(
     d.set_item("coef", coef)?;
     d.set_item("intercept", intercept)?;
     d.set_item("j_star", fit.j_star)?;
-    d.set_item("n_iter", fit.iterations)?;
-    d.set_item("gradient_norm", fit.gradient_norm)?;
+    d.set_item("n_iter", fit.diagnostics().iterations)?;
+    d.set_item("gradient_norm", fit.gradient_norm())?;
     Ok(d)
 }
 

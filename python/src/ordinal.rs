@@ -6,9 +6,10 @@ use crate::errors::{IntoPy, to_py};
 use numpy::{PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use veristat::estimator::{Diagnostics, Fit, Fitted, Folds, ParamGuard, Stop};
 use veristat::ordinal::{
-    CrossingPolicy, CumulativeLogit, Folds, LogitLast, OrdinalData, PoFit, Presto, PrestoFit,
-    ProportionalOdds,
+    CrossingPolicy, CumulativeLogit, LogitLastParams, OrdinalData, PrestoCvParams, PrestoFit,
+    PrestoParams, PrestoPathParams, ProportionalOddsFit, ProportionalOddsParams,
 };
 
 fn data(
@@ -24,16 +25,22 @@ fn data(
     }
 }
 
-fn po_dict<'py>(py: Python<'py>, f: &PoFit) -> PyResult<Bound<'py, PyDict>> {
+/// Iterations and whether the fit met its tolerance, from the contract's diagnostics.
+fn progress(d: &Diagnostics) -> (usize, bool) {
+    (d.iterations, !matches!(d.stop, Stop::MaxIterations))
+}
+
+fn po_dict<'py>(py: Python<'py>, f: &ProportionalOddsFit) -> PyResult<Bound<'py, PyDict>> {
+    let (n_iter, converged) = progress(f.diagnostics());
     let d = PyDict::new(py);
     d.set_item("coef", f.coef.clone())?;
     d.set_item("cutpoints", f.cutpoints.clone())?;
     d.set_item("bse", f.std_errors.clone())?;
     d.set_item("cutpoint_bse", f.cutpoint_std_errors.clone())?;
     d.set_item("loglik", f.loglik)?;
-    d.set_item("n_iter", f.n_iter)?;
-    d.set_item("gradient_norm", f.gradient_norm)?;
-    d.set_item("converged", f.converged)?;
+    d.set_item("n_iter", n_iter)?;
+    d.set_item("gradient_norm", f.gradient_norm())?;
+    d.set_item("converged", converged)?;
     Ok(d)
 }
 
@@ -51,7 +58,10 @@ fn po_fit<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = data(&x, &y, n_classes, sample_weight.as_ref())?;
     let fit = detach(py, None, move || {
-        ProportionalOdds::new().max_iter(max_iter).tol(tol).fit(&d)
+        ProportionalOddsParams::new()
+            .max_iter(max_iter)
+            .tol(tol)
+            .fit(&d)
     })?;
     po_dict(py, &fit)
 }
@@ -67,7 +77,7 @@ fn logit_last_fit<'py>(
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = data(&x, &y, n_classes, sample_weight.as_ref())?;
-    let fit = detach(py, None, move || LogitLast::new().fit(&d))?;
+    let fit = detach(py, None, move || LogitLastParams::new().fit(&d))?;
     po_dict(py, &fit)
 }
 
@@ -108,6 +118,7 @@ fn cumulative_proba<'py>(
 }
 
 fn presto_dict<'py>(py: Python<'py>, f: &PrestoFit) -> PyResult<Bound<'py, PyDict>> {
+    let (n_iter, converged) = progress(f.diagnostics());
     let d = PyDict::new(py);
     d.set_item("cutpoints", f.model.cutpoints.clone())?;
     d.set_item("coef", py_mat(py, &f.model.coef))?;
@@ -115,25 +126,10 @@ fn presto_dict<'py>(py: Python<'py>, f: &PrestoFit) -> PyResult<Bound<'py, PyDic
     d.set_item("lambda", f.lambda)?;
     d.set_item("loglik", f.loglik)?;
     d.set_item("objective", f.objective)?;
-    d.set_item("kkt", f.kkt)?;
-    d.set_item("n_iter", f.n_iter)?;
-    d.set_item("converged", f.converged)?;
+    d.set_item("kkt", f.kkt())?;
+    d.set_item("n_iter", n_iter)?;
+    d.set_item("converged", converged)?;
     Ok(d)
-}
-
-fn presto(
-    mixing: f64,
-    penalize_first: bool,
-    standardize: bool,
-    tol: f64,
-    max_iter: usize,
-) -> Presto {
-    Presto::new()
-        .alpha(mixing)
-        .penalize_first(penalize_first)
-        .standardize(standardize)
-        .tol(tol)
-        .max_iter(max_iter)
 }
 
 /// PRESTO at one penalty `lam` (Faletto and Bien 2023).
@@ -153,8 +149,13 @@ fn presto_fit<'py>(
     max_iter: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = data(&x, &y, n_classes, None)?;
-    let p = presto(mixing, penalize_first, standardize, tol, max_iter);
-    let fit = detach(py, None, move || p.fit(&d, lam))?;
+    let p = PrestoParams::new(lam)
+        .a(mixing)
+        .penalize_first(penalize_first)
+        .standardize(standardize)
+        .tol(tol)
+        .max_iter(max_iter);
+    let fit = detach(py, None, move || p.fit(&d))?;
     presto_dict(py, &fit)
 }
 
@@ -178,13 +179,16 @@ fn presto_cv<'py>(
     n_jobs: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = data(&x, &y, n_classes, None)?;
-    let p = presto(mixing, penalize_first, standardize, tol, max_iter);
-    let folds = Folds::Given(fold_ids);
-    let cv = detach(py, n_jobs, move || {
-        // Given folds draw nothing; the stream is required by the signature only.
-        let mut rng = veristat::rng::stream(0, "python-presto-cv", 0);
-        p.cv(&d, n_lambdas, lambda_ratio, &folds, &mut rng)
-    })?;
+    let path = PrestoPathParams::new()
+        .n_lambdas(n_lambdas)
+        .lambda_ratio(lambda_ratio)
+        .a(mixing)
+        .penalize_first(penalize_first)
+        .standardize(standardize)
+        .tol(tol)
+        .max_iter(max_iter);
+    let cv = PrestoCvParams::new(path, Folds::Ids(fold_ids));
+    let cv = detach(py, n_jobs, move || cv.check()?.fit(&d))?;
     let out = presto_dict(py, &cv.fit)?;
     out.set_item("lambdas", cv.path.lambdas.clone())?;
     out.set_item("lambda_max", cv.path.lambda_max)?;

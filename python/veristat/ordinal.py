@@ -341,9 +341,9 @@ class PRESTO(_Cumulative):
     standardize : bool, default=False
         Fit on centred, unit-population-SD columns (alpha on that scale); coefficients are
         reported on the original scale.
-    tol : float, default=1e-8
+    tol : float, default=1e-9
         KKT tolerance.
-    max_iter : int, default=100
+    max_iter : int, default=200
         Proximal Newton steps.
 
     Attributes
@@ -369,8 +369,8 @@ class PRESTO(_Cumulative):
         mixing: float = 1.0,
         penalize_first: bool = True,
         standardize: bool = False,
-        tol: float = 1e-8,
-        max_iter: int = 100,
+        tol: float = 1e-9,
+        max_iter: int = 200,
     ) -> None:
         self.alpha = alpha
         self.mixing = mixing
@@ -472,8 +472,8 @@ class PRESTOCV(PRESTO):
         mixing: float = 1.0,
         penalize_first: bool = True,
         standardize: bool = False,
-        tol: float = 1e-8,
-        max_iter: int = 100,
+        tol: float = 1e-9,
+        max_iter: int = 200,
     ) -> None:
         self.n_alphas = n_alphas
         self.alpha_ratio = alpha_ratio
