@@ -223,7 +223,7 @@ fn ldp_fit_dict<'py>(
     d.set_item("coef", crate::conv::py_vec(py, fit.coef.iter().copied()))?;
     d.set_item("epsilon", fit.privacy.map(|p| p.epsilon))?;
     d.set_item("delta", fit.privacy.map(|p| p.delta))?;
-    d.set_item("diagnostics", fit.diagnostics.to_string())?;
+    d.set_item("diagnostics", fit.details.to_string())?;
     Ok(d)
 }
 
@@ -248,13 +248,15 @@ fn ldp_nldp_fit<'py>(
     x_public: Option<PyReadonlyArray2<'py, f64>>,
     seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    use veristat::ldp::regression::Nldp;
+    use veristat::estimator::{Fit, RegressionData};
+    use veristat::ldp::regression::NldpParams;
     let (x, y) = (crate::conv::mat(&x), crate::conv::vector(&y));
     let x_public = x_public.as_ref().map(crate::conv::mat);
-    let mut est = Nldp::new(epsilon, delta)
+    let mut est = NldpParams::new(epsilon, delta)
         .tau(tau1, tau2)
         .lambda_scale(lambda_scale)
-        .l1_bound(l1_bound);
+        .l1_bound(l1_bound)
+        .seed(seed);
     if let Some(r) = radius {
         est = est.radius(r);
     }
@@ -265,10 +267,10 @@ fn ldp_nldp_fit<'py>(
         est = est.floor(k);
     }
     let fit = detach(py, None, move || {
-        let mut rng = veristat::rng::stream(seed, "python-ldp-regression", 0);
-        match &x_public {
-            None => est.fit(&x, &y, &mut rng),
-            Some(xp) => est.fit_public(&x, &y, xp, &mut rng),
+        let data = RegressionData::new(x, y)?;
+        match x_public {
+            None => est.fit(&data),
+            Some(xp) => est.with_public_covariates(xp).fit(&data),
         }
     })?;
     ldp_fit_dict(py, &fit)
@@ -291,17 +293,16 @@ fn ldp_iht_fit<'py>(
     l1_radius: f64,
     seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    use veristat::ldp::regression::LdpIht;
+    use veristat::estimator::{Fit, RegressionData};
+    use veristat::ldp::regression::LdpIhtParams;
     let (x, y) = (crate::conv::mat(&x), crate::conv::vector(&y));
-    let est = LdpIht::new(epsilon, sparsity)
+    let est = LdpIhtParams::new(epsilon, sparsity)
         .rounds(rounds)
         .step(step)
         .tau(tau1, tau2)
-        .l1_radius(l1_radius);
-    let fit = detach(py, None, move || {
-        let mut rng = veristat::rng::stream(seed, "python-ldp-regression", 0);
-        est.fit(&x, &y, &mut rng)
-    })?;
+        .l1_radius(l1_radius)
+        .seed(seed);
+    let fit = detach(py, None, move || est.fit(&RegressionData::new(x, y)?))?;
     ldp_fit_dict(py, &fit)
 }
 
