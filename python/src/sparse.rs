@@ -6,10 +6,11 @@ use nalgebra::DVector;
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use veristat::estimator::{Certificate, Fit, Fitted, Folds, RegressionData};
 use veristat::sparse::best_subset::BestSubsetParams;
-use veristat::sparse::iht::{IhtParams, IhtStop, Step};
+use veristat::sparse::iht::{IhtParams, Step};
 use veristat::sparse::omp::{OmpParams, Selection};
-use veristat::sparse::{ElasticNet, Folds, GramMode, LassoCv, PathParams, SolverOptions};
+use veristat::sparse::{ElasticNetParams, GramMode, LassoCvParams, PathParams, SolverOptions};
 
 /// scikit-learn's `precompute` as the core's covariance mode: "auto", "always" or "never".
 fn gram(precompute: &str) -> PyResult<GramMode> {
@@ -63,23 +64,22 @@ fn enet_fit<'py>(
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (x, y) = (mat(&x), vector(&y));
-    let mut params = ElasticNet::new(alpha, l1_ratio);
-    params.options = options(
+    let params = ElasticNetParams::new(alpha, l1_ratio).options(options(
         fit_intercept,
         standardize,
         tol,
         max_iter,
         precompute,
         sample_weight.as_ref().map(vector),
-    )?;
-    let fit = detach(py, None, move || params.fit(&x, &y))?;
+    )?);
+    let fit = detach(py, None, move || params.fit(&RegressionData::new(x, y)?))?;
     let d = PyDict::new(py);
     d.set_item("coef", py_vec(py, fit.coef.iter().copied()))?;
     d.set_item("intercept", fit.intercept)?;
     d.set_item("dual_gap", fit.duality_gap)?;
     d.set_item("gap_tol", fit.gap_tol)?;
-    d.set_item("n_iter", fit.n_iter)?;
-    d.set_item("converged", fit.converged)?;
+    d.set_item("n_iter", fit.diagnostics().iterations)?;
+    d.set_item("converged", fit.diagnostics().converged())?;
     Ok(d)
 }
 
@@ -95,14 +95,22 @@ fn path_params(
     max_iter: usize,
     precompute: &str,
 ) -> PyResult<PathParams> {
-    Ok(PathParams {
-        l1_ratio,
-        eps,
-        n_alphas,
-        alphas,
-        early_stop: false,
-        dfmax: None,
-        options: options(fit_intercept, standardize, tol, max_iter, precompute, None)?,
+    let p = PathParams::new()
+        .l1_ratio(l1_ratio)
+        .eps(eps)
+        .n_alphas(n_alphas)
+        .early_stop(false)
+        .options(options(
+            fit_intercept,
+            standardize,
+            tol,
+            max_iter,
+            precompute,
+            None,
+        )?);
+    Ok(match alphas {
+        Some(a) => p.alphas(a),
+        None => p,
     })
 }
 
@@ -152,9 +160,7 @@ fn enet_path<'py>(
         max_iter,
         precompute,
     )?;
-    let path = detach(py, None, move || {
-        veristat::sparse::enet_path(&x, &y, &params)
-    })?;
+    let path = detach(py, None, move || params.fit(&RegressionData::new(x, y)?))?;
     let d = PyDict::new(py);
     path_dict(py, &d, &path)?;
     Ok(d)
@@ -183,7 +189,7 @@ fn enet_cv<'py>(
     n_jobs: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (x, y) = (mat(&x), vector(&y));
-    let cv = LassoCv::new(path_params(
+    let cv = LassoCvParams::new(path_params(
         l1_ratio,
         eps,
         n_alphas,
@@ -193,9 +199,9 @@ fn enet_cv<'py>(
         tol,
         max_iter,
         precompute,
-    )?);
-    let folds = Folds::Ids(fold_ids);
-    let fit = detach(py, n_jobs, move || cv.fit(&x, &y, &folds))?;
+    )?)
+    .folds(Folds::Ids(fold_ids));
+    let fit = detach(py, n_jobs, move || cv.fit(&RegressionData::new(x, y)?))?;
     let d = PyDict::new(py);
     path_dict(py, &d, &fit.path)?;
     d.set_item("fold_mse", py_mat(py, &fit.fold_mse))?;
@@ -251,14 +257,16 @@ fn iht_fit<'py>(
         .tol(tol)
         .max_iter(max_iter)
         .fit_intercept(fit_intercept);
-    let fit = detach(py, None, move || params.check()?.fit(&x, &y))?;
+    let fit = detach(py, None, move || params.fit(&RegressionData::new(x, y)?))?;
     let d = linear_dict(py, &fit.coef, fit.intercept, &fit.support)?;
-    d.set_item("n_iter", fit.diagnostics.iterations)?;
-    d.set_item(
-        "converged",
-        !matches!(fit.diagnostics.stop, IhtStop::MaxIterations),
-    )?;
-    d.set_item("relative_change", fit.diagnostics.relative_change)?;
+    let diag = fit.diagnostics();
+    d.set_item("n_iter", diag.iterations)?;
+    d.set_item("converged", diag.converged())?;
+    let change = match diag.certificate {
+        Certificate::RelativeChange { change, .. } => change,
+        _ => 0.0,
+    };
+    d.set_item("relative_change", change)?;
     Ok(d)
 }
 
@@ -289,9 +297,9 @@ fn omp_fit<'py>(
     if let Some(t) = tol {
         params = params.tol(t);
     }
-    let fit = detach(py, None, move || params.check()?.fit(&x, &y))?;
+    let fit = detach(py, None, move || params.fit(&RegressionData::new(x, y)?))?;
     let d = linear_dict(py, &fit.coef, fit.intercept, &fit.support)?;
-    d.set_item("n_iter", fit.diagnostics.steps)?;
+    d.set_item("n_iter", fit.diagnostics().iterations)?;
     Ok(d)
 }
 
@@ -316,7 +324,7 @@ fn best_subset_fit<'py>(
     if let Some((lo, hi)) = support_sizes {
         params = params.support_sizes(lo, hi);
     }
-    let fit = detach(py, None, move || params.check()?.fit(&x, &y))?;
+    let fit = detach(py, None, move || params.fit(&RegressionData::new(x, y)?))?;
     let d = linear_dict(py, &fit.coef, fit.intercept, &fit.support)?;
     d.set_item("sizes", fit.path.iter().map(|s| s.size).collect::<Vec<_>>())?;
     d.set_item("loss", fit.path.iter().map(|s| s.loss).collect::<Vec<_>>())?;
