@@ -184,7 +184,11 @@ fn certificates_and_screening_on_random_problems() {
             );
             assert!(on.diagnostics().converged() && off.diagnostics().converged());
             assert_eq!(on.diagnostics().iterations, on.n_iter.iter().sum::<usize>());
-            let worst = on.duality_gaps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let worst = on
+                .duality_gaps
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
             assert_eq!(
                 on.diagnostics().certificate,
                 veristat::estimator::Certificate::DualityGap {

@@ -4,7 +4,7 @@ use super::{Bars, Format, print_json, print_table};
 use clap::Args;
 use std::path::PathBuf;
 use veristat::device::{DeviceChoice, Resolved};
-use veristat::montecarlo::checkpoint::{Checkpoint, ChunkPolicy, RunIdentity, chunk_dir};
+use veristat::montecarlo::checkpoint::{Checkpoint, ChunkPolicy};
 use veristat::montecarlo::{RunConfig, Scale, Shard, Verdict, runner, store};
 use veristat::{Error, Result, claims};
 
@@ -181,8 +181,8 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
     }
     let scale: Scale = a.scale.into();
     let checkpoint = Checkpoint::open(
-        &chunk_dir(&out, shard),
-        RunIdentity::new(claim.as_ref(), &cfg, scale),
+        &store::chunk_dir(&out, shard),
+        runner::identity(claim.as_ref(), &cfg, scale),
         ChunkPolicy::every_secs(a.checkpoint_secs)?,
         a.restart,
     )?;

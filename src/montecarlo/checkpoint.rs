@@ -1,7 +1,7 @@
 //! Checkpoints of a Monte Carlo run, so that a killed run (a Slurm preemption, a closed laptop)
 //! rerun with the same arguments computes only the replicates it had not yet saved.
 //!
-//! A checkpoint is a folder (`OUT/.chunks-i-of-N`, [`chunk_dir`]) holding `manifest.json`, the
+//! A checkpoint is a folder (`OUT/.chunks-i-of-N`, `store::chunk_dir`) holding `manifest.json`, the
 //! run's [`RunIdentity`], and chunk files `chunk-XXXXX.bin`, each holding the rows of some
 //! completed replicates and written atomically ([`crate::fsutil::atomic_write`]), so a chunk is
 //! on disk whole or not at all whenever the process dies. Replicate r's rows depend on
@@ -16,7 +16,7 @@
 //! row each key as length `u32` + UTF-8 bytes and each value as its IEEE-754 bits `u64`; last,
 //! the FNV-1a 64 of everything before it.
 
-use super::{Claim, ResultRow, RunConfig, Scale, runner};
+use super::ResultRow;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -28,23 +28,18 @@ use std::time::{Duration, Instant};
 
 const MAGIC: &[u8; 8] = b"VSCHUNK\0";
 /// Version of the manifest and chunk layout; a change refuses older checkpoints.
-const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 1;
 const MANIFEST: &str = "manifest.json";
 
-/// The checkpoint folder of shard `shard` of a run writing its part into `out`.
-pub fn chunk_dir(out: &Path, shard: super::Shard) -> PathBuf {
-    out.join(format!(".chunks-{}-of-{}", shard.index, shard.count))
-}
-
 /// Everything that decides a run's rows: a checkpoint is resumed only by a run whose identity
-/// is equal field by field.
+/// is equal field by field. `runner::identity` gives a run's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunIdentity {
     /// Layout version of the checkpoint files.
     pub format: u32,
     /// Claim name.
     pub claim: String,
-    /// `--scale`, as [`Scale::name`] writes it.
+    /// `--scale`, as `Scale::name` writes it.
     pub scale: String,
     /// User seed.
     pub seed: u64,
@@ -52,9 +47,9 @@ pub struct RunIdentity {
     pub replicates: u64,
     /// `i/N`.
     pub shard: String,
-    /// [`runner::config_hash`] of the claim, in hex.
+    /// `runner::config_hash` of the claim, in hex.
     pub config_hash: String,
-    /// [`runner::git_sha`] of the binary.
+    /// `runner::git_sha` of the binary.
     pub git_sha: String,
     /// The claim's key columns.
     pub key_columns: Vec<String>,
@@ -63,26 +58,6 @@ pub struct RunIdentity {
 }
 
 impl RunIdentity {
-    /// The identity of running `cfg` of `claim` built at `scale`, by this binary.
-    pub fn new(claim: &dyn Claim, cfg: &RunConfig, scale: Scale) -> Self {
-        Self {
-            format: FORMAT,
-            claim: claim.name().to_string(),
-            scale: scale.name().to_string(),
-            seed: cfg.seed,
-            replicates: cfg.replicates,
-            shard: format!("{}/{}", cfg.shard.index, cfg.shard.count),
-            config_hash: format!("{:016x}", runner::config_hash(claim)),
-            git_sha: runner::git_sha().to_string(),
-            key_columns: claim.key_columns().iter().map(|s| s.to_string()).collect(),
-            value_columns: claim
-                .value_columns()
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        }
-    }
-
     fn fingerprint(&self) -> u64 {
         crate::rng::fnv1a64(
             serde_json::to_string(self)
@@ -277,7 +252,7 @@ impl Writer {
 }
 
 /// A run's checkpoint folder, opened for resuming and for saving completed replicates; shared by
-/// the rayon workers of [`runner::run_resumable`].
+/// the rayon workers of `runner::run_resumable`.
 pub struct Checkpoint {
     dir: PathBuf,
     identity: RunIdentity,
@@ -440,24 +415,23 @@ impl Checkpoint {
         (self.restored_count, self.restored_chunks)
     }
 
-    /// The restored replicates' rows (by replicate), handed over once; checked to belong to
-    /// `cfg` of `claim`.
-    pub(crate) fn take_restored(
-        &self,
-        claim: &dyn Claim,
-        cfg: &RunConfig,
-    ) -> Result<BTreeMap<u64, Vec<ResultRow>>> {
-        let scale = Scale::from_name(&self.identity.scale)?;
-        let now = RunIdentity::new(claim, cfg, scale);
-        if let Some((field, saved, requested)) = self.identity.first_difference(&now) {
-            return Err(Error::CheckpointMismatch {
+    /// An [`Error::CheckpointMismatch`] naming the first field where `now` differs from the
+    /// identity the checkpoint was opened with.
+    pub fn check(&self, now: &RunIdentity) -> Result<()> {
+        match self.identity.first_difference(now) {
+            None => Ok(()),
+            Some((field, saved, requested)) => Err(Error::CheckpointMismatch {
                 dir: self.dir.clone(),
                 field,
                 saved,
                 requested,
-            });
+            }),
         }
-        Ok(std::mem::take(&mut *lock(&self.restored)))
+    }
+
+    /// The restored replicates' rows (by replicate), handed over once.
+    pub(crate) fn take_restored(&self) -> BTreeMap<u64, Vec<ResultRow>> {
+        std::mem::take(&mut *lock(&self.restored))
     }
 
     /// Save replicate `replicate`'s rows: appended to the pending chunk, which is handed to the
@@ -627,226 +601,4 @@ fn decode_chunk(
         return Err(corrupt(path, "trailing bytes"));
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::montecarlo::{Check, NoProgress, Observation, ResultTable, Shard, Verdict};
-    use crate::rng::Rng;
-    use rand::RngExt;
-
-    /// Two rows per replicate with a replicate-dependent row count, so restoring must keep
-    /// row order within and across replicates.
-    struct Draws;
-
-    impl Claim for Draws {
-        fn name(&self) -> &'static str {
-            "test-checkpoint-draws"
-        }
-        fn description(&self) -> String {
-            "uniform draws".into()
-        }
-        fn prediction(&self) -> String {
-            "none".into()
-        }
-        fn key_columns(&self) -> &'static [&'static str] {
-            &["kind"]
-        }
-        fn value_columns(&self) -> &'static [&'static str] {
-            &["u", "v"]
-        }
-        fn config(&self) -> serde_json::Value {
-            serde_json::json!({"rows": "1 + r % 3"})
-        }
-        fn default_replicates(&self) -> u64 {
-            30
-        }
-        fn replicate(&self, r: u64, rng: &mut Rng) -> Result<Vec<Observation>> {
-            Ok((0..1 + r % 3)
-                .map(|i| {
-                    Observation::new(
-                        [format!("k{i}é")],
-                        vec![rng.random::<f64>(), -rng.random::<f64>()],
-                    )
-                })
-                .collect())
-        }
-        fn verdict(&self, t: &ResultTable) -> Result<Verdict> {
-            Ok(Verdict {
-                claim: self.name().into(),
-                replicates: t.n_replicates(),
-                checks: vec![Check {
-                    name: "rows".into(),
-                    estimate: t.rows.len() as f64,
-                    ci: (0.0, 0.0),
-                    level: 0.95,
-                    prediction: "any".into(),
-                    pass: true,
-                }],
-            })
-        }
-    }
-
-    fn tmp(name: &str) -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("veristat-checkpoint-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
-    }
-
-    fn every_replicate() -> ChunkPolicy {
-        ChunkPolicy {
-            every: Duration::ZERO,
-            max_replicates: 1,
-        }
-    }
-
-    fn chunk_files(dir: &Path) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "bin"))
-            .collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn resumed_run_equals_uninterrupted_run_whatever_was_lost() {
-        let cfg = RunConfig {
-            seed: 3,
-            replicates: 30,
-            shard: Shard { index: 1, count: 2 },
-        };
-        let plain = runner::run(&Draws, &cfg, &NoProgress).unwrap();
-        let dir = tmp("resume");
-        let id = || RunIdentity::new(&Draws, &cfg, Scale::Test);
-        let ck = Checkpoint::open(&dir, id(), every_replicate(), false).unwrap();
-        let (t, _) = runner::run_resumable(&Draws, &cfg, &NoProgress, None, Some(&ck)).unwrap();
-        assert_eq!(t, plain);
-        // One chunk per replicate; lose some (a kill before they were written) and a
-        // temporary of a write cut short.
-        let files = chunk_files(&dir);
-        assert_eq!(files.len(), 15);
-        for f in [&files[0], &files[7], &files[14]] {
-            std::fs::remove_file(f).unwrap();
-        }
-        std::fs::write(dir.join(".chunk-00099.bin.tmp-1"), b"half").unwrap();
-        let ck = Checkpoint::open(&dir, id(), ChunkPolicy::default(), false).unwrap();
-        assert_eq!(ck.restored(), (12, 12));
-        assert!(!dir.join(".chunk-00099.bin.tmp-1").exists());
-        let (t, _) = runner::run_resumable(&Draws, &cfg, &NoProgress, None, Some(&ck)).unwrap();
-        assert_eq!(t, plain);
-        assert_eq!(t.content_hash(), plain.content_hash());
-        // The three recomputed replicates went into one new chunk, numbered after the last
-        // one left (chunk-00013).
-        assert_eq!(
-            chunk_files(&dir).last().unwrap().file_name().unwrap(),
-            "chunk-00014.bin"
-        );
-        let ck = Checkpoint::open(&dir, id(), ChunkPolicy::default(), false).unwrap();
-        assert_eq!(ck.restored(), (15, 13));
-        ck.remove().unwrap();
-        assert!(!dir.exists());
-    }
-
-    #[test]
-    fn other_arguments_are_refused_naming_the_field_and_restart_discards() {
-        let cfg = RunConfig::new(1, 6);
-        let dir = tmp("mismatch");
-        let ck = Checkpoint::open(
-            &dir,
-            RunIdentity::new(&Draws, &cfg, Scale::Test),
-            every_replicate(),
-            false,
-        )
-        .unwrap();
-        runner::run_resumable(&Draws, &cfg, &NoProgress, None, Some(&ck)).unwrap();
-        let cases: [(RunConfig, Scale, &str); 4] = [
-            (RunConfig::new(2, 6), Scale::Test, "seed"),
-            (RunConfig::new(1, 7), Scale::Test, "replicates"),
-            (RunConfig::new(1, 6), Scale::Quick, "scale"),
-            (
-                RunConfig {
-                    shard: Shard { index: 0, count: 2 },
-                    ..RunConfig::new(1, 6)
-                },
-                Scale::Test,
-                "shard",
-            ),
-        ];
-        for (other, scale, want) in cases {
-            let id = RunIdentity::new(&Draws, &other, scale);
-            match Checkpoint::open(&dir, id, every_replicate(), false) {
-                Err(Error::CheckpointMismatch { field, .. }) => assert_eq!(field, want),
-                Err(e) => panic!("{want}: {e}"),
-                Ok(_) => panic!("{want}: accepted"),
-            }
-        }
-        let mut id = RunIdentity::new(&Draws, &cfg, Scale::Test);
-        id.git_sha = "0123456789ab".into();
-        let err = Checkpoint::open(&dir, id.clone(), every_replicate(), false)
-            .err()
-            .unwrap();
-        assert!(err.to_string().contains("git_sha"), "{err}");
-        // A checkpoint opened for one run refuses to feed another.
-        let ck = Checkpoint::open(&dir, id, every_replicate(), true).unwrap();
-        assert_eq!(ck.restored(), (0, 0));
-        let err = runner::run_resumable(&Draws, &cfg, &NoProgress, None, Some(&ck)).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::CheckpointMismatch {
-                    field: "git_sha",
-                    ..
-                }
-            ),
-            "{err}"
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_failed_chunk_write_stops_the_run_with_its_own_error() {
-        let cfg = RunConfig::new(2, 40);
-        let dir = tmp("unwritable");
-        let id = RunIdentity::new(&Draws, &cfg, Scale::Test);
-        let ck = Checkpoint::open(&dir, id, every_replicate(), false).unwrap();
-        // The first chunk's name is taken by a folder, so its rename fails.
-        std::fs::create_dir(dir.join("chunk-00000.bin")).unwrap();
-        let err = runner::run_resumable(&Draws, &cfg, &NoProgress, None, Some(&ck)).unwrap_err();
-        assert!(
-            matches!(&err, Error::Io { path, .. } if path.ends_with("chunk-00000.bin")),
-            "{err}"
-        );
-        drop(ck);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn damaged_chunks_are_errors_naming_the_file() {
-        let cfg = RunConfig::new(5, 4);
-        let dir = tmp("damaged");
-        let id = RunIdentity::new(&Draws, &cfg, Scale::Test);
-        let ck = Checkpoint::open(&dir, id.clone(), every_replicate(), false).unwrap();
-        runner::run_resumable(&Draws, &cfg, &NoProgress, None, Some(&ck)).unwrap();
-        let f = chunk_files(&dir)[1].clone();
-        let mut bytes = std::fs::read(&f).unwrap();
-        let mid = bytes.len() / 2;
-        bytes[mid] ^= 1;
-        std::fs::write(&f, &bytes).unwrap();
-        let err = Checkpoint::open(&dir, id.clone(), every_replicate(), false)
-            .err()
-            .unwrap();
-        assert!(
-            matches!(&err, Error::Format { path, .. } if *path == f),
-            "{err}"
-        );
-        std::fs::write(&f, &bytes[..10]).unwrap();
-        assert!(Checkpoint::open(&dir, id, every_replicate(), false).is_err());
-        assert!(ChunkPolicy::every_secs(-1.0).is_err());
-        assert!(ChunkPolicy::every_secs(f64::NAN).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 }

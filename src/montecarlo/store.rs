@@ -23,6 +23,12 @@ pub fn part_path(dir: &Path, shard: Shard) -> PathBuf {
     dir.join(format!("part-{}-of-{}.parquet", shard.index, shard.count))
 }
 
+/// The checkpoint folder ([`super::checkpoint`]) of a shard's run writing its part into `dir`;
+/// removed once the part is written.
+pub fn chunk_dir(dir: &Path, shard: Shard) -> PathBuf {
+    dir.join(format!(".chunks-{}-of-{}", shard.index, shard.count))
+}
+
 fn to_frame(t: &ResultTable) -> PolarsResult<DataFrame> {
     let n = t.rows.len();
     let mut cols: Vec<Column> = vec![

@@ -11,8 +11,8 @@
 set -euo pipefail
 
 BIN=$(realpath "${1:-target/debug/veristat}")
-CLAIM=${CLAIM:-multiplicity-fdr}
-REPLICATES=${REPLICATES:-400}
+CLAIM=${CLAIM:-expfam-c1-correct}
+REPLICATES=${REPLICATES:-100000}
 SHARDS=${SHARDS:-4}
 CTLD_PORT=${SLURMCTLD_PORT:-6817}
 SLURMD_PORT=${SLURMD_PORT:-6818}
@@ -44,6 +44,10 @@ cleanup() {
     set +e
     if [ -n "${SLURM_CONF:-}" ] && [ -f "$SLURM_CONF" ]; then
         scancel --quiet --user=root 2>/dev/null
+        for _ in $(seq 100); do
+            [ -z "$(squeue -h 2>/dev/null)" ] && break
+            sleep 0.1
+        done
     fi
     # Stop the daemons this script started, newest first, by their process ids.
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
@@ -53,8 +57,18 @@ cleanup() {
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null
     done
+    unset SLURM_CONF # so that no command of this sweep matches itself
+    # A job step still running then (slurmstepd and its tasks, which ignore SIGTERM without
+    # their slurmd) is this cluster's when its environment names this cluster's slurm.conf.
+    for env in /proc/[0-9]*/environ; do
+        if grep -qzx "SLURM_CONF=$WORK/slurm.conf" "$env" 2>/dev/null; then
+            pid=${env#/proc/}
+            pid=${pid%/environ}
+            [ "$pid" != $$ ] && kill -KILL "$pid" 2>/dev/null
+        fi
+    done
     if [ "$rc" != 0 ]; then
-        for f in "$WORK"/*.log "$WORK"/logs/*; do
+        for f in "$WORK"/*.out "$WORK"/logs/*; do
             [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }
         done
     fi
@@ -62,6 +76,7 @@ cleanup() {
     say "daemons stopped, $WORK removed; exit $rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 for port in "$CTLD_PORT" "$SLURMD_PORT"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -76,7 +91,7 @@ dd if=/dev/urandom of="$WORK/munge/munge.key" bs=1024 count=1 status=none
 chmod 0400 "$WORK/munge/munge.key"
 munged --foreground --force --key-file="$WORK/munge/munge.key" \
     --socket="$WORK/munge/munge.socket" --pid-file="$WORK/munge/munged.pid" \
-    --seed-file="$WORK/munge/munged.seed" --log-file="$WORK/munged.log" &
+    --seed-file="$WORK/munge/munged.seed" --log-file="$WORK/munged.log" >"$WORK/munged.out" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do [ -S "$WORK/munge/munge.socket" ] && break; sleep 0.1; done
 [ -S "$WORK/munge/munge.socket" ] || fail "munged did not start"
@@ -113,9 +128,9 @@ MinJobAge=600
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=2 State=UNKNOWN
 PartitionName=test Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 CONF
-slurmctld -D -c -f "$SLURM_CONF" &
+slurmctld -D -c -f "$SLURM_CONF" >"$WORK/slurmctld.out" 2>&1 &
 PIDS+=($!)
-slurmd -D -f "$SLURM_CONF" &
+slurmd -D -f "$SLURM_CONF" >"$WORK/slurmd.out" 2>&1 &
 PIDS+=($!)
 
 state=""
@@ -147,14 +162,18 @@ say "submitted array job $JOB: $SHARDS tasks of $CLAIM, $REPLICATES replicates, 
 CHUNKS="$RESULTS/.chunks-$KILLED-of-$SHARDS"
 for _ in $(seq 1200); do
     compgen -G "$CHUNKS/chunk-*.bin" >/dev/null && break
-    [ -f "$RESULTS/part-$KILLED-of-$SHARDS.parquet" ] && fail "task $KILLED finished before it could be killed; raise REPLICATES"
+    if [ -f "$RESULTS/part-$KILLED-of-$SHARDS.parquet" ]; then
+        fail "task $KILLED finished before it could be killed; raise REPLICATES"
+    fi
     sleep 0.1
 done
 compgen -G "$CHUNKS/chunk-*.bin" >/dev/null || fail "task $KILLED wrote no checkpoint in 120 s"
 scancel --signal=KILL "${JOB}_$KILLED"
 for _ in $(seq 300); do [ "$(queued "${JOB}_$KILLED")" = 0 ] && break; sleep 0.1; done
 [ "$(queued "${JOB}_$KILLED")" = 0 ] || fail "task ${JOB}_$KILLED still queued after SIGKILL"
-[ -f "$RESULTS/part-$KILLED-of-$SHARDS.parquet" ] && fail "killed task $KILLED wrote its part anyway"
+if [ -f "$RESULTS/part-$KILLED-of-$SHARDS.parquet" ]; then
+    fail "killed task $KILLED wrote its part anyway"
+fi
 say "task ${JOB}_$KILLED SIGKILLed with $(ls "$CHUNKS" | grep -c '^chunk-') chunk(s) saved; $(scontrol show job "${JOB}_$KILLED" | grep -o 'JobState=[A-Z]*')"
 
 AGAIN=$(sbatch --parsable --chdir="$WORK" --array="$KILLED" "$WORK/job.sh")
@@ -171,11 +190,12 @@ grep -q '^resuming: [1-9][0-9]* replicates restored' <<<"$RESUMED" ||
 say "resubmitted task: $(grep '^resuming' <<<"$RESUMED")"
 for i in $(seq 0 $((SHARDS - 1))); do
     [ -f "$RESULTS/part-$i-of-$SHARDS.parquet" ] || fail "part $i missing"
-    [ -d "$RESULTS/.chunks-$i-of-$SHARDS" ] && fail "checkpoint of shard $i left behind"
+    if [ -d "$RESULTS/.chunks-$i-of-$SHARDS" ]; then fail "checkpoint of shard $i left behind"; fi
 done
 
 hash_of() { sed -n 's/^ *"content_hash": "\([0-9a-f]*\)".*/\1/p' "$1"; }
-(cd "$WORK" && "$BIN" merge "results/$CLAIM" --format json >"$WORK/merged.json")
+(cd "$WORK" && "$BIN" merge "results/$CLAIM" --format json >"$WORK/merged.json" 2>"$WORK/merged.err")
+say "$(cat "$WORK/merged.err")"
 MERGED=$(hash_of "$WORK/merged.json")
 "$BIN" verify "$CLAIM" --replicates "$REPLICATES" --seed 1 --scale test --format json \
     --out "$WORK/single" >"$WORK/single.json" 2>"$WORK/single.err"
