@@ -194,8 +194,13 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
         ),
     }
     let bars = Bars::new();
-    let (table, _) =
-        runner::run_resumable(claim.as_ref(), &cfg, &bars, kernels.as_ref(), Some(&checkpoint))?;
+    let (table, _) = runner::run_resumable(
+        claim.as_ref(),
+        &cfg,
+        &bars,
+        kernels.as_ref(),
+        Some(&checkpoint),
+    )?;
     let path = store::part_path(&out, shard);
     let info = store::PartInfo {
         scale,
