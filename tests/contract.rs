@@ -98,7 +98,11 @@ fn one_generic_cv_scores_a_sparse_and_an_ordinal_estimator() {
         let m = train.iter().sum::<f64>() / train.len() as f64;
         let closed = test.iter().map(|v| (v - m).powi(2)).sum::<f64>() / test.len() as f64;
         assert!(((null[f as usize] - closed) / closed).abs() < 1e-12);
-        assert!(lasso[f as usize] < 0.7 * closed, "fold {f}: {}", lasso[f as usize]);
+        assert!(
+            lasso[f as usize] < 0.7 * closed,
+            "fold {f}: {}",
+            lasso[f as usize]
+        );
     }
 
     // Ordinal: proportional odds on the soup data against the training class frequencies,
@@ -115,19 +119,20 @@ fn one_generic_cv_scores_a_sparse_and_an_ordinal_estimator() {
     );
     let y = data.y();
     for f in 0..4 {
-        let mut counts = vec![0.0; k];
-        let mut m = 0.0;
+        let mut counts = vec![0.0f64; k];
+        let mut m = 0.0f64;
         for i in (0..n).filter(|&i| ids[i] != f) {
             counts[y[i]] += 1.0;
             m += 1.0;
         }
         let test: Vec<usize> = (0..n).filter(|&i| ids[i] == f).collect();
-        let closed = test
-            .iter()
-            .map(|&i| -(counts[y[i]] / m).ln())
-            .sum::<f64>()
-            / test.len() as f64;
+        let closed =
+            test.iter().map(|&i| -(counts[y[i]] / m).ln()).sum::<f64>() / test.len() as f64;
         assert!(po[f as usize].is_finite());
-        assert!(po[f as usize] < closed, "fold {f}: {} vs {closed}", po[f as usize]);
+        assert!(
+            po[f as usize] < closed,
+            "fold {f}: {} vs {closed}",
+            po[f as usize]
+        );
     }
 }
