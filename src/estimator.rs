@@ -376,6 +376,18 @@ mod tests {
     }
 
     #[test]
+    fn a_stalled_fit_is_not_converged() {
+        let d = |stop| Diagnostics {
+            iterations: 3,
+            stop,
+            certificate: Certificate::None,
+            fit_seconds: 0.0,
+        };
+        assert!(d(Stop::Converged).converged() && d(Stop::Finished).converged());
+        assert!(!d(Stop::Stalled).converged() && !d(Stop::MaxIterations).converged());
+    }
+
+    #[test]
     fn folds_are_checked() {
         assert!(Folds::Ids(vec![1, 1, 1]).assign(3).is_err());
         assert!(Folds::Ids(vec![1, 2]).assign(3).is_err());

@@ -201,3 +201,24 @@ impl Fit<OrdinalData> for PrestoCv {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_robin_folds_are_balanced_and_checked() {
+        let mut rng = crate::rng::stream(1, "t", 0);
+        let ids = round_robin_fold_ids(10, 3, &mut rng).unwrap();
+        let counts: Vec<usize> = (0..3)
+            .map(|f| ids.iter().filter(|&&v| v == f).count())
+            .collect();
+        assert_eq!(counts, vec![4, 3, 3]);
+        // Dealing a permutation is not shuffling the labels: the same draws give other folds.
+        let mut rng = crate::rng::stream(1, "t", 0);
+        let shuffled = crate::estimator::fold_ids(10, 3, &mut rng).unwrap();
+        assert_ne!(ids, shuffled);
+        assert!(round_robin_fold_ids(3, 1, &mut rng).is_err());
+        assert!(round_robin_fold_ids(3, 4, &mut rng).is_err());
+    }
+}
