@@ -117,6 +117,16 @@ pub enum Error {
     #[error("Monte Carlo results: {0}")]
     Results(String),
 
+    /// A result that must be a number is NaN or infinite (an overflow, a degenerate fit). It is
+    /// never reported as a success: JSON has no such number and would show `null`.
+    #[error("non-finite {quantity}: {reason}")]
+    NonFinite {
+        /// The quantity, as the output or the paper names it (`alpha_max`, `coef[2][0]`).
+        quantity: String,
+        /// Why it is not finite, and what to do about it.
+        reason: String,
+    },
+
     /// A checkpoint on disk was made by a run with other arguments or other code, so its
     /// replicates must not be mixed into this run's table.
     #[error(

@@ -84,6 +84,9 @@ pub enum Stop {
     ZeroGradient,
     /// A finite algorithm (closed form, greedy selection, exhaustive search) ran to completion.
     Finished,
+    /// No step decreased the objective at machine precision before the certificate met its
+    /// tolerance (the estimate is returned when the certificate is close; see it).
+    Stalled,
 }
 
 /// The optimality certificate a fit reached, in the units its tolerance is stated in.
@@ -133,7 +136,7 @@ pub struct Diagnostics {
 impl Diagnostics {
     /// Whether the fit met its tolerance or finished.
     pub fn converged(&self) -> bool {
-        !matches!(self.stop, Stop::MaxIterations)
+        !matches!(self.stop, Stop::MaxIterations | Stop::Stalled)
     }
 }
 

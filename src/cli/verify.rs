@@ -90,7 +90,8 @@ pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<
         Format::Json => {
             let mut j = serde_json::to_value(v).expect("verdict serializes");
             j["content_hash"] = serde_json::Value::String(content_hash.to_string());
-            print_json(&j)
+            let open = unbounded_ends(v);
+            super::print_json_optional(&j, &open.iter().map(String::as_str).collect::<Vec<_>>())
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = v
@@ -100,7 +101,7 @@ pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<
                     vec![
                         c.name.clone(),
                         format!("{:.6}", c.estimate),
-                        format!("[{:.6}, {:.6}]", c.ci.0, c.ci.1),
+                        format!("[{}, {}]", ci_end(c.ci.0), ci_end(c.ci.1)),
                         c.prediction.clone(),
                         if c.pass { "PASS".into() } else { "FAIL".into() },
                     ]
@@ -115,10 +116,37 @@ pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<
             print_table(
                 &["check", "estimate", "interval", "theory", "verdict"],
                 &rows,
-            );
+            )?;
             println!("content_hash {content_hash}");
             Ok(())
         }
+    }
+}
+
+/// The JSON paths of a verdict's one-sided intervals' infinite ends (an upper bound of +inf, a
+/// lower bound of -inf): unbounded by design, so JSON shows them as `null` and the output guard
+/// lets exactly these through; a NaN anywhere is still refused.
+fn unbounded_ends(v: &Verdict) -> Vec<String> {
+    let mut paths = Vec::new();
+    for (i, c) in v.checks.iter().enumerate() {
+        if c.ci.0 == f64::NEG_INFINITY {
+            paths.push(format!("checks[{i}].ci[0]"));
+        }
+        if c.ci.1 == f64::INFINITY {
+            paths.push(format!("checks[{i}].ci[1]"));
+        }
+    }
+    paths
+}
+
+/// An interval end for the table: an unbounded end is `∞` (the table guard refuses `inf`).
+fn ci_end(x: f64) -> String {
+    if x == f64::INFINITY {
+        "∞".into()
+    } else if x == f64::NEG_INFINITY {
+        "-∞".into()
+    } else {
+        format!("{x:.6}")
     }
 }
 
@@ -166,8 +194,13 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
         ),
     }
     let bars = Bars::new();
-    let (table, _) =
-        runner::run_resumable(claim.as_ref(), &cfg, &bars, kernels, Some(&checkpoint))?;
+    let (table, _) = runner::run_resumable(
+        claim.as_ref(),
+        &cfg,
+        &bars,
+        kernels.as_ref(),
+        Some(&checkpoint),
+    )?;
     let path = store::part_path(&out, shard);
     let info = store::PartInfo {
         scale,
@@ -230,8 +263,30 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     print_verdict(&claim.verdict(&table)?, &table.content_hash(), a.format)
 }
 
-pub fn list() -> Result<()> {
-    for c in claims::all(Scale::Full) {
+/// List the claims.
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    /// Output format: table is one line per claim.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+pub fn list(a: ClaimsArgs) -> Result<()> {
+    let all = claims::all(Scale::Full);
+    if a.format == Format::Json {
+        let v: Vec<serde_json::Value> = all
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name(),
+                    "description": c.description(),
+                    "default_replicates": c.default_replicates(),
+                })
+            })
+            .collect();
+        return print_json(&serde_json::Value::Array(v));
+    }
+    for c in all {
         println!(
             "{:<28} {} (default {} replicates)",
             c.name(),

@@ -113,7 +113,8 @@ pub trait Claim: Send + Sync {
 }
 
 /// A claim's replicates split into rows a device kernel computes for many replicates at once
-/// ([`crate::device::Kernels`]) and the rest, computed per replicate on the CPU. The kernel's
+/// ([`crate::device::KernelJob`]s run by a [`crate::device::Device`]) and the rest, computed per
+/// replicate on the CPU. The kernel's
 /// rows draw from the kernel's own counter-based streams (keyed by seed, claim and replicate),
 /// so an offloaded run is reproducible for a given seed but is a different sample than the
 /// all-CPU run of the same seed; the verdict tests the same prediction.
@@ -125,7 +126,7 @@ pub trait Offload: Sync {
         &self,
         seed: u64,
         reps: &[u64],
-        kernels: &dyn crate::device::Kernels,
+        device: &crate::device::Device,
     ) -> Result<Vec<Vec<Observation>>>;
     /// The rest of replicate `replicate`'s rows, from its CPU stream (placed after the
     /// kernel's rows).

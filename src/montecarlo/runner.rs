@@ -2,7 +2,7 @@
 
 use super::checkpoint::{self, Checkpoint, RunIdentity};
 use super::{Claim, Observation, ResultRow, ResultTable, Scale};
-use crate::device::Kernels;
+use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::rng;
 use rayon::prelude::*;
@@ -112,19 +112,19 @@ pub fn run(claim: &dyn Claim, cfg: &RunConfig, progress: &dyn Progress) -> Resul
     Ok(run_resumable(claim, cfg, progress, None, None)?.0)
 }
 
-/// [`run`] with the device's kernels: a claim with an [`Offload`] gets its kernel rows from
-/// `kernels` (for all of this shard's replicates at once) and the rest per replicate on the
-/// CPU; any other claim, or `kernels = None`, runs exactly as [`run`]. Returns the table and
-/// whether the kernels were used.
+/// [`run`] on a device: a claim with an [`Offload`] gets its kernel rows from `device` (for all
+/// of this shard's replicates at once) and the rest per replicate on the CPU; any other claim,
+/// or `device = None`, runs exactly as [`run`]. Returns the table and whether the device was
+/// used.
 ///
 /// [`Offload`]: super::Offload
 pub fn run_on(
     claim: &dyn Claim,
     cfg: &RunConfig,
     progress: &dyn Progress,
-    kernels: Option<&dyn Kernels>,
+    device: Option<&Device>,
 ) -> Result<(ResultTable, bool)> {
-    run_resumable(claim, cfg, progress, kernels, None)
+    run_resumable(claim, cfg, progress, device, None)
 }
 
 /// [`run_on`] that saves completed replicates to `checkpoint` as they finish and computes only
@@ -136,7 +136,7 @@ pub fn run_resumable(
     claim: &dyn Claim,
     cfg: &RunConfig,
     progress: &dyn Progress,
-    kernels: Option<&dyn Kernels>,
+    device: Option<&Device>,
     checkpoint: Option<&Checkpoint>,
 ) -> Result<(ResultTable, bool)> {
     if cfg.replicates == 0 {
@@ -170,7 +170,7 @@ pub fn run_resumable(
             cfg.replicates
         )));
     }
-    let offload = match (kernels, claim.offload()) {
+    let offload = match (device, claim.offload()) {
         (Some(k), Some(off)) => Some((k, off)),
         _ => None,
     };
