@@ -112,7 +112,7 @@ pub fn write(table: &ResultTable, path: &Path) -> Result<()> {
     write_with(table, None, path)
 }
 
-/// [`write`] recording `info` in the file's metadata, as `veristat verify` writes its parts.
+/// [`write()`] recording `info` in the file's metadata, as `veristat verify` writes its parts.
 pub fn write_part(table: &ResultTable, info: PartInfo, path: &Path) -> Result<()> {
     write_with(table, Some(info), path)
 }
@@ -128,7 +128,7 @@ fn write_with(table: &ResultTable, info: Option<PartInfo>, path: &Path) -> Resul
     })
 }
 
-/// Read a table written by [`write`]. Key and value columns are told apart by dtype.
+/// Read a table written by [`write()`]. Key and value columns are told apart by dtype.
 pub fn read(path: &Path) -> Result<ResultTable> {
     Ok(read_part(path)?.0)
 }
