@@ -13,6 +13,7 @@ pub mod verify;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use veristat::device::{Device, DeviceChoice, Resolved};
 use veristat::montecarlo::Progress;
 use veristat::{Error, Result};
@@ -186,24 +187,84 @@ pub fn print_line(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Progress bars on stderr (hidden when stderr is not a terminal, as indicatif does).
+/// Progress on stderr: bars on a terminal; plain lines when stderr is piped or redirected to a
+/// file (indicatif hides its bars there, so a long job would otherwise say nothing until it
+/// ends): one line per stage, and for a phase that runs longer than [`PLAIN_EVERY`] one line
+/// every [`PLAIN_EVERY`] and one when it ends (short phases stay silent, so a quick command's
+/// stderr holds nothing but its error, if any).
 pub struct Bars {
     multi: MultiProgress,
     current: Mutex<Option<ProgressBar>>,
+    plain: Option<Mutex<PlainPhase>>,
+    t0: Instant,
+}
+
+/// Interval between two plain progress lines of one phase.
+const PLAIN_EVERY: Duration = Duration::from_secs(10);
+
+struct PlainPhase {
+    label: String,
+    total: u64,
+    done: u64,
+    started: Option<Instant>,
+    last_line: Instant,
+    printed: bool,
+}
+
+impl Default for PlainPhase {
+    fn default() -> Self {
+        Self {
+            label: String::new(),
+            total: 0,
+            done: 0,
+            started: None,
+            last_line: Instant::now(),
+            printed: false,
+        }
+    }
 }
 
 impl Bars {
-    /// New, empty set of bars.
+    /// Bars when stderr is a terminal, plain lines otherwise.
     pub fn new() -> Self {
+        use std::io::IsTerminal;
+        let terminal = std::io::stderr().is_terminal();
         Self {
             multi: MultiProgress::new(),
             current: Mutex::new(None),
+            plain: (!terminal).then(|| Mutex::new(PlainPhase::default())),
+            t0: Instant::now(),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        let line = format!("[{:>7.1} s] {text}", self.t0.elapsed().as_secs_f64());
+        if self.plain.is_some() {
+            eprintln!("{line}");
+        } else {
+            // Printed above the bars so they are not torn.
+            let _ = self.multi.println(line);
         }
     }
 }
 
 impl Progress for Bars {
+    fn stage(&self, label: &str) {
+        self.line(label);
+    }
     fn start(&self, label: &str, total: u64) {
+        if let Some(plain) = &self.plain {
+            let now = Instant::now();
+            *plain.lock().expect("progress lock") = PlainPhase {
+                label: label.to_string(),
+                total,
+                done: 0,
+                started: Some(now),
+                last_line: now,
+                printed: false,
+            };
+            return;
+        }
         let pb = self.multi.add(ProgressBar::new(total));
         pb.set_style(
             ProgressStyle::with_template(
@@ -216,11 +277,37 @@ impl Progress for Bars {
         *self.current.lock().expect("progress lock") = Some(pb);
     }
     fn inc(&self, n: u64) {
+        if let Some(plain) = &self.plain {
+            let mut p = plain.lock().expect("progress lock");
+            p.done += n;
+            if p.last_line.elapsed() >= PLAIN_EVERY && p.done < p.total {
+                p.last_line = Instant::now();
+                p.printed = true;
+                let text = format!("{}: {}/{}", p.label, p.done, p.total);
+                drop(p);
+                self.line(&text);
+            }
+            return;
+        }
         if let Some(pb) = self.current.lock().expect("progress lock").as_ref() {
             pb.inc(n);
         }
     }
     fn finish(&self) {
+        if let Some(plain) = &self.plain {
+            let p = std::mem::take(&mut *plain.lock().expect("progress lock"));
+            let long = p.started.is_some_and(|t| t.elapsed() >= PLAIN_EVERY);
+            if let (Some(started), true) = (p.started, p.printed || long) {
+                self.line(&format!(
+                    "{}: {}/{} done in {:.1} s",
+                    p.label,
+                    p.done,
+                    p.total,
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            return;
+        }
         if let Some(pb) = self.current.lock().expect("progress lock").take() {
             pb.finish();
         }

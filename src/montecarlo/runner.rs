@@ -9,6 +9,9 @@ use rayon::prelude::*;
 
 /// Progress reporting, implemented by the CLI (indicatif); the library never prints.
 pub trait Progress: Sync {
+    /// A named stage of a longer job (a claim or a section of the report) begins; sinks that
+    /// print show one line per stage with the time elapsed since the job began.
+    fn stage(&self, _label: &str) {}
     /// A phase with `total` steps begins.
     fn start(&self, _label: &str, _total: u64) {}
     /// `n` more steps are done.

@@ -145,7 +145,9 @@ pub fn build_on(
     // errors is listed as FAIL with its error, a section that errors shows the error instead.
     let mut runs = BTreeMap::new();
     let mut verdicts = Vec::new();
-    for claim in claims::all(opts.scale) {
+    let all = claims::all(opts.scale);
+    for (i, claim) in all.iter().enumerate() {
+        progress.stage(&format!("claim {}/{}: {}", i + 1, all.len(), claim.name()));
         let cfg = RunConfig::new(opts.seed, claim.default_replicates());
         let outcome = runner::run_on(claim.as_ref(), &cfg, progress, device)
             .and_then(|(table, _)| claim.verdict(&table).map(|v| (table, v)));
@@ -199,6 +201,7 @@ pub fn build_on(
     ];
     let mut sections = Vec::new();
     for (id, title, build_section) in builders {
+        ctx.progress.stage(&format!("section {id}: {title}"));
         sections.push(build_section(&mut ctx).unwrap_or_else(|e| Section {
             id,
             title: title.to_string(),
