@@ -10,6 +10,20 @@
 
 use crate::error::{Error, Result};
 
+/// Why a GLM path ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GlmStop {
+    /// Every alpha of the grid was fitted.
+    Complete,
+    /// glmnet's `fdev` rule: the deviance ratio gained too little.
+    DevianceChange,
+    /// glmnet's `devmax` rule: deviance ratio above 0.999.
+    DevianceRatio,
+    /// Binomial: the summed IRLS weight fell to glmnet's `vmin` (fitted probabilities at 0 or 1).
+    Saturated,
+}
+
 /// A GLM family with its canonical link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -153,8 +167,7 @@ impl Family {
     /// too small a gain (`fdev = 1e-5`): binomial `dev[k] - dev[k-1] < fdev` (lognet), poisson
     /// `(dev[k] - dev[k-4]) / dev[k] < 10 fdev` (fishnet), gaussian
     /// `dev[k] - dev[k-1] < fdev dev[k]` (elnet).
-    pub(crate) fn early_stop(&self, dev: &[f64], n_grid: usize) -> Option<super::path::GlmStop> {
-        use super::path::GlmStop;
+    pub(crate) fn early_stop(&self, dev: &[f64], n_grid: usize) -> Option<GlmStop> {
         let k = dev.len() - 1;
         let mnl = 5.min(n_grid);
         if k + 1 < mnl {

@@ -15,6 +15,7 @@
 //! ([`Family::early_stop`](super::Family), plus a saturated binomial fit), saying so in
 //! [`GlmPathFit::stop`].
 
+pub use super::family::GlmStop;
 use super::family::{Family, PMIN};
 use super::irls::{SolveStats, Solver};
 use super::problem::{GlmOptions, GlmProblem, glm_option_builders};
@@ -25,20 +26,6 @@ use crate::estimator::{
 use crate::sparse::linear::predict_linear;
 use nalgebra::{DMatrix, DVector};
 use std::time::Instant;
-
-/// Why a GLM path ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GlmStop {
-    /// Every alpha of the grid was fitted.
-    Complete,
-    /// glmnet's `fdev` rule: the deviance ratio gained too little.
-    DevianceChange,
-    /// glmnet's `devmax` rule: deviance ratio above 0.999.
-    DevianceRatio,
-    /// Binomial: the summed IRLS weight fell to glmnet's `vmin` (fitted probabilities at 0 or 1).
-    Saturated,
-}
 
 /// Unchecked GLM path parameters.
 ///
