@@ -553,6 +553,32 @@ mod cli {
         ]);
         assert_eq!(code, 2);
         assert!(err.contains("`y`"), "{err}");
+        // --family gaussian: the crate's elastic net (same numbers as without the flag) plus
+        // the issue-16 fields.
+        let plain = [
+            "fit",
+            "lasso",
+            "--data",
+            &path,
+            "--target",
+            "x3",
+            "--n-alphas",
+            "10",
+        ];
+        let (code, out, err) = common::veristat(&plain);
+        assert_eq!(code, 0, "{err}");
+        let v0: Value = serde_json::from_str(&out).unwrap();
+        assert!(v0.get("family").is_none());
+        let mut with = plain.to_vec();
+        with.extend(["--family", "gaussian"]);
+        let (code, out, err) = common::veristat(&with);
+        assert_eq!(code, 0, "{err}");
+        let v1: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v1["coef"], v0["coef"]);
+        assert_eq!(v1["family"], "gaussian");
+        assert_eq!(v1["certificate"][3]["kind"], "duality_gap");
+        let r = floats(&v1["deviance_ratio"]);
+        assert!(r[0].abs() < 1e-12 && r.windows(2).all(|w| w[1] >= w[0] - 1e-12));
         let (code, _, err) = common::veristat(&[
             "fit", "lasso", "--data", &path, "--target", "y", "--family", "gamma",
         ]);

@@ -5,8 +5,10 @@
 //! original scale), "intercept", "duality_gap", "n_iter", "cv": {"alpha_min", "alpha_1se",
 //! "mean", "se"}}`, `cv` only when cross-validating; issue 16 adds `family`, `deviance`,
 //! `null_deviance`, `deviance_ratio`, `certificate` (one `{kind, value, target, converged}` per
-//! alpha), `path_stop` and `alpha_max`. The gaussian family without penalty factors runs the
-//! crate's elastic net (scikit-learn's units, duality-gap certificate: the numbers of issue 2);
+//! alpha), `path_stop` and `alpha_max` (for the gaussian family when `--family` is given, so
+//! that the default output is issue 2's exactly). The gaussian family without penalty factors
+//! runs the crate's elastic net (scikit-learn's units, duality-gap certificate: the numbers of
+//! issue 2);
 //! binomial, poisson, and gaussian with `--penalty-factor` run the GLM solver, whose certificate
 //! is the KKT residual over alpha and which has no `duality_gap` field. The target, fold-id and
 //! weight columns are never features.
@@ -64,9 +66,11 @@ pub struct FitLassoArgs {
     /// units, default 1e-4); the GLM solver's KKT residual relative to alpha (default 1e-7).
     #[arg(long, allow_negative_numbers = true)]
     pub tol: Option<f64>,
-    /// Response family (glmnet's): gaussian, binomial (y in {0, 1}) or poisson (counts).
-    #[arg(long, default_value = "gaussian")]
-    pub family: String,
+    /// Response family (glmnet's): gaussian (the default), binomial (y in {0, 1}) or poisson
+    /// (counts). Given explicitly, the JSON gains family, deviance, deviance_ratio and the
+    /// per-alpha certificate (without it, the gaussian JSON is issue 2's, unchanged).
+    #[arg(long)]
+    pub family: Option<String>,
     /// Comma-separated penalty factors, one per feature (0 = unpenalized; glmnet's
     /// penalty.factor, rescaled to sum to the number of features).
     #[arg(long, allow_hyphen_values = true)]
@@ -85,7 +89,7 @@ pub struct FitLassoArgs {
 
 /// Run `veristat fit lasso`.
 pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
-    let family = Family::parse(&a.family)?;
+    let family = Family::parse(a.family.as_deref().unwrap_or("gaussian"))?;
     let penalty_factor = a
         .penalty_factor
         .as_deref()
@@ -199,27 +203,32 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
                 .collect();
             let mut v = json!({
                 "method": method,
-                "family": "gaussian",
                 "feature_names": feature_names,
                 "alphas": path.alphas,
                 "coef": coef,
                 "intercept": path.intercepts,
                 "duality_gap": path.duality_gaps,
                 "n_iter": path.n_iter,
-                "deviance": deviance,
-                "null_deviance": null_deviance,
-                "deviance_ratio": path.dev_ratio,
-                "certificate": certificate,
-                "path_stop": match path.stop {
+            });
+            if a.family.is_some() {
+                v["family"] = json!("gaussian");
+                v["deviance"] = json!(deviance);
+                v["null_deviance"] = json!(null_deviance);
+                v["deviance_ratio"] = json!(path.dev_ratio);
+                v["certificate"] = json!(certificate);
+                v["path_stop"] = json!(match path.stop {
                     PathStop::Complete => "complete",
                     PathStop::DevianceChange => "deviance_change",
                     PathStop::DevianceRatio => "deviance_ratio",
                     PathStop::Dfmax => "dfmax",
-                },
-                "alpha_max": path.alpha_max,
-            });
+                });
+                v["alpha_max"] = json!(path.alpha_max);
+            }
             if let Some(cv) = &cv {
-                v["cv"] = json!({"alpha_min": cv.alpha_min, "alpha_1se": cv.alpha_1se, "mean": cv.mean, "se": cv.se, "measure": "mse"});
+                v["cv"] = json!({"alpha_min": cv.alpha_min, "alpha_1se": cv.alpha_1se, "mean": cv.mean, "se": cv.se});
+                if a.family.is_some() {
+                    v["cv"]["measure"] = json!("mse");
+                }
             }
             print_json(&v)
         }
