@@ -12,6 +12,7 @@ mod conv;
 mod echo;
 mod errors;
 mod expfam;
+mod glm;
 mod ldp;
 mod metrics;
 mod multiplicity;
@@ -27,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::register(m)?;
     claims::register(m)?;
     sparse::register(m)?;
+    glm::register(m)?;
     ldp::register(m)?;
     ldp::register_regressions(m)?;
     nested::register(m)?;

@@ -22,7 +22,7 @@ from veristat_estimators import all_estimators
 
 def make_data(est=None):
     """Regression data; for a classifier its latent variable cut into ordered classes (three,
-    or two for a binary-only one)."""
+    or two for a binary-only one); counts for a positive-only (Poisson) regressor."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((120, 6))
     y = X @ np.array([1.0, -2.0, 0.0, 0.5, 0.0, 0.0]) + 0.1 * rng.standard_normal(120)
@@ -31,6 +31,9 @@ def make_data(est=None):
         # Noise enough that no class is separable (the MLE exists).
         latent = X[:, 0] + rng.logistic(size=120) * 2.0
         y = np.digitize(latent, [0.0] if binary else [-1.0, 1.0])
+    elif est is not None and est.__sklearn_tags__().target_tags.positive_only:
+        # Counts for the Poisson models.
+        y = rng.poisson(np.exp(0.5 + 0.5 * X[:, 0] - 0.3 * X[:, 1])).astype(np.float64)
     return X, y
 
 

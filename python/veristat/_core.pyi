@@ -50,6 +50,17 @@ def enet_path(x: Any, y: Any, l1_ratio: Any, eps: Any, n_alphas: Any, alphas: An
 def expected_calibration_error(y: Any, p: Any, n_bins: Any) -> Any:
     """Expected calibration error over `n_bins` uniform bins."""
 
+def glm_cv(x: Any, y: Any, family: Any, l1_ratio: Any, n_alphas: Any, eps: Any, fit_intercept: Any, standardize: Any, tol: Any, max_iter: Any, n_folds: Any, seed: Any, fold_ids: Any, measure: Any, sample_weight: Any = None, penalty_factor: Any = None, n_jobs: Any = None) -> Any:
+    """Cross-validated GLM path (cv.glmnet): the path's entries plus mean, se, fold_measure
+    (K x n_alphas), alpha_min, alpha_1se, index_min, index_1se, measure.
+    """
+
+def glm_path(x: Any, y: Any, family: Any, l1_ratio: Any, n_alphas: Any, eps: Any, alphas: Any, fit_intercept: Any, standardize: Any, tol: Any, max_iter: Any, early_stop: Any, sample_weight: Any = None, penalty_factor: Any = None) -> Any:
+    """A GLM path (glmnet's grid, or `alphas` in the order given): alphas, coefs (d x K),
+    intercepts, kkt (KKT residual / alpha), kkt_tol, n_iter, converged, deviance,
+    null_deviance, deviance_ratio, alpha_max, stop.
+    """
+
 def iht_fit(x: Any, y: Any, k: Any, step: Any, tol: Any, max_iter: Any, fit_intercept: Any) -> Any:
     """Iterative hard thresholding with sparsity `k`: coef, intercept, support, n_iter, converged,
     relative_change.

@@ -34,9 +34,9 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import check_cv
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, validate_data
 
 from . import _core
 from ._base import (
@@ -59,6 +59,10 @@ __all__ = [
     "IterativeHardThresholding",
     "OrthogonalMatchingPursuit",
     "BestSubset",
+    "LogisticLasso",
+    "PoissonLasso",
+    "LogisticLassoCV",
+    "PoissonLassoCV",
 ]
 
 
@@ -952,4 +956,561 @@ class BestSubset(_LinearPredictor):
         self.sizes_ = np.asarray(fit["sizes"], dtype=np.intp)
         self.loss_path_ = np.asarray(fit["loss"], dtype=np.float64)
         self.gic_path_ = np.asarray(fit["gic"], dtype=np.float64)
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Penalized GLMs with glmnet's semantics (issue 16).
+#
+# Separate classes rather than a ``family=`` switch on ElasticNet: scikit-learn ties an
+# estimator's type to its response. A logistic model is a classifier (labels in, labels out of
+# ``predict``, ``predict_proba``, accuracy as ``score``, ``classes_``), as
+# ``LogisticRegression(penalty="l1")``; a Poisson model is a regressor whose ``predict`` is the
+# mean count and whose ``score`` is the deviance explained, as ``PoissonRegressor``. A family
+# switch on a RegressorMixin would break ``is_classifier``, scorers and cross-validation
+# splitters (stratification). glmnet's own ``family=`` lives in the CLI and the Rust API.
+# ---------------------------------------------------------------------------------------------
+
+
+def _pf(penalty_factor: Any, d: int) -> NDArray[np.float64] | None:
+    if penalty_factor is None:
+        return None
+    pf = as_f64_1d(penalty_factor, "penalty_factor")
+    if pf.shape[0] != d:
+        raise InvalidParameterError(
+            f"invalid parameter `penalty_factor`: {pf.shape[0]} values for {d} features",
+            param="penalty_factor",
+            value=str(pf.shape[0]),
+            reason=f"need one per feature ({d})",
+        )
+    return pf
+
+
+def _check_kkt(res: dict[str, Any], i: int, what: str) -> None:
+    if not res["converged"][i]:
+        warn_not_converged(
+            what,
+            float(res["kkt"][i]),
+            float(res["kkt_tol"]),
+            "Increase max_iter; the returned coefficients are the last iterate.",
+        )
+
+
+def _binary_codes(est: Any, y: Any) -> NDArray[np.float64]:
+    from sklearn.utils.multiclass import check_classification_targets
+
+    from .exceptions import InvalidDataError
+
+    check_classification_targets(y)
+    est.classes_, codes = np.unique(y, return_inverse=True)
+    if len(est.classes_) != 2:
+        raise InvalidDataError(
+            f"Only binary classification is supported: {type(est).__name__} needs exactly 2 "
+            f"classes; y has {len(est.classes_)} class(es)",
+            param="y",
+            value=str(len(est.classes_)),
+            reason="binary classification",
+        )
+    return codes.astype(np.float64)
+
+
+class _GlmMixin:
+    """The fit shared by the GLM classes: glmnet's objective
+    ``(1/n) sum_i w_i loss_i + alpha sum_j pf_j (l1_ratio |b_j| + (1 - l1_ratio)/2 b_j^2)``."""
+
+    _family: str
+
+    def _params(self) -> tuple[Any, ...]:
+        return (
+            float(self.l1_ratio),  # type: ignore[attr-defined]
+            bool(self.fit_intercept),  # type: ignore[attr-defined]
+            bool(self.standardize),  # type: ignore[attr-defined]
+            float(self.tol),  # type: ignore[attr-defined]
+            _positive_int("max_iter", self.max_iter),  # type: ignore[attr-defined]
+        )
+
+    def _fit_one(self, X: Any, y: Any, sample_weight: Any) -> None:
+        l1, icpt, std, tol, mi = self._params()
+        res = _core.glm_path(
+            X, y, self._family, l1, 1, None, [float(self.alpha)], icpt, std, tol, mi,  # type: ignore[attr-defined]
+            False, sample_weight_f64(sample_weight, X.shape[0]),
+            _pf(self.penalty_factor, X.shape[1]),  # type: ignore[attr-defined]
+        )
+        self.coef_ = np.ascontiguousarray(np.asarray(res["coefs"])[:, 0])
+        self.intercept_ = float(res["intercepts"][0])
+        self.kkt_ = float(res["kkt"][0])
+        self.n_iter_ = int(res["n_iter"][0])
+        self.deviance_ = float(res["deviance"][0])
+        self.null_deviance_ = float(res["null_deviance"])
+        self.deviance_ratio_ = float(res["deviance_ratio"][0])
+        _check_kkt(res, 0, type(self).__name__)
+
+    def _fit_cv(self, X: Any, y: Any, sample_weight: Any) -> None:
+        check_choice("selection", self.selection, ("min", "1se"))  # type: ignore[attr-defined]
+        l1, icpt, std, tol, mi = self._params()
+        splits = list(check_cv(self.cv, y, classifier=self._family == "binomial").split(X, y))  # type: ignore[attr-defined]
+        ids = _fold_ids(splits, X.shape[0])
+        if ids is None or len(splits) < 2:
+            raise InvalidParameterError(
+                "cv must give at least 2 splits whose test sets partition the rows",
+                param="cv",
+                value=repr(self.cv),  # type: ignore[attr-defined]
+                reason="K-fold style splits (KFold, StratifiedKFold, PredefinedSplit, ...)",
+            )
+        eps = None if self.eps is None else float(self.eps)  # type: ignore[attr-defined]
+        res = _core.glm_cv(
+            X, y, self._family, l1, _positive_int("n_alphas", self.n_alphas), eps,  # type: ignore[attr-defined]
+            icpt, std, tol, mi, len(splits), 0, ids, self.measure,  # type: ignore[attr-defined]
+            sample_weight_f64(sample_weight, X.shape[0]),
+            _pf(self.penalty_factor, X.shape[1]),  # type: ignore[attr-defined]
+            n_jobs_threads(self.n_jobs),  # type: ignore[attr-defined]
+        )
+        i = int(res["index_min"] if self.selection == "min" else res["index_1se"])  # type: ignore[attr-defined]
+        self.alphas_ = np.asarray(res["alphas"])
+        self.cv_mean_ = np.asarray(res["mean"])
+        self.cv_se_ = np.asarray(res["se"])
+        self.cv_path_ = np.asarray(res["fold_measure"]).T
+        self.measure_ = str(res["measure"])
+        self.alpha_min_ = float(res["alpha_min"])
+        self.alpha_1se_ = float(res["alpha_1se"])
+        self.alpha_ = float(self.alphas_[i])
+        self.coef_ = np.ascontiguousarray(np.asarray(res["coefs"])[:, i])
+        self.intercept_ = float(res["intercepts"][i])
+        self.kkt_ = float(res["kkt"][i])
+        self.n_iter_ = int(res["n_iter"][i])
+        self.deviance_ratio_ = float(res["deviance_ratio"][i])
+        _check_kkt(res, i, type(self).__name__)
+
+
+class _LogisticPredict(ClassifierMixin, BaseEstimator):
+    classes_: NDArray[Any]
+    coef_: NDArray[np.float64]
+    intercept_: float
+
+    def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Log-odds of ``classes_[1]``: ``X @ coef_ + intercept_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Linear predictor.
+        """
+        X = predict_x(self, X)
+        return X @ self.coef_ + self.intercept_
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Class probabilities ``[1 - p, p]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            Probabilities of ``classes_[0]`` and ``classes_[1]``.
+        """
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """The more probable class (``classes_[1]`` when p > 1/2).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        positive = self.decision_function(X) > 0  # checks that the model is fitted first
+        return self.classes_[positive.astype(int)]
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+class _PoissonPredict(RegressorMixin, BaseEstimator):
+    coef_: NDArray[np.float64]
+    intercept_: float
+
+    def predict(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Mean counts ``exp(X @ coef_ + intercept_)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Predicted means.
+        """
+        X = predict_x(self, X)
+        return np.exp(X @ self.coef_ + self.intercept_)
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Fraction of Poisson deviance explained, D^2 (as scikit-learn's ``PoissonRegressor``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+        y : array-like of shape (n_samples,)
+            Counts.
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights.
+
+        Returns
+        -------
+        float
+            ``1 - D(y, mu) / D(y, mean(y))``.
+        """
+        from sklearn.metrics import d2_tweedie_score
+
+        return float(d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=1))
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = True
+        return tags
+
+
+_GLM_PARAMS = """
+    l1_ratio : float, default=1.0
+        Mixing weight in [0, 1] (glmnet's ``alpha``): 1 is the Lasso, 0 ridge.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept.
+    standardize : bool, default=False
+        Penalize on the scale of population-SD standardized columns (glmnet's
+        ``standardize=TRUE``); coefficients are reported on the original scale.
+    tol : float, default=1e-7
+        Target of the certificate: the KKT residual (largest violation of the optimality
+        conditions) divided by alpha.
+    max_iter : int, default=100000
+        Cap on coordinate-descent epochs per alpha.
+    penalty_factor : array-like of shape (n_features,), optional
+        glmnet's ``penalty.factor``: per-feature penalty weights >= 0 (0 = unpenalized),
+        rescaled to sum to the number of features."""
+
+_GLM_ATTRS = """
+    coef_ : ndarray of shape (n_features,)
+        Coefficients (original scale).
+    intercept_ : float
+        Intercept.
+    kkt_ : float
+        KKT residual over alpha at the returned point (the certificate).
+    n_iter_ : int
+        Coordinate-descent epochs.
+    deviance_ratio_ : float
+        Fraction of the null deviance explained (glmnet's ``dev.ratio``).
+    n_features_in_ : int
+        Number of columns seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame."""
+
+_CV_PARAMS = """
+    n_alphas : int, default=100
+        Grid length (glmnet's ``nlambda``).
+    eps : float, optional
+        Grid end as a fraction of alpha_max (glmnet's ``lambda.min.ratio``; default 1e-4 when
+        n > d, else 1e-2).
+    cv : int, splitter or iterable, default=10
+        Folds (cv.glmnet's ``nfolds``; the test sets must partition the rows).
+    measure : str, optional
+        cv.glmnet's ``type.measure``.
+    selection : {"min", "1se"}, default="min"
+        ``alpha_`` is ``alpha_min_`` or ``alpha_1se_`` (the largest alpha within one standard
+        error of the best).
+    n_jobs : int, optional
+        Threads for the folds (results do not depend on it)."""
+
+_CV_ATTRS = """
+    alpha_, alpha_min_, alpha_1se_ : float
+        The selected penalty, the best, and the one-standard-error one.
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid (glmnet's, from the full data).
+    cv_mean_, cv_se_ : ndarray of shape (n_alphas,)
+        Cross-validated measure and its standard error (cv.glmnet's ``cvm``, ``cvsd``).
+    cv_path_ : ndarray of shape (n_alphas, n_folds)
+        Held-out measure per fold."""
+
+
+class LogisticLasso(_GlmMixin, _LogisticPredict):
+    __doc__ = f"""L1 / elastic-net logistic regression with glmnet's objective and semantics.
+
+    Minimizes ``(1/n) sum_i w_i [log(1 + e^eta_i) - y_i eta_i] + alpha * penalty`` (glmnet's
+    ``family="binomial"`` at ``lambda = alpha``); scikit-learn's
+    ``LogisticRegression(penalty="l1", C=C)`` is ``alpha = 1 / (C n)``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty strength (glmnet's ``lambda``).{_GLM_PARAMS}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The two labels; ``coef_`` models the log-odds of ``classes_[1]``.{_GLM_ATTRS}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from veristat.linear_model import LogisticLasso
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 5))
+    >>> y = (X[:, 0] + 0.5 * rng.standard_normal(200) > 0).astype(int)
+    >>> model = LogisticLasso(alpha=0.05).fit(X, y)
+    >>> bool(model.coef_[0] > 0 and model.kkt_ <= 1e-7)
+    True
+    """
+    _family = "binomial"
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        *,
+        l1_ratio: float = 1.0,
+        fit_intercept: bool = True,
+        standardize: bool = False,
+        tol: float = 1e-7,
+        max_iter: int = 100000,
+        penalty_factor: ArrayLike | None = None,
+    ) -> None:
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.tol = tol
+        self.max_iter = max_iter
+        self.penalty_factor = penalty_factor
+
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> LogisticLasso:
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Design.
+        y : array-like of shape (n_samples,)
+            Two classes.
+        sample_weight : array-like of shape (n_samples,), optional
+            Observation weights (rescaled to sum to n, as glmnet).
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        self._fit_one(X, _binary_codes(self, y), sample_weight)
+        return self
+
+
+class PoissonLasso(_GlmMixin, _PoissonPredict):
+    __doc__ = f"""L1 / elastic-net Poisson regression (log link) with glmnet's objective.
+
+    Minimizes ``(1/n) sum_i w_i [e^eta_i - y_i eta_i] + alpha * penalty`` (glmnet's
+    ``family="poisson"`` at ``lambda = alpha``); ``predict`` gives mean counts and ``score``
+    the deviance explained, as scikit-learn's ``PoissonRegressor``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty strength (glmnet's ``lambda``).{_GLM_PARAMS}
+
+    Attributes
+    ----------{_GLM_ATTRS}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from veristat.linear_model import PoissonLasso
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((300, 4))
+    >>> y = rng.poisson(np.exp(0.5 + 0.4 * X[:, 1]))
+    >>> model = PoissonLasso(alpha=0.01).fit(X, y)
+    >>> bool(abs(model.coef_[1] - 0.4) < 0.15)
+    True
+    """
+    _family = "poisson"
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        *,
+        l1_ratio: float = 1.0,
+        fit_intercept: bool = True,
+        standardize: bool = False,
+        tol: float = 1e-7,
+        max_iter: int = 100000,
+        penalty_factor: ArrayLike | None = None,
+    ) -> None:
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.tol = tol
+        self.max_iter = max_iter
+        self.penalty_factor = penalty_factor
+
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> PoissonLasso:
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Design.
+        y : array-like of shape (n_samples,)
+            Counts (>= 0).
+        sample_weight : array-like of shape (n_samples,), optional
+            Observation weights (rescaled to sum to n, as glmnet).
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        X, y = fit_xy(self, X, y)
+        self._fit_one(X, y, sample_weight)
+        return self
+
+
+class LogisticLassoCV(_GlmMixin, _LogisticPredict):
+    __doc__ = f"""Logistic Lasso with its penalty chosen by K-fold CV (cv.glmnet, binomial).
+
+    Parameters
+    ----------{_GLM_PARAMS}{_CV_PARAMS} Default "deviance"; also "class", "auc", "mse",
+        "mae".
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The two labels.{_CV_ATTRS}{_GLM_ATTRS}
+    """
+    _family = "binomial"
+
+    def __init__(
+        self,
+        *,
+        l1_ratio: float = 1.0,
+        n_alphas: int = 100,
+        eps: float | None = None,
+        cv: Any = 10,
+        measure: str | None = None,
+        selection: str = "min",
+        fit_intercept: bool = True,
+        standardize: bool = False,
+        tol: float = 1e-7,
+        max_iter: int = 100000,
+        penalty_factor: ArrayLike | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.l1_ratio = l1_ratio
+        self.n_alphas = n_alphas
+        self.eps = eps
+        self.cv = cv
+        self.measure = measure
+        self.selection = selection
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.tol = tol
+        self.max_iter = max_iter
+        self.penalty_factor = penalty_factor
+        self.n_jobs = n_jobs
+
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> LogisticLassoCV:
+        """Fit the path on every fold and on the full data; choose ``alpha_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Design.
+        y : array-like of shape (n_samples,)
+            Two classes.
+        sample_weight : array-like of shape (n_samples,), optional
+            Observation weights.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        codes = _binary_codes(self, y)
+        self._fit_cv(X, codes, sample_weight)
+        return self
+
+
+class PoissonLassoCV(_GlmMixin, _PoissonPredict):
+    __doc__ = f"""Poisson Lasso with its penalty chosen by K-fold CV (cv.glmnet, poisson).
+
+    Parameters
+    ----------{_GLM_PARAMS}{_CV_PARAMS} Default "deviance"; also "mse", "mae".
+
+    Attributes
+    ----------{_CV_ATTRS}{_GLM_ATTRS}
+    """
+    _family = "poisson"
+
+    def __init__(
+        self,
+        *,
+        l1_ratio: float = 1.0,
+        n_alphas: int = 100,
+        eps: float | None = None,
+        cv: Any = 10,
+        measure: str | None = None,
+        selection: str = "min",
+        fit_intercept: bool = True,
+        standardize: bool = False,
+        tol: float = 1e-7,
+        max_iter: int = 100000,
+        penalty_factor: ArrayLike | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.l1_ratio = l1_ratio
+        self.n_alphas = n_alphas
+        self.eps = eps
+        self.cv = cv
+        self.measure = measure
+        self.selection = selection
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.tol = tol
+        self.max_iter = max_iter
+        self.penalty_factor = penalty_factor
+        self.n_jobs = n_jobs
+
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> PoissonLassoCV:
+        """Fit the path on every fold and on the full data; choose ``alpha_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Design.
+        y : array-like of shape (n_samples,)
+            Counts.
+        sample_weight : array-like of shape (n_samples,), optional
+            Observation weights.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+        """
+        X, y = fit_xy(self, X, y)
+        self._fit_cv(X, y, sample_weight)
         return self

@@ -162,10 +162,10 @@ impl Fitted for LassoCvFit {
 }
 
 /// Regression data with the observation weights of its rows, so that a row subset keeps its
-/// own weights.
-struct Weighted {
-    data: RegressionData,
-    weights: Option<DVector<f64>>,
+/// own weights (also the fold data of the GLM cross-validation).
+pub(crate) struct Weighted {
+    pub(crate) data: RegressionData,
+    pub(crate) weights: Option<DVector<f64>>,
 }
 
 impl Rows for Weighted {

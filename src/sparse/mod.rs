@@ -52,6 +52,7 @@ pub mod best_subset;
 pub mod cv;
 pub mod design;
 mod engine;
+pub mod glm;
 pub mod iht;
 mod kernels;
 pub mod lasso;

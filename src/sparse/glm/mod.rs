@@ -1,0 +1,27 @@
+//! Sparse generalized linear models with glmnet's semantics (issue 16; `docs/specs/glm.md`):
+//! gaussian, binomial and poisson families, elastic-net penalties with per-feature penalty
+//! factors, observation weights and glmnet's standardization, fitted by proximal Newton
+//! (IRLS + coordinate descent) with strong-rule working sets and a per-alpha KKT certificate.
+//!
+//! | unchecked | checked | fitted | certificate |
+//! |---|---|---|---|
+//! | [`GlmParams`] | [`Glm`] | [`GlmFit`] | KKT residual / alpha |
+//! | [`GlmPathParams`] | [`GlmPath`] | [`GlmPathFit`] | worst point's |
+//! | [`GlmCvParams`] | [`GlmCv`] | [`GlmCvFit`] | the full-data path's |
+//!
+//! The Gaussian elastic net of [`crate::sparse`] (scikit-learn's units, duality-gap certificate)
+//! is unchanged; the gaussian family here is glmnet's (the same objective), with penalty factors.
+
+pub mod cv;
+pub mod family;
+mod irls;
+pub mod path;
+mod problem;
+
+pub use cv::{CvMeasure, GlmCv, GlmCvFit, GlmCvParams};
+pub use family::Family;
+pub use path::{
+    Glm, GlmFit, GlmParams, GlmPath, GlmPathFit, GlmPathParams, GlmStop, glm_kkt_residual,
+    glm_objective,
+};
+pub use problem::GlmOptions;
