@@ -10,6 +10,8 @@
 //!   not depend on the thread count.
 //! * [`postprocess`]: frequency estimates projected onto the probability simplex (norm-sub,
 //!   Euclidean projection, clip-and-rescale) and heavy hitters.
+//! * `io` (feature `io`): a data column read and report buffers written and read in chunks
+//!   (CSV or Parquet), with the metadata file beside the reports.
 //! * [`estimate`]: frequency and mean estimation by averaging decoded reports.
 //! * [`audit`]: exact output-ratio checks and the empirical (Clopper–Pearson / hockey-stick)
 //!   auditor.
@@ -30,6 +32,8 @@
 pub mod audit;
 pub mod batch;
 pub mod estimate;
+#[cfg(feature = "io")]
+pub mod io;
 pub mod kernels;
 pub mod mechanisms;
 pub mod postprocess;

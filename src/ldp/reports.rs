@@ -128,6 +128,67 @@ impl Reports {
         Ok(out)
     }
 
+    /// Bit reports from packed words (⌈k/64⌉ per report); a set bit at or beyond k is an
+    /// [`Error::BadCell`] naming the report.
+    pub fn from_bits(k: usize, words: Vec<u64>) -> Result<Self> {
+        let layout = Layout::Bits { k };
+        let n = Self::count(layout, words.len())?;
+        let s = layout.stride();
+        let used = k - 64 * (s - 1);
+        if used < 64 {
+            if let Some(i) = (0..n).find(|i| words[i * s + s - 1] >> used != 0) {
+                return Err(Error::BadCell {
+                    column: format!("word{}", s - 1),
+                    row: i,
+                    value: words[i * s + s - 1].to_string(),
+                    reason: format!("sets a bit at or beyond k = {k}"),
+                });
+            }
+        }
+        Ok(Self {
+            layout,
+            n,
+            store: Store::Bits(words),
+        })
+    }
+
+    /// Integer reports, `width` per report.
+    pub fn from_ints(width: usize, v: Vec<u32>) -> Result<Self> {
+        let layout = Layout::Ints { width };
+        let n = Self::count(layout, v.len())?;
+        Ok(Self {
+            layout,
+            n,
+            store: Store::Ints(v),
+        })
+    }
+
+    /// Real reports, `dim` per report; every value finite.
+    pub fn from_reals(dim: usize, v: Vec<f64>) -> Result<Self> {
+        let layout = Layout::Reals { dim };
+        let n = Self::count(layout, v.len())?;
+        if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+            return Err(Error::param("report", *x, "must be finite"));
+        }
+        Ok(Self {
+            layout,
+            n,
+            store: Store::Reals(v),
+        })
+    }
+
+    fn count(layout: Layout, len: usize) -> Result<usize> {
+        let s = layout.stride();
+        if s == 0 || !len.is_multiple_of(s) {
+            return Err(Error::DimensionMismatch {
+                what: "report buffer length (a multiple of the report width)",
+                expected: s,
+                got: len,
+            });
+        }
+        Ok(len / s)
+    }
+
     fn set_row(&mut self, i: usize, r: &[f64]) -> Result<()> {
         let w = self.layout.row_len();
         if r.len() != w {
