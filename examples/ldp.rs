@@ -173,7 +173,13 @@ fn bench(n: usize) -> Result<()> {
 fn bench_batch(n: usize) -> Result<()> {
     use veristat::ldp::batch::{CHUNK, Summary, privatize_column_from};
     const PIECE: usize = 64 * CHUNK;
-    let vector = ["duchi-l2", "duchi-linf", "laplace", "gaussian", "gaussian-analytic"];
+    let vector = [
+        "duchi-l2",
+        "duchi-linf",
+        "laplace",
+        "gaussian",
+        "gaussian-analytic",
+    ];
     let mut out = serde_json::Map::new();
     for name in mechanisms::NAMES {
         let d = if vector.contains(name) { 50 } else { 1 };
@@ -194,8 +200,7 @@ fn bench_batch(n: usize) -> Result<()> {
                 let rows = PIECE.min(n - start);
                 let xs: Vec<f64> = (start * d..(start + rows) * d).map(input).collect();
                 let t = Instant::now();
-                let reports =
-                    privatize_column_from(m.as_ref(), &xs, rep, (start / CHUNK) as u64)?;
+                let reports = privatize_column_from(m.as_ref(), &xs, rep, (start / CHUNK) as u64)?;
                 p += t.elapsed().as_secs_f64();
                 let t = Instant::now();
                 summary.add(m.as_ref(), &reports)?;

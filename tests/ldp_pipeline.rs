@@ -69,15 +69,37 @@ fn frequencies_and_means_round_trip_within_their_standard_errors() {
         let out = out.to_str().unwrap();
         ok(&veristat(
             &[
-                "ldp", "privatize", "--data", data, "--column", "city", "--mechanism", mech,
-                "--epsilon", "1", "--out", out, "--seed", "3",
+                "ldp",
+                "privatize",
+                "--data",
+                data,
+                "--column",
+                "city",
+                "--mechanism",
+                mech,
+                "--epsilon",
+                "1",
+                "--out",
+                out,
+                "--seed",
+                "3",
             ],
             None,
         ));
         let j = ok(&veristat(
             &[
-                "ldp", "estimate", "--reports", out, "--mechanism", mech, "--epsilon", "1",
-                "--postprocess", "simplex", "--top", "2",
+                "ldp",
+                "estimate",
+                "--reports",
+                out,
+                "--mechanism",
+                mech,
+                "--epsilon",
+                "1",
+                "--postprocess",
+                "simplex",
+                "--top",
+                "2",
             ],
             None,
         ));
@@ -87,12 +109,18 @@ fn frequencies_and_means_round_trip_within_their_standard_errors() {
         assert_eq!(cats.len(), 4);
         for (c, (label, f)) in cats.iter().zip(truth) {
             assert_eq!(c["label"], label);
-            let (e, se) = (c["estimate"].as_f64().unwrap(), c["std_error"].as_f64().unwrap());
+            let (e, se) = (
+                c["estimate"].as_f64().unwrap(),
+                c["std_error"].as_f64().unwrap(),
+            );
             assert!((e - f).abs() < 4.0 * se, "{mech} {label}: {e} ± {se}");
             let ci = c["conf_int"].as_array().unwrap();
             assert!(ci[0].as_f64().unwrap() < e && e < ci[1].as_f64().unwrap());
         }
-        let post: f64 = cats.iter().map(|c| c["postprocessed"].as_f64().unwrap()).sum();
+        let post: f64 = cats
+            .iter()
+            .map(|c| c["postprocessed"].as_f64().unwrap())
+            .sum();
         assert!((post - 1.0).abs() < 1e-9);
         assert_eq!(j["heavy_hitters"][0]["label"], "Oslo");
     }
@@ -100,13 +128,34 @@ fn frequencies_and_means_round_trip_within_their_standard_errors() {
     let out = out.to_str().unwrap();
     ok(&veristat(
         &[
-            "ldp", "privatize", "--data", data, "--column", "age", "--mechanism", "piecewise",
-            "--epsilon", "2", "--range", "0,100", "--out", out,
+            "ldp",
+            "privatize",
+            "--data",
+            data,
+            "--column",
+            "age",
+            "--mechanism",
+            "piecewise",
+            "--epsilon",
+            "2",
+            "--range",
+            "0,100",
+            "--out",
+            out,
         ],
         None,
     ));
     let j = ok(&veristat(
-        &["ldp", "estimate", "--reports", out, "--mechanism", "piecewise", "--epsilon", "2"],
+        &[
+            "ldp",
+            "estimate",
+            "--reports",
+            out,
+            "--mechanism",
+            "piecewise",
+            "--epsilon",
+            "2",
+        ],
         None,
     ));
     let (e, se) = (
@@ -127,15 +176,36 @@ fn one_and_two_threads_give_the_same_reports_and_estimates() {
             let out = d.join(format!("{mech}-{t}.csv"));
             let o = out.to_str().unwrap();
             let mut args = vec![
-                "ldp", "privatize", "--data", data, "--column", col, "--mechanism", mech,
-                "--epsilon", "0.5", "--out", o, "--seed", "11",
+                "ldp",
+                "privatize",
+                "--data",
+                data,
+                "--column",
+                col,
+                "--mechanism",
+                mech,
+                "--epsilon",
+                "0.5",
+                "--out",
+                o,
+                "--seed",
+                "11",
             ];
             if let Some(r) = extra {
                 args.extend(["--range", r]);
             }
             ok(&veristat(&args, Some(t)));
             let est = veristat(
-                &["ldp", "estimate", "--reports", o, "--mechanism", mech, "--epsilon", "0.5"],
+                &[
+                    "ldp",
+                    "estimate",
+                    "--reports",
+                    o,
+                    "--mechanism",
+                    mech,
+                    "--epsilon",
+                    "0.5",
+                ],
                 Some(t),
             );
             ok(&est);
@@ -163,44 +233,118 @@ fn bad_inputs_are_typed_errors_naming_the_column_or_parameter() {
     assert!(e.contains("epsilon"), "{e}");
     let e = p(&["--column", "age", "--mechanism", "duchi", "--epsilon", "1"]);
     assert!(e.contains("range"), "{e}");
-    let e = p(&["--column", "age", "--mechanism", "duchi", "--epsilon", "1", "--range", "5,1"]);
+    let e = p(&[
+        "--column",
+        "age",
+        "--mechanism",
+        "duchi",
+        "--epsilon",
+        "1",
+        "--range",
+        "5,1",
+    ]);
     assert!(e.contains("range"), "{e}");
-    let e = p(&["--column", "city", "--mechanism", "grr", "--epsilon", "1", "--k", "3"]);
+    let e = p(&[
+        "--column",
+        "city",
+        "--mechanism",
+        "grr",
+        "--epsilon",
+        "1",
+        "--k",
+        "3",
+    ]);
     assert!(e.contains("`k`"), "{e}");
-    let e = p(&["--column", "city", "--mechanism", "duchi", "--epsilon", "1", "--range", "0,1"]);
+    let e = p(&[
+        "--column",
+        "city",
+        "--mechanism",
+        "duchi",
+        "--epsilon",
+        "1",
+        "--range",
+        "0,1",
+    ]);
     assert!(e.contains("city") && e.contains("row 0"), "{e}");
     let e = p(&["--column", "city", "--mechanism", "nope", "--epsilon", "1"]);
     assert!(e.contains("nope"), "{e}");
     // Estimate: reports of another mechanism or ε, a corrupted report.
     ok(&veristat(
         &[
-            "ldp", "privatize", "--data", data, "--column", "city", "--mechanism", "grr",
-            "--epsilon", "1", "--out", out,
+            "ldp",
+            "privatize",
+            "--data",
+            data,
+            "--column",
+            "city",
+            "--mechanism",
+            "grr",
+            "--epsilon",
+            "1",
+            "--out",
+            out,
         ],
         None,
     ));
     let e = err(&veristat(
-        &["ldp", "estimate", "--reports", out, "--mechanism", "oue", "--epsilon", "1"],
+        &[
+            "ldp",
+            "estimate",
+            "--reports",
+            out,
+            "--mechanism",
+            "oue",
+            "--epsilon",
+            "1",
+        ],
         None,
     ));
     assert!(e.contains("mechanism") && e.contains("grr"), "{e}");
     let e = err(&veristat(
-        &["ldp", "estimate", "--reports", out, "--mechanism", "grr", "--epsilon", "2"],
+        &[
+            "ldp",
+            "estimate",
+            "--reports",
+            out,
+            "--mechanism",
+            "grr",
+            "--epsilon",
+            "2",
+        ],
         None,
     ));
     assert!(e.contains("epsilon"), "{e}");
     let e = err(&veristat(
         &[
-            "ldp", "estimate", "--reports", out, "--mechanism", "grr", "--epsilon", "1",
-            "--postprocess", "magic",
+            "ldp",
+            "estimate",
+            "--reports",
+            out,
+            "--mechanism",
+            "grr",
+            "--epsilon",
+            "1",
+            "--postprocess",
+            "magic",
         ],
         None,
     ));
     assert!(e.contains("magic"), "{e}");
-    let text = std::fs::read_to_string(out).unwrap().replacen("\n1\n", "\n-1\n", 1);
+    let text = std::fs::read_to_string(out)
+        .unwrap()
+        .replacen("\n1\n", "\n-1\n", 1);
     std::fs::write(out, text).unwrap();
     let e = err(&veristat(
-        &["ldp", "estimate", "--reports", out, "--mechanism", "grr", "--epsilon", "1"],
+        &[
+            "ldp",
+            "estimate",
+            "--reports",
+            out,
+            "--mechanism",
+            "grr",
+            "--epsilon",
+            "1",
+        ],
         None,
     ));
     assert!(e.contains("report") && e.contains("row"), "{e}");

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--batch" else 1_000_000
 EPS, K, D = 0.5, 16, 50
 rng = np.random.default_rng(1)
 
@@ -385,7 +385,7 @@ def batch_main(sizes):
         "laplace-d50": bnp_vector(np_laplace), "gaussian-d50": bnp_vector(np_gaussian(sig_classic)),
         "gaussian-analytic-d50": bnp_vector(np_gaussian(sig_classic)),
     }
-    exe = "target/release/examples/ldp"
+    exe = os.environ.get("VERISTAT_LDP_EXE", "target/release/examples/ldp")
     print(f"eps = {EPS}, K = {K}, d = {D}; reports per second (M/s); ratio = veristat / numpy; "
           "numpy is single-threaded; mfl = multi-freq-ldpy aggregation")
     print("| mechanism | n | veristat privatize 1t | 2t | numpy privatize | ratio 1t | ratio 2t "

@@ -278,18 +278,21 @@ fn reports_from(m: &dyn Mechanism, reports: &Bound<'_, PyAny>) -> PyResult<Repor
     };
     let r = match m.layout() {
         Layout::Bits { k } => {
-            let a: numpy::PyReadonlyArray2<'_, u64> =
-                reports.extract().map_err(|_| to_py_err(bad("another dtype")))?;
+            let a: numpy::PyReadonlyArray2<'_, u64> = reports
+                .extract()
+                .map_err(|_| to_py_err(bad("another dtype")))?;
             Reports::from_bits(k, flat(&a))
         }
         Layout::Ints { width } => {
-            let a: numpy::PyReadonlyArray2<'_, u32> =
-                reports.extract().map_err(|_| to_py_err(bad("another dtype")))?;
+            let a: numpy::PyReadonlyArray2<'_, u32> = reports
+                .extract()
+                .map_err(|_| to_py_err(bad("another dtype")))?;
             Reports::from_ints(width, flat(&a))
         }
         Layout::Reals { dim } => {
-            let a: PyReadonlyArray2<'_, f64> =
-                reports.extract().map_err(|_| to_py_err(bad("another dtype")))?;
+            let a: PyReadonlyArray2<'_, f64> = reports
+                .extract()
+                .map_err(|_| to_py_err(bad("another dtype")))?;
             Reports::from_reals(dim, flat(&a))
         }
     };
@@ -315,9 +318,18 @@ fn estimates_dict<'py>(
             Target::Mean => "mean",
         },
     )?;
-    out.set_item("estimate", crate::conv::py_vec(py, e.estimate.iter().copied()))?;
-    out.set_item("variance", crate::conv::py_vec(py, e.variance.iter().copied()))?;
-    out.set_item("std_error", crate::conv::py_vec(py, e.std_error.iter().copied()))?;
+    out.set_item(
+        "estimate",
+        crate::conv::py_vec(py, e.estimate.iter().copied()),
+    )?;
+    out.set_item(
+        "variance",
+        crate::conv::py_vec(py, e.variance.iter().copied()),
+    )?;
+    out.set_item(
+        "std_error",
+        crate::conv::py_vec(py, e.std_error.iter().copied()),
+    )?;
     let lo_hi = numpy::ndarray::Array2::from_shape_fn((ci.len(), 2), |(i, j)| {
         if j == 0 { ci[i].0 } else { ci[i].1 }
     });

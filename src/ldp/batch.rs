@@ -1,4 +1,4 @@
-//! Column-at-a-time privatization and one-pass aggregation (spec §2.8).
+//! Column-at-a-time privatization and one-pass aggregation (spec §2.10).
 //!
 //! **Reproducibility.** Users are cut into chunks of [`CHUNK`] rows; chunk c draws from
 //! `rng::stream(seed, LABEL, c)` only, and chunks are processed in parallel (rayon) into
@@ -158,7 +158,10 @@ impl Summary {
                 .iter()
                 .map(|c| {
                     let ph = *c as f64 / n;
-                    ((ph - q) / (p - q), ph * (1.0 - ph) / (n * (p - q) * (p - q)))
+                    (
+                        (ph - q) / (p - q),
+                        ph * (1.0 - ph) / (n * (p - q) * (p - q)),
+                    )
                 })
                 .unzip(),
             (Stats::Moments { sum, sum_sq }, None) => sum
@@ -174,7 +177,11 @@ impl Summary {
                     (mu, var)
                 })
                 .unzip(),
-            _ => return Err(Error::InvalidData("statistics do not match the mechanism".into())),
+            _ => {
+                return Err(Error::InvalidData(
+                    "statistics do not match the mechanism".into(),
+                ));
+            }
         };
         let std_error = variance.iter().map(|v| v.sqrt()).collect();
         Ok(Estimates {

@@ -1,4 +1,4 @@
-//! Files of the LDP pipeline (spec §2.8): one data column read in chunks, report buffers
+//! Files of the LDP pipeline (spec §2.10): one data column read in chunks, report buffers
 //! written and read in chunks (CSV or Parquet, by extension), and the metadata file beside the
 //! reports (mechanism, ε, categorical labels or numeric range).
 //!
@@ -356,8 +356,7 @@ impl ReportWriter {
                     })
                     .collect();
                 let df = DataFrame::new(n, cols).map_err(|e| format_err(&self.path, e))?;
-                pw.write_batch(&df)
-                    .map_err(|e| format_err(&self.path, e))?;
+                pw.write_batch(&df).map_err(|e| format_err(&self.path, e))?;
             }
         }
         Ok(())
@@ -437,7 +436,11 @@ impl ReportReader {
                 let mut words = Vec::with_capacity(n * w);
                 for i in 0..n {
                     for j in 0..w {
-                        words.push(cell(j, i).parse().map_err(|_| bad(j, i, "not a 64-bit word"))?);
+                        words.push(
+                            cell(j, i)
+                                .parse()
+                                .map_err(|_| bad(j, i, "not a 64-bit word"))?,
+                        );
                     }
                 }
                 Reports::from_bits(k, words).map_err(|e| match e {

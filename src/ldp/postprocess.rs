@@ -1,4 +1,4 @@
-//! Post-processing of frequency-oracle estimates (spec §2.3; free under LDP, Dwork & Roth
+//! Post-processing of frequency-oracle estimates (spec §2.10; free under LDP, Dwork & Roth
 //! 2014, Prop. 2.1) and heavy hitters.
 //!
 //! The unbiased estimates f̂ of [`crate::ldp::batch`] can be negative and need not sum to one.
@@ -193,7 +193,10 @@ mod tests {
             let b = project_simplex(f);
             let c = norm_mul(f);
             for w in [&a, &b, &c] {
-                assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{f:?} -> {w:?}");
+                assert!(
+                    (w.iter().sum::<f64>() - 1.0).abs() < 1e-12,
+                    "{f:?} -> {w:?}"
+                );
                 assert!(w.iter().all(|x| *x >= 0.0));
             }
             if f.iter().map(|x| x.max(0.0)).sum::<f64>() >= 1.0 {

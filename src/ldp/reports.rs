@@ -1,4 +1,4 @@
-//! Columnar buffers of privatized reports (spec §2.8): one buffer per column of users, in the
+//! Columnar buffers of privatized reports (spec §2.10): one buffer per column of users, in the
 //! narrowest exact representation of each mechanism's output.
 //!
 //! * [`Layout::Bits`]: the unary encodings (OUE, SUE); K bits per report, packed into
@@ -135,15 +135,15 @@ impl Reports {
         let n = Self::count(layout, words.len())?;
         let s = layout.stride();
         let used = k - 64 * (s - 1);
-        if used < 64 {
-            if let Some(i) = (0..n).find(|i| words[i * s + s - 1] >> used != 0) {
-                return Err(Error::BadCell {
-                    column: format!("word{}", s - 1),
-                    row: i,
-                    value: words[i * s + s - 1].to_string(),
-                    reason: format!("sets a bit at or beyond k = {k}"),
-                });
-            }
+        if used < 64
+            && let Some(i) = (0..n).find(|i| words[i * s + s - 1] >> used != 0)
+        {
+            return Err(Error::BadCell {
+                column: format!("word{}", s - 1),
+                row: i,
+                value: words[i * s + s - 1].to_string(),
+                reason: format!("sets a bit at or beyond k = {k}"),
+            });
         }
         Ok(Self {
             layout,
@@ -205,7 +205,11 @@ impl Reports {
                     if *v == 1.0 {
                         b[i * s + j / 64] |= 1u64 << (j % 64);
                     } else if *v != 0.0 {
-                        return Err(Error::param("report", *v, "a unary-encoding bit must be 0 or 1"));
+                        return Err(Error::param(
+                            "report",
+                            *v,
+                            "a unary-encoding bit must be 0 or 1",
+                        ));
                     }
                 }
             }

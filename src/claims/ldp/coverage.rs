@@ -1,4 +1,4 @@
-//! Coverage of the closed-form intervals of [`crate::ldp::batch`] (spec §2.8): for every
+//! Coverage of the closed-form intervals of [`crate::ldp::batch`] (spec §2.10): for every
 //! mechanism, the 95% normal interval estimate ± 1.96·SE covers the population frequency or
 //! mean in 95% of replicates.
 //!

@@ -1,6 +1,6 @@
 //! Claims of the `ldp` module: error-rate slopes of the three LDP sparse-regression estimators
 //! (spec §0, §4), the privacy audit of every mechanism (spec §5.2) and the coverage of the
-//! batch estimators' intervals (spec §2.8).
+//! batch estimators' intervals (spec §2.10).
 //!
 //! **Design (deviations from spec §4, and why).** The NLDP estimator is only in its working
 //! range once the averaged covariance noise is small next to λ_min(Σ): ‖N̄₁‖_op ≈ 2σ₁√d/√n with

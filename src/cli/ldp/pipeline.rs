@@ -150,7 +150,10 @@ pub fn privatize(a: PrivatizeArgs) -> Result<()> {
             return Err(Error::param(
                 "range",
                 a.range.as_deref().unwrap_or(""),
-                format!("`{}` is a frequency oracle; --range is for numeric mechanisms", a.mechanism),
+                format!(
+                    "`{}` is a frequency oracle; --range is for numeric mechanisms",
+                    a.mechanism
+                ),
             ));
         }
         let labels = categories(&a.data, &a.column)?;
@@ -170,13 +173,21 @@ pub fn privatize(a: PrivatizeArgs) -> Result<()> {
             return Err(Error::param(
                 "mechanism",
                 "rr",
-                format!("column `{}` has {} distinct values; rr needs two", a.column, labels.len()),
+                format!(
+                    "column `{}` has {} distinct values; rr needs two",
+                    a.column,
+                    labels.len()
+                ),
             ));
         }
         (Some(labels), None, k)
     } else {
         if a.k.is_some() {
-            return Err(Error::param("k", a.k.unwrap_or(0), "--k is for frequency oracles"));
+            return Err(Error::param(
+                "k",
+                a.k.unwrap_or(0),
+                "--k is for frequency oracles",
+            ));
         }
         let s = a.range.as_deref().ok_or_else(|| {
             Error::param(
@@ -292,7 +303,10 @@ pub fn estimate(a: EstimateArgs) -> Result<()> {
             return Err(Error::param(
                 "k",
                 "none",
-                format!("no {} beside the reports; give --k", ReportsMeta::path_for(&a.reports).display()),
+                format!(
+                    "no {} beside the reports; give --k",
+                    ReportsMeta::path_for(&a.reports).display()
+                ),
             ));
         }
         _ => 2,
@@ -322,10 +336,10 @@ pub fn estimate(a: EstimateArgs) -> Result<()> {
     });
     match est.kind {
         Target::Frequency => {
-            let labels: Vec<String> = match meta.as_ref().and_then(|m| m.labels.clone()) {
-                Some(l) => l,
-                None => Vec::new(),
-            };
+            let labels: Vec<String> = meta
+                .as_ref()
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default();
             let label = |u: usize| -> String {
                 if a.mechanism == "rr" {
                     labels.get(1).cloned().unwrap_or_else(|| "1".into())

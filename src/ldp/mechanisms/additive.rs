@@ -2,9 +2,9 @@
 //! Continuous floating-point samplers: see the limitation stated in the module docs.
 
 use super::{Mechanism, check_input, clip_l2, clip_scalar, range_bin, reals};
-use crate::ldp::reports::RowsMut;
 use crate::error::{Error, Result};
 use crate::ldp::privacy::{Privacy, check_delta, check_epsilon};
+use crate::ldp::reports::RowsMut;
 use crate::rng::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use statrs::function::erf::erfc;
@@ -89,7 +89,10 @@ impl Mechanism for Laplace {
         Ok(out)
     }
     fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
-        for (x, o) in xs.chunks(self.d).zip(reals(out, self.name())?.chunks_mut(self.d)) {
+        for (x, o) in xs
+            .chunks(self.d)
+            .zip(reals(out, self.name())?.chunks_mut(self.d))
+        {
             self.draw(x, o, rng)?;
         }
         Ok(())
@@ -272,7 +275,10 @@ impl Mechanism for Gaussian {
         Ok(out)
     }
     fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
-        for (x, o) in xs.chunks(self.d).zip(reals(out, self.name())?.chunks_mut(self.d)) {
+        for (x, o) in xs
+            .chunks(self.d)
+            .zip(reals(out, self.name())?.chunks_mut(self.d))
+        {
             self.draw(x, o, rng)?;
         }
         Ok(())

@@ -7,9 +7,9 @@
 use super::{
     DiscreteMechanism, Mechanism, check_input, clip_l2, clip_scalar, l2_norm, range_bin, reals,
 };
-use crate::ldp::reports::RowsMut;
 use crate::error::{Error, Result};
 use crate::ldp::privacy::Privacy;
+use crate::ldp::reports::RowsMut;
 use crate::rng::Rng;
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -253,7 +253,10 @@ impl Mechanism for DuchiLinf {
     }
     fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
         let mut clipped = vec![0.0; self.d];
-        for (x, o) in xs.chunks(self.d).zip(reals(out, self.name())?.chunks_mut(self.d)) {
+        for (x, o) in xs
+            .chunks(self.d)
+            .zip(reals(out, self.name())?.chunks_mut(self.d))
+        {
             check_input(x, self.d)?;
             for (c, v) in clipped.iter_mut().zip(x) {
                 *c = clip_scalar(*v, self.r);

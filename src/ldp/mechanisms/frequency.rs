@@ -67,7 +67,11 @@ impl BinaryRr {
         self.p
     }
     fn draw(&self, b: usize, rng: &mut Rng) -> u32 {
-        if self.keep.flip(rng) { b as u32 } else { (1 - b) as u32 }
+        if self.keep.flip(rng) {
+            b as u32
+        } else {
+            (1 - b) as u32
+        }
     }
 }
 
@@ -223,7 +227,13 @@ impl Mechanism for Grr {
         for y in ints_ref(rows, self.name())? {
             match counts.get_mut(*y as usize) {
                 Some(c) => *c += 1,
-                None => return Err(Error::param("report", y, format!("must be < k = {}", self.k))),
+                None => {
+                    return Err(Error::param(
+                        "report",
+                        y,
+                        format!("must be < k = {}", self.k),
+                    ));
+                }
             }
         }
         Ok(())

@@ -3,9 +3,9 @@
 use super::{
     DiscreteMechanism, DuchiScalar, Mechanism, check_input, clip_scalar, range_bin, reals,
 };
-use crate::ldp::reports::RowsMut;
 use crate::error::Result;
 use crate::ldp::privacy::Privacy;
+use crate::ldp::reports::RowsMut;
 use crate::rng::Rng;
 use rand::RngExt;
 
