@@ -163,6 +163,27 @@ fn frequencies_and_means_round_trip_within_their_standard_errors() {
         j["mean"]["std_error"].as_f64().unwrap(),
     );
     assert!((e - 55.0).abs() < 4.0 * se && se < 2.0, "{e} ± {se}");
+    let t = veristat(
+        &[
+            "ldp",
+            "estimate",
+            "--reports",
+            out,
+            "--mechanism",
+            "piecewise",
+            "--epsilon",
+            "2",
+            "--format",
+            "table",
+        ],
+        None,
+    );
+    assert!(t.status.success());
+    let text = String::from_utf8_lossy(&t.stdout);
+    assert!(
+        text.contains("std_error") && text.contains("mean"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! memory stays bounded whatever the row count, and the reports are the same for any thread
 //! count (`veristat::ldp::batch`).
 
-use crate::cli::print_json;
+use crate::cli::{Format, print_json, print_table};
 use clap::Args;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -81,6 +81,9 @@ pub struct EstimateArgs {
     /// Also list up to this many heavy hitters (frequency oracles).
     #[arg(long, default_value_t = 0)]
     pub top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
 }
 
 fn is_oracle(name: &str) -> Result<bool> {
@@ -382,5 +385,39 @@ pub fn estimate(a: EstimateArgs) -> Result<()> {
             });
         }
     }
-    print_json(&out)
+    match a.format {
+        Format::Json => print_json(&out),
+        Format::Table => {
+            let f = |v: &serde_json::Value| v.as_f64().map_or(String::new(), |x| format!("{x:.6}"));
+            let row = |label: String, c: &serde_json::Value| {
+                vec![
+                    label,
+                    f(&c["estimate"]),
+                    f(&c["std_error"]),
+                    f(&c["conf_int"][0]),
+                    f(&c["conf_int"][1]),
+                ]
+            };
+            let rows: Vec<Vec<String>> = match est.kind {
+                Target::Frequency => out["categories"]
+                    .as_array()
+                    .map(|cs| {
+                        cs.iter()
+                            .map(|c| {
+                                let mut r = row(c["label"].as_str().unwrap_or("").to_string(), c);
+                                r.push(f(&c["postprocessed"]));
+                                r
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                Target::Mean => vec![row("mean".into(), &out["mean"])],
+            };
+            let mut head = vec!["category", "estimate", "std_error", "ci_low", "ci_high"];
+            if est.kind == Target::Frequency {
+                head.push(&a.postprocess);
+            }
+            print_table(&head, &rows)
+        }
+    }
 }
