@@ -2,6 +2,15 @@
 
 Run from the repository root after `cargo build --release --example ldp`:
     ../venv-ldp/bin/python benches/peers/ldp.py [N]
+    $HOME/.cache/veristat-peers/bin/python benches/peers/ldp.py --batch [N ...]
+
+`--batch` (issue 18) times the batch API (`veristat::ldp::batch`: privatize a column into a
+report buffer, aggregate it with standard errors) for every mechanism at 1 and 2 rayon threads
+against expert vectorized numpy (privatize, then aggregate with bincount / column sums / a
+Walsh-Hadamard transform) and against multi-freq-ldpy's aggregators (GRR, OUE, SUE, OLH), which
+loop in Python and are timed on a subsample (rates reported); its venv:
+    python3 -m venv $HOME/.cache/veristat-peers
+    $HOME/.cache/veristat-peers/bin/pip install numpy==2.4.6 scipy==1.17.1 multi-freq-ldpy==0.2.5
 (venv: numpy, opendp==0.16.0, pure-ldp==1.2.0 + statsmodels; see the module's closing note).
 
 Every number is privatized reports per second at eps = 0.5 (K = 16 categories; vector
@@ -18,7 +27,7 @@ import time
 
 import numpy as np
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--batch" else 1_000_000
 EPS, K, D = 0.5, 16, 50
 rng = np.random.default_rng(1)
 
@@ -215,5 +224,201 @@ def main():
     print("pure-ldp's OLH client fails with xxhash >= 3 ('Strings must be encoded'), so OLH has no pure-ldp time.")
 
 
+# ---- batch API vs numpy and multi-freq-ldpy (issue 18) -------------------------------------
+
+def _cats(n, k=K):
+    i = np.arange(n)
+    return (i * 7 + i // 5) % k
+
+
+def _scalars(n):
+    return 0.3 * ((np.arange(n) % 13) / 6.0 - 1.0)
+
+
+def bnp_rr(n):
+    p = math.exp(EPS) / (1 + math.exp(EPS))
+    x = _cats(n, 2)
+    y = np.where(rng.random(n) < p, x, 1 - x)
+    return lambda: (y.mean() - (1 - p)) / (2 * p - 1)
+
+
+def bnp_grr(n):
+    e = math.exp(EPS)
+    p = e / (e + K - 1)
+    q = 1 / (e + K - 1)
+    v = _cats(n)
+    other = rng.integers(0, K - 1, n)
+    other = other + (other >= v)
+    y = np.where(rng.random(n) < p, v, other)
+    return lambda: (np.bincount(y, minlength=K) / n - q) / (p - q)
+
+
+def bnp_ue(p, q):
+    def f(n):
+        v = _cats(n)
+        out = []
+        for s in range(0, n, 1_000_000):
+            m = min(1_000_000, n - s)
+            bits = rng.random((m, K)) < q
+            bits[np.arange(m), v[s:s + m]] = rng.random(m) < p
+            out.append(np.packbits(bits, axis=1, bitorder="little"))
+        packed = np.concatenate(out)
+        return lambda: (np.unpackbits(packed, axis=1, count=K, bitorder="little").sum(0, dtype=np.int64) / n - q) / (p - q)
+    return f
+
+
+def bnp_olh(n):
+    e = math.exp(EPS)
+    g = max(2, int(round(e + 1)))
+    p = e / (e + g - 1)
+    prime = 2**31 - 1
+    v = _cats(n)
+    a = rng.integers(1, prime, n, dtype=np.int64)
+    b = rng.integers(0, prime, n, dtype=np.int64)
+    h = ((a * v + b) % prime) % g
+    other = rng.integers(0, g - 1, n)
+    other = other + (other >= h)
+    y = np.where(rng.random(n) < p, h, other)
+
+    def agg():
+        c = np.array([(((a * u + b) % prime) % g == y).sum() for u in range(K)])
+        return (c / n - 1 / g) / (p - 1 / g)
+    return agg
+
+
+def bnp_hr(n):
+    from scipy.linalg import hadamard
+    e = math.exp(EPS)
+    pi = e / (e + 1)
+    kk = 1 << (K + 1 - 1).bit_length()
+    r = _cats(n) + 1
+    want = rng.random(n) < pi
+    j = rng.integers(0, kk, n)
+    inside = np.bitwise_count(r & j) % 2 == 0
+    y = np.where(inside != want, j ^ (r & -r), j)
+    hmat = hadamard(kk)
+
+    def agg():
+        w = hmat @ np.bincount(y, minlength=kk)
+        return ((n + w[1:K + 1]) / 2 / n - 0.5) / (pi - 0.5)
+    return agg
+
+
+def bnp_duchi(n):
+    b = coth_half(EPS)
+    x = _scalars(n)
+    z = np.where(rng.random(n) < 0.5 + x / (2 * b), b, -b)
+    return lambda: (z.mean(), z.var(ddof=1))
+
+
+def bnp_scalar(f):
+    def g(n):
+        z = f(n)
+        return lambda: (z.mean(), z.var(ddof=1))
+    return g
+
+
+def bnp_vector(f):
+    """Privatize in chunks of 100 000 users (as the numpy functions above do) and keep running
+    column sums: the aggregation cost is the sums, timed separately."""
+    def g(n):
+        tp = ta = 0.0
+        s1 = s2 = 0.0
+        for s in range(0, n, 100_000):
+            t0 = time.perf_counter()
+            z = f(min(100_000, n - s))
+            t1 = time.perf_counter()
+            s1 = s1 + z.sum(0)
+            s2 = s2 + (z * z).sum(0)
+            tp += t1 - t0
+            ta += time.perf_counter() - t1
+        return tp, ta
+    g.chunked = True
+    return g
+
+
+def time_numpy(f, n):
+    if getattr(f, "chunked", False):
+        tp, ta = f(n)
+        return n / tp, n / ta
+    t = time.perf_counter()
+    agg = f(n)
+    t1 = time.perf_counter()
+    agg()
+    t2 = time.perf_counter()
+    return n / (t1 - t), n / (t2 - t1)
+
+
+def time_mfl(name, n):
+    """multi-freq-ldpy aggregation rate, on a subsample of its own reports (Python loops)."""
+    from multi_freq_ldpy.pure_frequency_oracles.GRR import GRR_Aggregator_MI
+    from multi_freq_ldpy.pure_frequency_oracles.LH import LH_Aggregator_MI
+    from multi_freq_ldpy.pure_frequency_oracles.UE import UE_Aggregator_MI
+    m = min(n, 20_000 if name == "olh" else 1_000_000)
+    if name == "grr":
+        reports = rng.integers(0, K, m)
+        f = lambda: GRR_Aggregator_MI(reports, K, EPS)  # noqa: E731
+    elif name in ("oue", "sue"):
+        reports = rng.random((m, K)) < 0.3
+        f = lambda: UE_Aggregator_MI(reports, EPS, optimal=name == "oue")  # noqa: E731
+    elif name == "olh":
+        g = int(round(math.exp(EPS))) + 1
+        reports = [(int(y), int(s)) for y, s in zip(rng.integers(0, g, m), rng.integers(0, 2**31, m))]
+        f = lambda: LH_Aggregator_MI(reports, K, EPS)  # noqa: E731
+    else:
+        return None
+    t = time.perf_counter()
+    try:
+        f()
+    except TypeError as ex:  # LH_Aggregator_MI hashes str with xxhash >= 3: "Strings must be encoded"
+        print(f"multi-freq-ldpy {name} aggregator fails: {ex}", file=sys.stderr)
+        return None
+    return m / (time.perf_counter() - t)
+
+
+def batch_main(sizes):
+    import os
+    e = math.exp(EPS)
+    eh = math.exp(EPS / 2)
+    sig_classic = 2 * math.sqrt(2 * math.log(1.25 / 1e-5)) / EPS
+    impl = {
+        "rr": bnp_rr, "grr": bnp_grr, "oue": bnp_ue(0.5, 1 / (e + 1)), "sue": bnp_ue(eh / (eh + 1), 1 / (eh + 1)),
+        "olh": bnp_olh, "hr": bnp_hr, "duchi": bnp_duchi,
+        "duchi-l2-d50": bnp_vector(np_duchi_l2), "duchi-linf-d50": bnp_vector(np_duchi_linf),
+        "piecewise": bnp_scalar(np_pm), "hybrid": bnp_scalar(np_hybrid),
+        "laplace-d50": bnp_vector(np_laplace), "gaussian-d50": bnp_vector(np_gaussian(sig_classic)),
+        "gaussian-analytic-d50": bnp_vector(np_gaussian(sig_classic)),
+    }
+    exe = os.environ.get("VERISTAT_LDP_EXE", "target/release/examples/ldp")
+    print(f"eps = {EPS}, K = {K}, d = {D}; reports per second (M/s); ratio = veristat / numpy; "
+          "numpy is single-threaded; mfl = multi-freq-ldpy aggregation")
+    print("| mechanism | n | veristat privatize 1t | 2t | numpy privatize | ratio 1t | ratio 2t "
+          "| veristat aggregate 1t | 2t | numpy aggregate | ratio 2t | mfl aggregate | ratio 2t vs mfl |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    mfl_rates = {}
+    for n in sizes:
+        ours = {}
+        for t in (1, 2):
+            env = dict(os.environ, RAYON_NUM_THREADS=str(t))
+            ours[t] = json.loads(subprocess.run([exe, "batch", str(n)], check=True, capture_output=True,
+                                                text=True, env=env).stdout)
+        for name, f in impl.items():
+            p_np, a_np = time_numpy(f, n)
+            # multi-freq-ldpy runs on a subsample whatever n: time it once per mechanism.
+            if name not in mfl_rates:
+                mfl_rates[name] = time_mfl(name, n)
+            mfl = mfl_rates[name]
+            o1, o2 = ours[1][name], ours[2][name]
+            mfl_s = f"{mfl / 1e6:.3f}" if mfl else "-"
+            mfl_r = f"{o2['aggregate'] / mfl:,.0f}" if mfl else "-"
+            print(f"| {name} | {n:.0e} | {o1['privatize'] / 1e6:.1f} | {o2['privatize'] / 1e6:.1f} | "
+                  f"{p_np / 1e6:.1f} | {o1['privatize'] / p_np:.2f} | {o2['privatize'] / p_np:.2f} | "
+                  f"{o1['aggregate'] / 1e6:.1f} | {o2['aggregate'] / 1e6:.1f} | {a_np / 1e6:.1f} | "
+                  f"{o2['aggregate'] / a_np:.2f} | {mfl_s} | {mfl_r} |", flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--batch":
+        batch_main([int(float(a)) for a in sys.argv[2:]] or [1_000_000, 10_000_000])
+    else:
+        main()

@@ -4,12 +4,15 @@
 use crate::conv::{detach, py_mat};
 use crate::errors::IntoPy;
 use nalgebra::DMatrix;
-use numpy::{PyArray2, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use veristat::ldp::audit::{empirical_audit, exact_ratio_check};
+use veristat::ldp::batch::{Estimates, Target, aggregate_column, privatize_column};
 use veristat::ldp::estimate::{aggregate, privatize_all};
 use veristat::ldp::mechanisms::{Mechanism, by_name};
+use veristat::ldp::postprocess::{PostProcess, heavy_hitters};
+use veristat::ldp::reports::{Layout, Reports, Rows};
 
 /// The mechanism `name` (see `veristat::ldp::mechanisms::NAMES`).
 fn mechanism(
@@ -192,7 +195,7 @@ fn ldp_exact_audit<'py>(
         return Err(veristat::Error::param(
             "mechanism",
             name,
-            "the exact audit needs a discrete mechanism (rr, grr, oue, sue, olh)",
+            "the exact audit needs a discrete mechanism (rr, grr, oue, sue, olh, hr)",
         ))
         .py();
     };
@@ -205,7 +208,209 @@ fn ldp_exact_audit<'py>(
     Ok(out)
 }
 
+/// Rows of a 2-d array, row-major, in one copy.
+fn flat<T: numpy::Element + Copy>(a: &numpy::PyReadonlyArray2<'_, T>) -> Vec<T> {
+    let v = a.as_array();
+    match v.as_slice() {
+        Some(s) => s.to_vec(),
+        None => v.iter().copied().collect(),
+    }
+}
+
+/// Privatize every row of `x` (n x input_dim) with the batch API into the compact report
+/// buffer: uint64 words (n x ceil(k/64)) for the unary encodings, uint32 (n x width) for rr,
+/// grr, olh (seed, value) and hr, float64 (n x dim) for the mean mechanisms. Chunk c of 16384
+/// users draws from stream c of `seed`: the same reports for any thread count.
+#[pyfunction]
+#[pyo3(signature = (name, epsilon, delta, k, d, x, seed, n_jobs=None))]
+#[allow(clippy::too_many_arguments)]
+fn ldp_privatize_column<'py>(
+    py: Python<'py>,
+    name: &str,
+    epsilon: f64,
+    delta: Option<f64>,
+    k: usize,
+    d: usize,
+    x: PyReadonlyArray2<'py, f64>,
+    seed: u64,
+    n_jobs: Option<usize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let m = mechanism(name, epsilon, delta, k, d)?;
+    let xs = flat(&x);
+    let r = detach(py, n_jobs, move || privatize_column(m.as_ref(), &xs, seed))?;
+    let (n, w) = (r.len(), r.layout().stride());
+    let arr = |e: numpy::ndarray::ShapeError| veristat::Error::Numerical(e.to_string());
+    Ok(match r.all() {
+        Rows::Bits(v) => numpy::ndarray::Array2::from_shape_vec((n, w), v.to_vec())
+            .map_err(arr)
+            .py()?
+            .into_pyarray(py)
+            .into_any(),
+        Rows::Ints(v) => numpy::ndarray::Array2::from_shape_vec((n, w), v.to_vec())
+            .map_err(arr)
+            .py()?
+            .into_pyarray(py)
+            .into_any(),
+        Rows::Reals(v) => numpy::ndarray::Array2::from_shape_vec((n, w), v.to_vec())
+            .map_err(arr)
+            .py()?
+            .into_pyarray(py)
+            .into_any(),
+    })
+}
+
+/// A compact report array back into a buffer of the mechanism's layout.
+fn reports_from(m: &dyn Mechanism, reports: &Bound<'_, PyAny>) -> PyResult<Reports> {
+    let bad = |what: &str| {
+        veristat::Error::param(
+            "reports",
+            what,
+            format!(
+                "mechanism `{}` reports are a 2-d {} array",
+                m.name(),
+                match m.layout() {
+                    Layout::Bits { .. } => "uint64",
+                    Layout::Ints { .. } => "uint32",
+                    Layout::Reals { .. } => "float64",
+                }
+            ),
+        )
+    };
+    let r = match m.layout() {
+        Layout::Bits { k } => {
+            let a: numpy::PyReadonlyArray2<'_, u64> = reports
+                .extract()
+                .map_err(|_| to_py_err(bad("another dtype")))?;
+            Reports::from_bits(k, flat(&a))
+        }
+        Layout::Ints { width } => {
+            let a: numpy::PyReadonlyArray2<'_, u32> = reports
+                .extract()
+                .map_err(|_| to_py_err(bad("another dtype")))?;
+            Reports::from_ints(width, flat(&a))
+        }
+        Layout::Reals { dim } => {
+            let a: PyReadonlyArray2<'_, f64> = reports
+                .extract()
+                .map_err(|_| to_py_err(bad("another dtype")))?;
+            Reports::from_reals(dim, flat(&a))
+        }
+    };
+    r.py()
+}
+
+fn to_py_err(e: veristat::Error) -> PyErr {
+    crate::errors::to_py(e)
+}
+
+fn estimates_dict<'py>(
+    py: Python<'py>,
+    e: &Estimates,
+    level: f64,
+    post: PostProcess,
+) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    let ci = e.conf_int(level).py()?;
+    out.set_item(
+        "target",
+        match e.kind {
+            Target::Frequency => "frequency",
+            Target::Mean => "mean",
+        },
+    )?;
+    out.set_item(
+        "estimate",
+        crate::conv::py_vec(py, e.estimate.iter().copied()),
+    )?;
+    out.set_item(
+        "variance",
+        crate::conv::py_vec(py, e.variance.iter().copied()),
+    )?;
+    out.set_item(
+        "std_error",
+        crate::conv::py_vec(py, e.std_error.iter().copied()),
+    )?;
+    let lo_hi = numpy::ndarray::Array2::from_shape_fn((ci.len(), 2), |(i, j)| {
+        if j == 0 { ci[i].0 } else { ci[i].1 }
+    });
+    out.set_item("conf_int", lo_hi.into_pyarray(py))?;
+    out.set_item("n", e.n)?;
+    out.set_item("level", level)?;
+    if e.kind == Target::Frequency {
+        let p = post.apply(&e.estimate).py()?;
+        out.set_item("postprocessed", crate::conv::py_vec(py, p))?;
+    }
+    Ok(out)
+}
+
+/// Aggregate a compact report array in one parallel pass: estimate, variance, std_error,
+/// conf_int (n_coords x 2) at `level`, and the post-processed frequencies (oracles).
+#[pyfunction]
+#[pyo3(signature = (name, epsilon, delta, k, d, reports, level, postprocess, n_jobs=None))]
+#[allow(clippy::too_many_arguments)]
+fn ldp_estimate_column<'py>(
+    py: Python<'py>,
+    name: &str,
+    epsilon: f64,
+    delta: Option<f64>,
+    k: usize,
+    d: usize,
+    reports: Bound<'py, PyAny>,
+    level: f64,
+    postprocess: &str,
+    n_jobs: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let m = mechanism(name, epsilon, delta, k, d)?;
+    let post = PostProcess::by_name(postprocess).py()?;
+    let r = reports_from(m.as_ref(), &reports)?;
+    let e = detach(py, n_jobs, move || aggregate_column(m.as_ref(), &r))?;
+    estimates_dict(py, &e, level, post)
+}
+
+/// Heavy hitters from estimates and standard errors: (category, estimate, std_error) of the
+/// categories above z_{1-alpha/K} SE, largest first, at most `top`.
+#[pyfunction]
+#[pyo3(signature = (estimate, std_error, n, top, alpha))]
+fn ldp_heavy_hitters(
+    estimate: Vec<f64>,
+    std_error: Vec<f64>,
+    n: usize,
+    top: usize,
+    alpha: f64,
+) -> PyResult<Vec<(usize, f64, f64)>> {
+    if estimate.len() != std_error.len() {
+        return Err(veristat::Error::DimensionMismatch {
+            what: "std_error vs estimate",
+            expected: estimate.len(),
+            got: std_error.len(),
+        })
+        .py();
+    }
+    let e = Estimates {
+        kind: Target::Frequency,
+        variance: std_error.iter().map(|s| s * s).collect(),
+        estimate,
+        std_error,
+        n,
+    };
+    Ok(heavy_hitters(&e, top, alpha)
+        .py()?
+        .into_iter()
+        .map(|h| (h.category, h.estimate, h.std_error))
+        .collect())
+}
+
+/// A frequency vector post-processed onto the simplex (none, norm-sub, simplex, norm-mul).
+#[pyfunction]
+fn ldp_postprocess(f: Vec<f64>, method: &str) -> PyResult<Vec<f64>> {
+    PostProcess::by_name(method).py()?.apply(&f).py()
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ldp_privatize_column, m)?)?;
+    m.add_function(wrap_pyfunction!(ldp_estimate_column, m)?)?;
+    m.add_function(wrap_pyfunction!(ldp_heavy_hitters, m)?)?;
+    m.add_function(wrap_pyfunction!(ldp_postprocess, m)?)?;
     m.add_function(wrap_pyfunction!(ldp_info, m)?)?;
     m.add_function(wrap_pyfunction!(ldp_privatize, m)?)?;
     m.add_function(wrap_pyfunction!(ldp_decode, m)?)?;

@@ -15,7 +15,7 @@ CLI_HASH = "0ccca4c3b79ad6f7"
 
 def test_list_claims():
     claims = vc.list_claims()
-    assert len(claims) == 13
+    assert len(claims) == 14
     assert {"sparse-random-support", "nested-evidence", "ldp-audit"} <= set(claims["name"])
     assert (claims["default_replicates"] > 0).all()
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from veristat.exceptions import InvalidParameterError, UnknownNameError
-from veristat.ldp import MECHANISMS, Mechanism
+from veristat.ldp import MECHANISMS, Mechanism, postprocess
 
 
 def test_mean_mechanisms_are_unbiased_within_their_variance():
@@ -45,7 +45,7 @@ def test_vector_mechanisms_and_reproducibility():
         assert est.shape == (4,)
     m = pickle.loads(pickle.dumps(Mechanism("grr", 1.0, k=3)))
     assert (m.name, m.k, m.output_dim) == ("grr", 3, 1)
-    assert len(MECHANISMS) == 13
+    assert len(MECHANISMS) == 14
 
 
 def test_audits():
@@ -139,3 +139,57 @@ def test_ldp_regression_bad_inputs(rademacher):
     with pytest.raises(InvalidParameterError) as e:
         LDPIterativeHardThresholding(rounds=0).fit(X, y)
     assert e.value.param == "rounds"
+
+
+# ---- the batch pipeline (issue 18) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MECHANISMS)
+def test_batch_estimates_cover_the_truth_and_ignore_n_jobs(name):
+    rng = np.random.default_rng(4)
+    kw = {"delta": 1e-5} if name.startswith("gaussian") else {}
+    m = Mechanism(name, epsilon=0.9, k=4, d=3, **kw)
+    n = 30_000
+    if m.estimate_dim == 4 or name == "rr":
+        cats = 2 if name == "rr" else 4
+        x = rng.integers(0, cats, n)
+        truth = np.bincount(x, minlength=cats) / n
+        truth = truth[1:] if name == "rr" else truth
+    else:
+        x = rng.uniform(-0.5, 0.5, (n, m.input_dim)) / np.sqrt(m.input_dim)
+        truth = x.mean(axis=0)
+    r1 = m.privatize_column(x, seed=3, n_jobs=1)
+    r2 = m.privatize_column(x, seed=3, n_jobs=2)
+    np.testing.assert_array_equal(r1, r2)
+    e = m.estimate(r1, n_jobs=1)
+    e2 = m.estimate(r2, n_jobs=2)
+    np.testing.assert_array_equal(e["estimate"], e2["estimate"])
+    assert e["n"] == n and e["conf_int"].shape == (len(truth), 2)
+    assert np.all(np.abs(e["estimate"] - truth) < 4.5 * e["std_error"]), name
+    lo, hi = e["conf_int"][:, 0], e["conf_int"][:, 1]
+    assert np.all(lo < e["estimate"]) and np.all(e["estimate"] < hi)
+
+
+def test_report_dtypes_postprocessing_and_heavy_hitters():
+    x = np.r_[np.full(6000, 2), np.full(3000, 5), np.arange(11_000) % 8]
+    oue = Mechanism("oue", epsilon=1.0, k=8)
+    assert oue.privatize_column(x).dtype == np.uint64
+    olh = Mechanism("olh", epsilon=1.0, k=8)
+    assert olh.privatize_column(x).shape == (x.size, 2)
+    hr = Mechanism("hr", epsilon=1.0, k=8)
+    reports = hr.privatize_column(x, seed=2)
+    assert reports.dtype == np.uint32 and reports.max() < 16
+    assert hr.exact_audit()["pass"]
+    e = hr.estimate(reports, postprocess="norm-sub")
+    assert abs(e["postprocessed"].sum() - 1) < 1e-9 and (e["postprocessed"] >= 0).all()
+    top = hr.heavy_hitters(reports, top=2)
+    assert [c for c, _, _ in top] == [2, 5]
+    p = postprocess([0.6, -0.1, 0.5], "simplex")
+    np.testing.assert_allclose(p, [0.55, 0.0, 0.45])
+    np.testing.assert_allclose(postprocess([0.6, -0.1, 0.5], "norm-sub"), p)
+    with pytest.raises(InvalidParameterError):
+        hr.estimate(reports.astype(np.float64))
+    with pytest.raises(UnknownNameError):
+        postprocess([0.5, 0.5], "magic")
+    with pytest.raises(InvalidParameterError):
+        hr.privatize_column(np.array([0, 9]))

@@ -3,12 +3,19 @@ aggregates the reports, and audits check the claimed guarantee.
 
 Mechanisms (``Mechanism(name, epsilon, ...)``): randomized response ``"rr"``, generalized
 randomized response ``"grr"``, the unary-encoding oracles ``"oue"``/``"sue"``, optimized local
-hashing ``"olh"`` (categories ``0..k-1``); Duchi et al.'s ``"duchi"`` (scalar on [-1, 1]),
+hashing ``"olh"``, Hadamard response ``"hr"`` (categories ``0..k-1``); Duchi et al.'s ``"duchi"`` (scalar on [-1, 1]),
 ``"duchi-l2"`` and ``"duchi-linf"`` (vectors in the unit ball / box), ``"piecewise"`` and
 ``"hybrid"`` (Wang et al. 2019), clipped ``"laplace"``, and ``"gaussian"`` /
 ``"gaussian-analytic"`` (need ``delta``). Each has an unbiased decoder, so
 :meth:`Mechanism.aggregate` is the mean of the decodes (a frequency vector for the oracles),
 with its exact variance when the true inputs are given.
+
+The batch pipeline (issue 18): :meth:`Mechanism.privatize_column` privatizes a whole column in
+one parallel call into a compact report array (packed uint64 bits for OUE/SUE, uint32 for
+RR/GRR/OLH/HR, float64 for the mean mechanisms), :meth:`Mechanism.estimate` aggregates it in
+one pass with standard errors and normal intervals from the closed-form variance, optionally
+post-processed onto the simplex (:func:`postprocess`), and :meth:`Mechanism.heavy_hitters`
+lists the categories significantly above zero. Results do not depend on ``n_jobs``.
 
 The three LDP sparse regressions of Zhu, Ding, Aggarwal, Xu and Wang (ICLR 2024) are
 scikit-learn regressors for ``y = <x, theta*> + noise`` with sparse ``theta*`` (no intercept:
@@ -25,6 +32,11 @@ Examples
 >>> reports = m.privatize(np.full(20_000, 0.3), seed=7)
 >>> est, var = m.aggregate(reports)
 >>> bool(abs(est[0] - 0.3) < 0.1)
+True
+>>> hr = Mechanism("hr", epsilon=1.0, k=8)
+>>> x = np.arange(100_000) % 8
+>>> out = hr.estimate(hr.privatize_column(x, seed=1), postprocess="simplex")
+>>> bool(np.all(np.abs(out["estimate"] - 0.125) < 5 * out["std_error"]))
 True
 """
 
@@ -45,6 +57,8 @@ from .exceptions import InvalidParameterError
 
 __all__ = [
     "Mechanism",
+    "postprocess",
+    "POSTPROCESS",
     "Audit",
     "MECHANISMS",
     "NonInteractiveLDPRegression",
@@ -66,7 +80,33 @@ MECHANISMS: tuple[str, ...] = (
     "laplace",
     "gaussian",
     "gaussian-analytic",
+    "hr",
 )
+
+POSTPROCESS: tuple[str, ...] = ("none", "norm-sub", "simplex", "norm-mul")
+
+
+def postprocess(f: ArrayLike, method: str = "simplex") -> NDArray[np.float64]:
+    """Map frequency estimates onto the probability simplex.
+
+    Parameters
+    ----------
+    f : array-like of shape (k,)
+        Unbiased frequency estimates (may be negative, need not sum to one).
+    method : {"none", "norm-sub", "simplex", "norm-mul"}, default="simplex"
+        ``"norm-sub"``: zero the negatives and shift the rest to sum to one, repeatedly
+        (Wang et al. NDSS 2020); ``"simplex"``: the Euclidean projection (equal to norm-sub
+        when the positive estimates sum to at least one); ``"norm-mul"``: clip and rescale.
+        All are biased (see the Rust docs of ``veristat::ldp::postprocess``); report the
+        standard errors of the unprocessed estimate.
+
+    Returns
+    -------
+    ndarray of shape (k,)
+        The post-processed frequencies.
+    """
+    arr = check_array(f, ensure_2d=False, dtype=np.float64, input_name="f").ravel()
+    return np.asarray(_core.ldp_postprocess(arr.tolist(), str(method)))
 
 
 @dataclass(frozen=True)
@@ -227,6 +267,94 @@ class Mechanism:
             *self._args(), self._rows(reports, "reports", self.output_dim), xs
         )
         return np.asarray(est), np.asarray(var)
+
+    def privatize_column(
+        self, x: ArrayLike, *, seed: int = 0, n_jobs: int | None = None
+    ) -> NDArray[Any]:
+        """Privatize a whole column in one parallel call into a compact report array.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_users,) or (n_users, input_dim)
+            True inputs (categories ``0..k-1`` for the oracles; values are clipped to the
+            mechanism's domain).
+        seed : int, default=0
+            Seed; users are cut into chunks of 16384, chunk c drawing from stream c of the
+            seed, so the reports do not depend on ``n_jobs``.
+        n_jobs : int, optional
+            Threads (default: all cores).
+
+        Returns
+        -------
+        ndarray
+            ``uint64`` of shape (n_users, ceil(k/64)) for ``"oue"``/``"sue"`` (bit j of a report
+            is bit j % 64 of word j // 64); ``uint32`` of shape (n_users, 1) for ``"rr"``,
+            ``"grr"``, ``"hr"`` and (n_users, 2) (seed, value) for ``"olh"``; ``float64`` of
+            shape (n_users, output_dim) for the mean mechanisms.
+        """
+        return _core.ldp_privatize_column(
+            *self._args(), self._rows(x, "x", self.input_dim), int(seed), n_jobs
+        )
+
+    def estimate(
+        self,
+        reports: ArrayLike,
+        *,
+        level: float = 0.95,
+        postprocess: str = "none",
+        n_jobs: int | None = None,
+    ) -> dict[str, Any]:
+        """Frequencies or the mean from a compact report array, with standard errors.
+
+        Parameters
+        ----------
+        reports : ndarray
+            The output of :meth:`privatize_column`.
+        level : float, default=0.95
+            Confidence level of the normal intervals.
+        postprocess : {"none", "norm-sub", "simplex", "norm-mul"}, default="none"
+            Post-processing of frequency estimates (returned as ``postprocessed``; the
+            standard errors are those of the unbiased ``estimate``).
+        n_jobs : int, optional
+            Threads.
+
+        Returns
+        -------
+        dict
+            ``target`` ("frequency" or "mean"), ``estimate``, ``variance``, ``std_error``,
+            ``conf_int`` (shape (k, 2)), ``n``, ``level`` and, for the oracles,
+            ``postprocessed``.
+        """
+        arr = np.asarray(reports)
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        return _core.ldp_estimate_column(
+            *self._args(), np.ascontiguousarray(arr), float(level), str(postprocess), n_jobs
+        )
+
+    def heavy_hitters(
+        self, reports: ArrayLike, top: int = 10, *, alpha: float = 0.05
+    ) -> list[tuple[int, float, float]]:
+        """Categories whose frequency is significantly above zero, largest first.
+
+        Parameters
+        ----------
+        reports : ndarray
+            The output of :meth:`privatize_column` of a frequency oracle.
+        top : int, default=10
+            At most this many.
+        alpha : float, default=0.05
+            Family-wise error: a category is kept when its estimate exceeds
+            z_{1 - alpha/k} standard errors.
+
+        Returns
+        -------
+        list of (category, estimate, std_error)
+        """
+        e = self.estimate(reports)
+        return _core.ldp_heavy_hitters(
+            e["estimate"].tolist(), e["std_error"].tolist(), int(e["n"]), int(top), float(alpha)
+        )
 
     def audit(self, draws: int = 100_000, *, level: float = 0.95, seed: int = 0) -> Audit:
         """Empirical audit: sample the worst input pair, bound the privacy loss from below.

@@ -1,4 +1,7 @@
-//! `veristat ldp`: sample a mechanism, audit it, or fit an LDP sparse regression.
+//! `veristat ldp`: sample a mechanism, audit it, privatize a column and estimate from the
+//! reports, or fit an LDP sparse regression.
+
+mod pipeline;
 
 use super::{Bars, Format, print_json, print_table};
 use clap::{Args, Subcommand, ValueEnum};
@@ -22,12 +25,16 @@ pub enum LdpCommand {
     Audit(AuditArgs),
     /// LDP sparse linear regression on a CSV or Parquet file; prints JSON.
     Regress(RegressArgs),
+    /// Privatize one column of a CSV or Parquet file into a file of reports (streaming).
+    Privatize(pipeline::PrivatizeArgs),
+    /// Frequencies or the mean from a file of reports, with standard errors and intervals; JSON.
+    Estimate(pipeline::EstimateArgs),
 }
 
 /// `veristat ldp sample`.
 #[derive(Debug, Args)]
 pub struct SampleArgs {
-    /// Mechanism: rr, grr, oue, sue, olh, duchi, duchi-l2, duchi-linf, piecewise, hybrid,
+    /// Mechanism: rr, grr, oue, sue, olh, hr, duchi, duchi-l2, duchi-linf, piecewise, hybrid,
     /// laplace, gaussian, gaussian-analytic.
     #[arg(long)]
     pub mechanism: String,
@@ -153,6 +160,8 @@ pub fn run(c: LdpCommand) -> Result<()> {
         LdpCommand::Sample(a) => sample(a),
         LdpCommand::Audit(a) => audit(a),
         LdpCommand::Regress(a) => regress(a),
+        LdpCommand::Privatize(a) => pipeline::privatize(a),
+        LdpCommand::Estimate(a) => pipeline::estimate(a),
     }
 }
 

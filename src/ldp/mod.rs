@@ -5,6 +5,13 @@
 //! * [`mechanisms`]: randomized response, GRR, OUE/SUE/OLH frequency oracles, Duchi et al.'s
 //!   scalar / ℓ2 / ℓ∞ mechanisms, piecewise and hybrid, clipped Laplace and Gaussian (classic
 //!   and analytic), each with its unbiased decoder and variance formula.
+//! * [`reports`], [`batch`]: a whole column privatized into a columnar report buffer and
+//!   aggregated in one parallel pass, with standard errors and normal intervals; the results do
+//!   not depend on the thread count.
+//! * [`postprocess`]: frequency estimates projected onto the probability simplex (norm-sub,
+//!   Euclidean projection, clip-and-rescale) and heavy hitters.
+//! * `io` (feature `io`): a data column read and report buffers written and read in chunks
+//!   (CSV or Parquet), with the metadata file beside the reports.
 //! * [`estimate`]: frequency and mean estimation by averaging decoded reports.
 //! * [`audit`]: exact output-ratio checks and the empirical (Clopper–Pearson / hockey-stick)
 //!   auditor.
@@ -23,10 +30,15 @@
 //! ```
 
 pub mod audit;
+pub mod batch;
 pub mod estimate;
+#[cfg(feature = "io")]
+pub mod io;
 pub mod kernels;
 pub mod mechanisms;
+pub mod postprocess;
 pub mod privacy;
 pub mod regression;
+pub mod reports;
 
 pub use privacy::{Ledger, Privacy};

@@ -148,7 +148,7 @@ fn variance_section(ctx: &ReportContext) -> Result<String> {
         let m = mechanisms::by_name(name, 0.5, Some(1e-5), 4, 3)?;
         let x: Vec<f64> = match *name {
             "rr" => vec![1.0],
-            "grr" | "oue" | "sue" | "olh" => vec![1.0],
+            "grr" | "oue" | "sue" | "olh" | "hr" => vec![1.0],
             _ => (0..m.input_dim()).map(|j| 0.3 - 0.2 * j as f64).collect(),
         };
         let reports = privatize_all(m.as_ref(), &vec![x.clone(); draws], &mut r)?;

@@ -1,5 +1,6 @@
 //! Claims of the `ldp` module: error-rate slopes of the three LDP sparse-regression estimators
-//! (spec §0, §4) and the privacy audit of every mechanism (spec §5.2).
+//! (spec §0, §4), the privacy audit of every mechanism (spec §5.2) and the coverage of the
+//! batch estimators' intervals (spec §2.10).
 //!
 //! **Design (deviations from spec §4, and why).** The NLDP estimator is only in its working
 //! range once the averaged covariance noise is small next to λ_min(Σ): ‖N̄₁‖_op ≈ 2σ₁√d/√n with
@@ -33,9 +34,11 @@
 //! lies inside the band.
 //!
 //! Files: [`sweep`] (the grids, the settings and the fit at one point, shared by both paths),
-//! [`slopes`] (the slope claims and their CPU path), `offload` (their device path), [`audit`].
+//! [`slopes`] (the slope claims and their CPU path), `offload` (their device path), [`audit`],
+//! [`coverage`] (the intervals of the batch estimators).
 
 pub mod audit;
+pub mod coverage;
 mod offload;
 pub mod slopes;
 pub mod sweep;
@@ -43,6 +46,7 @@ pub mod sweep;
 mod tests;
 
 pub use audit::{AuditClaim, audited_mechanisms};
+pub use coverage::CoverageClaim;
 pub use slopes::SlopeClaim;
 pub use sweep::{Estimator, Point, Sweep, loglog_slope, sweep_rows};
 
@@ -55,5 +59,6 @@ pub fn claims(scale: Scale) -> Vec<Box<dyn Claim>> {
         Box::new(SlopeClaim::new(Estimator::Public, scale)),
         Box::new(SlopeClaim::new(Estimator::Iht, scale)),
         Box::new(AuditClaim::new(scale)),
+        Box::new(CoverageClaim::new(scale)),
     ]
 }

@@ -1,9 +1,10 @@
 //! Additive-noise mechanisms after clipping (spec §2.6): Laplace on a box, Gaussian on a ball.
 //! Continuous floating-point samplers: see the limitation stated in the module docs.
 
-use super::{Mechanism, check_input, clip_l2, clip_scalar, range_bin};
+use super::{Mechanism, check_input, clip_l2, clip_scalar, range_bin, reals};
 use crate::error::{Error, Result};
 use crate::ldp::privacy::{Privacy, check_delta, check_epsilon};
+use crate::ldp::reports::RowsMut;
 use crate::rng::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use statrs::function::erf::erfc;
@@ -45,6 +46,16 @@ impl Laplace {
     pub fn scale(&self) -> f64 {
         self.scale
     }
+    /// x clipped to the box plus the difference of two Exp(1) draws per coordinate, scaled.
+    fn draw(&self, x: &[f64], out: &mut [f64], rng: &mut Rng) -> Result<()> {
+        check_input(x, self.d)?;
+        for (o, v) in out.iter_mut().zip(x) {
+            let a: f64 = Exp1.sample(rng);
+            let b: f64 = Exp1.sample(rng);
+            *o = clip_scalar(*v, self.r) + self.scale * (a - b);
+        }
+        Ok(())
+    }
     /// Privacy loss ln p(o | x)/p(o | x') for the product Laplace density.
     fn loss(&self, o: &[f64], x: &[f64], xp: &[f64]) -> f64 {
         o.iter()
@@ -73,14 +84,18 @@ impl Mechanism for Laplace {
         Ok(x.iter().map(|v| clip_scalar(*v, self.r)).collect())
     }
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
-        let x = self.clip(x)?;
-        Ok(x.iter()
-            .map(|v| {
-                let a: f64 = Exp1.sample(rng);
-                let b: f64 = Exp1.sample(rng);
-                v + self.scale * (a - b)
-            })
-            .collect())
+        let mut out = vec![0.0; self.d];
+        self.draw(x, &mut out, rng)?;
+        Ok(out)
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        for (x, o) in xs
+            .chunks(self.d)
+            .zip(reals(out, self.name())?.chunks_mut(self.d))
+        {
+            self.draw(x, o, rng)?;
+        }
+        Ok(())
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         report.to_vec()
@@ -213,6 +228,15 @@ impl Gaussian {
     pub fn calibration(&self) -> GaussianCalibration {
         self.calibration
     }
+    /// x projected onto the ball plus N(0, σ²) per coordinate.
+    fn draw(&self, x: &[f64], out: &mut [f64], rng: &mut Rng) -> Result<()> {
+        check_input(x, self.d)?;
+        for (o, v) in out.iter_mut().zip(clip_l2(x, self.r)) {
+            let z: f64 = StandardNormal.sample(rng);
+            *o = v + self.sigma * z;
+        }
+        Ok(())
+    }
     /// Privacy loss ln p(o | x)/p(o | x') = (‖o − x'‖² − ‖o − x‖²)/(2σ²).
     pub fn privacy_loss(&self, o: &[f64], x: &[f64], xp: &[f64]) -> f64 {
         o.iter()
@@ -246,13 +270,18 @@ impl Mechanism for Gaussian {
         Ok(clip_l2(x, self.r))
     }
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
-        let x = self.clip(x)?;
-        Ok(x.iter()
-            .map(|v| {
-                let z: f64 = StandardNormal.sample(rng);
-                v + self.sigma * z
-            })
-            .collect())
+        let mut out = vec![0.0; self.d];
+        self.draw(x, &mut out, rng)?;
+        Ok(out)
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        for (x, o) in xs
+            .chunks(self.d)
+            .zip(reals(out, self.name())?.chunks_mut(self.d))
+        {
+            self.draw(x, o, rng)?;
+        }
+        Ok(())
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         report.to_vec()

@@ -4,9 +4,12 @@
 //! unbiasedness tests (spec §2.4 marks them [R]); for the ℓ2 ball the spec's closed form carries
 //! an extra factor 2 (its own small-ε approximation r√(2πd)/ε agrees with the one used here).
 
-use super::{DiscreteMechanism, Mechanism, check_input, clip_l2, clip_scalar, l2_norm, range_bin};
+use super::{
+    DiscreteMechanism, Mechanism, check_input, clip_l2, clip_scalar, l2_norm, range_bin, reals,
+};
 use crate::error::{Error, Result};
 use crate::ldp::privacy::Privacy;
+use crate::ldp::reports::RowsMut;
 use crate::rng::Rng;
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -63,6 +66,16 @@ impl DuchiScalar {
     fn p_plus(&self, x: f64) -> f64 {
         0.5 + (x / self.r) * self.slope
     }
+    fn draw(&self, x: &[f64], rng: &mut Rng) -> Result<f64> {
+        check_input(x, 1)?;
+        let x = clip_scalar(x[0], self.r);
+        let sign = if rng.random_bool(self.p_plus(x)) {
+            1.0
+        } else {
+            -1.0
+        };
+        Ok(sign * self.bound())
+    }
 }
 
 impl Mechanism for DuchiScalar {
@@ -83,13 +96,13 @@ impl Mechanism for DuchiScalar {
         Ok(vec![clip_scalar(x[0], self.r)])
     }
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
-        let x = self.clip(x)?[0];
-        let sign = if rng.random_bool(self.p_plus(x)) {
-            1.0
-        } else {
-            -1.0
-        };
-        Ok(vec![sign * self.bound()])
+        Ok(vec![self.draw(x, rng)?])
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        for (x, o) in xs.iter().zip(reals(out, self.name())?) {
+            *o = self.draw(std::slice::from_ref(x), rng)?;
+        }
+        Ok(())
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         report.to_vec()
@@ -237,6 +250,20 @@ impl Mechanism for DuchiLinf {
         let mut out = vec![0.0; self.d];
         self.privatize_into(&x, &mut out, rng);
         Ok(out)
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        let mut clipped = vec![0.0; self.d];
+        for (x, o) in xs
+            .chunks(self.d)
+            .zip(reals(out, self.name())?.chunks_mut(self.d))
+        {
+            check_input(x, self.d)?;
+            for (c, v) in clipped.iter_mut().zip(x) {
+                *c = clip_scalar(*v, self.r);
+            }
+            self.privatize_into(&clipped, o, rng);
+        }
+        Ok(())
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         report.to_vec()

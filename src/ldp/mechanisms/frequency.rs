@@ -1,10 +1,26 @@
 //! Randomized response and frequency oracles (spec §2.1–2.3).
 
-use super::{DiscreteMechanism, Mechanism, bits_to_index, category};
+use super::{Coin, DiscreteMechanism, GEOMETRIC_BELOW, Mechanism, bits_to_index, category};
 use crate::error::{Error, Result};
 use crate::ldp::privacy::Privacy;
+use crate::ldp::reports::{Layout, Rows, RowsMut, wrong_layout};
 use crate::rng::{Rng, splitmix64};
 use rand::RngExt;
+
+/// The integer slice of an integer-layout buffer, or the layout error.
+fn ints<'a>(out: RowsMut<'a>, name: &str) -> Result<&'a mut [u32]> {
+    match out {
+        RowsMut::Ints(o) => Ok(o),
+        _ => Err(wrong_layout(name)),
+    }
+}
+
+fn ints_ref<'a>(rows: Rows<'a>, name: &str) -> Result<&'a [u32]> {
+    match rows {
+        Rows::Ints(o) => Ok(o),
+        _ => Err(wrong_layout(name)),
+    }
+}
 
 fn domain_size(k: usize, min: usize) -> Result<usize> {
     if k >= min {
@@ -31,6 +47,7 @@ fn indicator_variance(prob: f64, p: f64, q: f64) -> f64 {
 pub struct BinaryRr {
     privacy: Privacy,
     p: f64,
+    keep: Coin,
 }
 
 impl BinaryRr {
@@ -38,14 +55,23 @@ impl BinaryRr {
     pub fn new(epsilon: f64) -> Result<Self> {
         let privacy = Privacy::pure(epsilon)?;
         let e = epsilon.exp();
+        let p = e / (1.0 + e);
         Ok(Self {
             privacy,
-            p: e / (1.0 + e),
+            p,
+            keep: Coin::new(p),
         })
     }
     /// Probability of keeping the bit.
     pub fn keep_probability(&self) -> f64 {
         self.p
+    }
+    fn draw(&self, b: usize, rng: &mut Rng) -> u32 {
+        if self.keep.flip(rng) {
+            b as u32
+        } else {
+            (1 - b) as u32
+        }
     }
 }
 
@@ -66,9 +92,26 @@ impl Mechanism for BinaryRr {
         Ok(vec![category(x, 2)? as f64])
     }
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
-        let b = category(x, 2)?;
-        let keep = rng.random_bool(self.p);
-        Ok(vec![if keep { b as f64 } else { (1 - b) as f64 }])
+        Ok(vec![f64::from(self.draw(category(x, 2)?, rng))])
+    }
+    fn layout(&self) -> Layout {
+        Layout::Ints { width: 1 }
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        for (x, o) in xs.iter().zip(ints(out, self.name())?) {
+            *o = self.draw(category(std::slice::from_ref(x), 2)?, rng);
+        }
+        Ok(())
+    }
+    fn support(&self) -> Option<(f64, f64)> {
+        Some((self.p, 1.0 - self.p))
+    }
+    fn count_support(&self, rows: Rows<'_>, counts: &mut [u64]) -> Result<()> {
+        counts[0] += ints_ref(rows, self.name())?
+            .iter()
+            .map(|y| u64::from(*y))
+            .sum::<u64>();
+        Ok(())
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         let q = 1.0 - self.p;
@@ -114,6 +157,7 @@ pub struct Grr {
     k: usize,
     p: f64,
     q: f64,
+    keep: Coin,
 }
 
 impl Grr {
@@ -128,11 +172,20 @@ impl Grr {
             k,
             p: e / den,
             q: 1.0 / den,
+            keep: Coin::new(e / den),
         })
     }
     /// (p, q).
     pub fn probabilities(&self) -> (f64, f64) {
         (self.p, self.q)
+    }
+    fn draw(&self, v: usize, rng: &mut Rng) -> u32 {
+        if self.keep.flip(rng) {
+            return v as u32;
+        }
+        // Uniform over the K − 1 other values: draw from K − 1 and skip v.
+        let u = rng.random_range(0..self.k - 1);
+        (if u >= v { u + 1 } else { u }) as u32
     }
 }
 
@@ -156,13 +209,34 @@ impl Mechanism for Grr {
         Ok(vec![category(x, self.k)? as f64])
     }
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
-        let v = category(x, self.k)?;
-        if rng.random_bool(self.p) {
-            return Ok(vec![v as f64]);
+        Ok(vec![f64::from(self.draw(category(x, self.k)?, rng))])
+    }
+    fn layout(&self) -> Layout {
+        Layout::Ints { width: 1 }
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        for (x, o) in xs.iter().zip(ints(out, self.name())?) {
+            *o = self.draw(category(std::slice::from_ref(x), self.k)?, rng);
         }
-        // Uniform over the K − 1 other values: draw from K − 1 and skip v.
-        let u = rng.random_range(0..self.k - 1);
-        Ok(vec![if u >= v { (u + 1) as f64 } else { u as f64 }])
+        Ok(())
+    }
+    fn support(&self) -> Option<(f64, f64)> {
+        Some((self.p, self.q))
+    }
+    fn count_support(&self, rows: Rows<'_>, counts: &mut [u64]) -> Result<()> {
+        for y in ints_ref(rows, self.name())? {
+            match counts.get_mut(*y as usize) {
+                Some(c) => *c += 1,
+                None => {
+                    return Err(Error::param(
+                        "report",
+                        y,
+                        format!("must be < k = {}", self.k),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         let y = report[0] as usize;
@@ -251,6 +325,74 @@ fn ue_privatize(k: usize, v: usize, p: f64, q: f64, rng: &mut Rng) -> Vec<f64> {
         .collect()
 }
 
+impl UnaryEncoding {
+    /// The batch kernel: K bits per user into `out` (zeroed, ⌈K/64⌉ words per user). With
+    /// q < [`GEOMETRIC_BELOW`] the 1-bits of the whole chunk come from geometric gaps
+    /// ⌊ln U/ln(1 − q)⌋ between successive Bernoulli(q) successes over the flattened bit
+    /// positions, after which each user's own bit is redrawn as Bernoulli(p): the same law as
+    /// K independent coins, with about K·q + 1 draws per user instead of K.
+    fn privatize_bits(&self, xs: &[f64], out: &mut [u64], rng: &mut Rng) -> Result<()> {
+        let (k, s) = (self.k, self.k.div_ceil(64));
+        let (cp, cq) = (Coin::new(self.p), Coin::new(self.q));
+        if self.q < GEOMETRIC_BELOW {
+            let total = xs.len() * k;
+            let ln_miss = (-self.q).ln_1p();
+            let mut pos = 0usize;
+            loop {
+                let u = 1.0 - rng.random::<f64>();
+                pos = pos.saturating_add((u.ln() / ln_miss) as usize);
+                if pos >= total {
+                    break;
+                }
+                let (r, j) = (pos / k, pos % k);
+                out[r * s + j / 64] |= 1u64 << (j % 64);
+                pos += 1;
+            }
+            for (r, x) in xs.iter().enumerate() {
+                let v = category(std::slice::from_ref(x), k)?;
+                let bit = 1u64 << (v % 64);
+                let w = &mut out[r * s + v / 64];
+                if cp.flip(rng) {
+                    *w |= bit;
+                } else {
+                    *w &= !bit;
+                }
+            }
+        } else {
+            for (x, row) in xs.iter().zip(out.chunks_mut(s)) {
+                let v = category(std::slice::from_ref(x), k)?;
+                for u in 0..k {
+                    if (if u == v { cp } else { cq }).flip(rng) {
+                        row[u / 64] |= 1u64 << (u % 64);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn count_bits(&self, rows: Rows<'_>, counts: &mut [u64]) -> Result<()> {
+        let Rows::Bits(words) = rows else {
+            return Err(wrong_layout(self.name));
+        };
+        let s = self.k.div_ceil(64);
+        for row in words.chunks(s) {
+            for (i, w) in row.iter().enumerate() {
+                let mut w = *w;
+                while w != 0 {
+                    let j = i * 64 + w.trailing_zeros() as usize;
+                    match counts.get_mut(j) {
+                        Some(c) => *c += 1,
+                        None => return Err(Error::param("report", j, "bit index beyond k")),
+                    }
+                    w &= w - 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 fn ue_pmf(x: &[f64], y: &[f64], p: f64, q: f64) -> f64 {
     let v = x[0] as usize;
     y.iter()
@@ -300,6 +442,21 @@ impl Mechanism for UnaryEncoding {
             self.q,
             rng,
         ))
+    }
+    fn layout(&self) -> Layout {
+        Layout::Bits { k: self.k }
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        match out {
+            RowsMut::Bits(o) => self.privatize_bits(xs, o, rng),
+            _ => Err(wrong_layout(self.name)),
+        }
+    }
+    fn support(&self) -> Option<(f64, f64)> {
+        Some((self.p, self.q))
+    }
+    fn count_support(&self, rows: Rows<'_>, counts: &mut [u64]) -> Result<()> {
+        self.count_bits(rows, counts)
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         report
@@ -379,6 +536,18 @@ impl Mechanism for BrokenOue {
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
         self.0.privatize(x, rng)
     }
+    fn layout(&self) -> Layout {
+        self.0.layout()
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        self.0.privatize_rows(xs, out, rng)
+    }
+    fn support(&self) -> Option<(f64, f64)> {
+        self.0.support()
+    }
+    fn count_support(&self, rows: Rows<'_>, counts: &mut [u64]) -> Result<()> {
+        self.0.count_support(rows, counts)
+    }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         self.0.decode(report)
     }
@@ -416,6 +585,7 @@ pub struct Olh {
     k: usize,
     g: usize,
     p: f64,
+    keep: Coin,
 }
 
 impl Olh {
@@ -425,16 +595,29 @@ impl Olh {
         let k = domain_size(k, 2)?;
         let e = epsilon.exp();
         let g = ((e + 1.0).round() as usize).max(2);
+        let p = e / (e + (g - 1) as f64);
         Ok(Self {
             privacy,
             k,
             g,
-            p: e / (e + (g - 1) as f64),
+            p,
+            keep: Coin::new(p),
         })
     }
     /// Hash range g.
     pub fn hash_range(&self) -> usize {
         self.g
+    }
+    fn draw(&self, v: usize, rng: &mut Rng) -> (u32, u32) {
+        let seed: u32 = rng.random();
+        let h = olh_hash(seed, v, self.g);
+        let y = if self.keep.flip(rng) {
+            h
+        } else {
+            let u = rng.random_range(0..self.g - 1);
+            if u >= h { u + 1 } else { u }
+        };
+        (seed, y as u32)
     }
 }
 
@@ -458,16 +641,35 @@ impl Mechanism for Olh {
         Ok(vec![category(x, self.k)? as f64])
     }
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
-        let v = category(x, self.k)?;
-        let seed: u32 = rng.random();
-        let h = olh_hash(seed, v, self.g);
-        let y = if rng.random_bool(self.p) {
-            h
-        } else {
-            let u = rng.random_range(0..self.g - 1);
-            if u >= h { u + 1 } else { u }
-        };
-        Ok(vec![f64::from(seed), y as f64])
+        let (seed, y) = self.draw(category(x, self.k)?, rng);
+        Ok(vec![f64::from(seed), f64::from(y)])
+    }
+    fn layout(&self) -> Layout {
+        Layout::Ints { width: 2 }
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        for (x, o) in xs.iter().zip(ints(out, self.name())?.chunks_mut(2)) {
+            let (seed, y) = self.draw(category(std::slice::from_ref(x), self.k)?, rng);
+            o[0] = seed;
+            o[1] = y;
+        }
+        Ok(())
+    }
+    fn support(&self) -> Option<(f64, f64)> {
+        Some((self.p, 1.0 / self.g as f64))
+    }
+    /// h_seed(u) = SplitMix64(seed ⊕ SplitMix64(u)) mod g: the inner hash of every category
+    /// is computed once per chunk.
+    fn count_support(&self, rows: Rows<'_>, counts: &mut [u64]) -> Result<()> {
+        let inner: Vec<u64> = (0..self.k).map(|u| splitmix64(u as u64)).collect();
+        let g = self.g as u64;
+        for r in ints_ref(rows, self.name())?.chunks(2) {
+            let (seed, y) = (u64::from(r[0]), u64::from(r[1]));
+            for (c, h) in counts.iter_mut().zip(&inner) {
+                *c += u64::from(splitmix64(seed ^ h) % g == y);
+            }
+        }
+        Ok(())
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         let (seed, y) = (report[0] as u32, report[1] as usize);

@@ -11,6 +11,15 @@
 //! | [`Piecewise`], [`Hybrid`] | [−1, 1] | [−C, C] | Wang et al. ICDE 2019 |
 //! | [`Laplace`] | box [−r, r]^d | R^d | Dwork et al. 2006 |
 //! | [`Gaussian`] | ℓ2 ball | R^d | Dwork & Roth 2014 Thm A.1; Balle & Wang 2018 |
+//! | [`Hadamard`] (HR) | category | index in \[K'\], K' = 2^⌈log₂(K+1)⌉ | Acharya, Sun & Zhang 2019 |
+//!
+//! **Batches.** Every mechanism privatizes a whole column through
+//! [`Mechanism::privatize_rows`] into a columnar [`Reports`](crate::ldp::reports::Reports)
+//! buffer ([`Mechanism::layout`]); [`crate::ldp::batch`] runs it over fixed chunks of users in
+//! parallel. [`Mechanism::privatize`] (one report) and the batch kernel share the per-user
+//! sampler and draw the same numbers in the same order, except the unary encodings' batch path
+//! with q < [`GEOMETRIC_BELOW`], which skips geometrically between the sparse 1-bits (same law,
+//! fewer draws).
 //!
 //! **Clipping.** Numeric inputs are projected onto the mechanism's domain before anything else,
 //! so ±∞ and 1e300 give exactly the output law of the clipped input and the noise scale depends
@@ -30,6 +39,7 @@
 mod additive;
 mod duchi;
 mod frequency;
+mod hadamard;
 mod piecewise;
 
 pub use additive::{
@@ -38,11 +48,42 @@ pub use additive::{
 };
 pub use duchi::{DuchiL2, DuchiLinf, DuchiScalar, duchi_linf_bound};
 pub use frequency::{BinaryRr, BrokenOue, Grr, Olh, UnaryEncoding, olh_hash};
+pub use hadamard::{BrokenHadamard, Hadamard};
 pub use piecewise::{Hybrid, Piecewise};
 
 use super::privacy::Privacy;
+use super::reports::{Layout, Rows, RowsMut, wrong_layout};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
+use rand::RngExt;
+
+/// The unary encodings' batch path skips geometrically between 1-bits when the flip
+/// probability q is below this: the expected K·q logarithms per report then cost less than
+/// K raw draws.
+pub const GEOMETRIC_BELOW: f64 = 0.125;
+
+/// A Bernoulli(p) coin as a threshold on one raw 64-bit draw: true iff the draw is below
+/// ⌊p·2⁶⁴⌋, and true without a draw when p = 1. The same numbers, in the same order, as
+/// `rand`'s `random_bool(p)`, with the threshold computed once per mechanism.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Coin(Option<u64>);
+
+impl Coin {
+    pub(crate) fn new(p: f64) -> Self {
+        if p >= 1.0 {
+            Coin(None)
+        } else {
+            Coin(Some((p * 18_446_744_073_709_551_616.0) as u64))
+        }
+    }
+    #[inline]
+    pub(crate) fn flip(self, rng: &mut Rng) -> bool {
+        match self.0 {
+            None => true,
+            Some(t) => rng.random::<u64>() < t,
+        }
+    }
+}
 
 /// A local randomizer: one user's input in, one privatized report out.
 pub trait Mechanism: Send + Sync {
@@ -84,6 +125,36 @@ pub trait Mechanism: Send + Sync {
     fn gaussian(&self) -> Option<&Gaussian> {
         None
     }
+    /// How this mechanism's reports are stored in a column buffer.
+    fn layout(&self) -> Layout {
+        Layout::Reals {
+            dim: self.output_dim(),
+        }
+    }
+    /// Privatize consecutive users `xs` (row-major, [`Mechanism::input_dim`] numbers each)
+    /// into `out` (as many reports, zeroed, in [`Mechanism::layout`]), drawing from `rng` in
+    /// user order. Default: one [`Mechanism::privatize`] per user.
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        let RowsMut::Reals(out) = out else {
+            return Err(wrong_layout(self.name()));
+        };
+        let (din, dout) = (self.input_dim(), self.output_dim());
+        for (x, o) in xs.chunks(din).zip(out.chunks_mut(dout)) {
+            o.copy_from_slice(&self.privatize(x, rng)?);
+        }
+        Ok(())
+    }
+    /// (p, q) of a frequency oracle: the probability that a report supports the user's own
+    /// category, and any other one. Its decoder is (1\[report supports u\] − q)/(p − q)
+    /// (Wang et al. 2017, eq. 2). `None` for the mean mechanisms, whose decoder is the report.
+    fn support(&self) -> Option<(f64, f64)> {
+        None
+    }
+    /// Frequency oracles: add to `counts[u]` the number of reports in `rows` that support u.
+    fn count_support(&self, rows: Rows<'_>, counts: &mut [u64]) -> Result<()> {
+        let _ = (rows, counts);
+        Err(wrong_layout(self.name()))
+    }
 }
 
 /// A mechanism whose output law is a closed-form pmf on a finite set (for exact audits).
@@ -112,6 +183,7 @@ pub const NAMES: &[&str] = &[
     "laplace",
     "gaussian",
     "gaussian-analytic",
+    "hr",
 ];
 
 /// Build a mechanism by name. `k` is the domain size of the frequency oracles, `d` the input
@@ -159,6 +231,7 @@ pub fn by_name(
             1.0,
             GaussianCalibration::Analytic,
         )?),
+        "hr" => Box::new(Hadamard::new(epsilon, k)?),
         _ => {
             return Err(Error::UnknownName {
                 kind: "mechanism",
@@ -167,6 +240,14 @@ pub fn by_name(
             });
         }
     })
+}
+
+/// The real slice of a real-layout buffer, or the layout error.
+pub(crate) fn reals<'a>(out: RowsMut<'a>, name: &str) -> Result<&'a mut [f64]> {
+    match out {
+        RowsMut::Reals(o) => Ok(o),
+        _ => Err(wrong_layout(name)),
+    }
 }
 
 /// Check the input length and reject NaN (which no clip can repair).

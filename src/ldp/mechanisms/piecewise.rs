@@ -1,8 +1,11 @@
 //! Piecewise and hybrid mechanisms (Wang et al., ICDE 2019, §III.B–C) for x ∈ [−1, 1].
 
-use super::{DiscreteMechanism, DuchiScalar, Mechanism, check_input, clip_scalar, range_bin};
+use super::{
+    DiscreteMechanism, DuchiScalar, Mechanism, check_input, clip_scalar, range_bin, reals,
+};
 use crate::error::Result;
 use crate::ldp::privacy::Privacy;
+use crate::ldp::reports::RowsMut;
 use crate::rng::Rng;
 use rand::RngExt;
 
@@ -77,6 +80,12 @@ impl Mechanism for Piecewise {
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
         Ok(vec![self.sample(scalar_clip(x)?, rng)])
     }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        for (x, o) in xs.iter().zip(reals(out, self.name())?) {
+            *o = self.sample(scalar_clip(std::slice::from_ref(x))?, rng);
+        }
+        Ok(())
+    }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         report.to_vec()
     }
@@ -121,6 +130,14 @@ impl Hybrid {
     pub fn alpha(&self) -> f64 {
         self.alpha
     }
+    fn draw(&self, x: &[f64], rng: &mut Rng) -> Result<f64> {
+        let x = scalar_clip(x)?;
+        if self.alpha > 0.0 && rng.random_bool(self.alpha) {
+            Ok(self.pm.sample(x, rng))
+        } else {
+            Ok(self.duchi.privatize(&[x], rng)?[0])
+        }
+    }
 }
 
 impl Mechanism for Hybrid {
@@ -140,12 +157,13 @@ impl Mechanism for Hybrid {
         Ok(vec![scalar_clip(x)?])
     }
     fn privatize(&self, x: &[f64], rng: &mut Rng) -> Result<Vec<f64>> {
-        let x = scalar_clip(x)?;
-        if self.alpha > 0.0 && rng.random_bool(self.alpha) {
-            Ok(vec![self.pm.sample(x, rng)])
-        } else {
-            self.duchi.privatize(&[x], rng)
+        Ok(vec![self.draw(x, rng)?])
+    }
+    fn privatize_rows(&self, xs: &[f64], out: RowsMut<'_>, rng: &mut Rng) -> Result<()> {
+        for (x, o) in xs.iter().zip(reals(out, self.name())?) {
+            *o = self.draw(std::slice::from_ref(x), rng)?;
         }
+        Ok(())
     }
     fn decode(&self, report: &[f64]) -> Vec<f64> {
         report.to_vec()
