@@ -28,12 +28,14 @@
 
 pub mod data;
 pub mod likelihood;
+pub mod link;
 pub mod model;
 pub mod presto;
 pub mod proportional_odds;
 pub mod simulate;
 
 pub use data::OrdinalData;
+pub use link::Link;
 pub use model::{CrossingPolicy, CumulativeLogit, Probabilities};
 pub use presto::{Folds, Presto, PrestoCv, PrestoFit, PrestoPath};
 pub use proportional_odds::{LogitLast, PoFit, ProportionalOdds};
