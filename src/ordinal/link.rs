@@ -21,7 +21,6 @@
 use crate::error::{Error, Result};
 use crate::linalg::{log1pexp, sigmoid};
 use libm::erfc;
-use statrs::distribution::{ContinuousCDF, Normal};
 use std::f64::consts::{FRAC_1_SQRT_2, LN_2, PI};
 
 /// ln √(2π).
@@ -260,7 +259,7 @@ impl Link {
         }
         Ok(match self {
             Link::Logit => (q / (1.0 - q)).ln(),
-            Link::Probit => Normal::standard().inverse_cdf(q),
+            Link::Probit => crate::montecarlo::stats::normal_quantile(q),
             Link::Cloglog => (-(-q).ln_1p()).ln(),
             Link::Loglog => -(-q.ln()).ln(),
             // tan(π(q − 1/2)) = −1/tan(πq), written so that q near 0 or 1 keeps its digits.

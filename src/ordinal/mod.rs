@@ -27,12 +27,14 @@
 //! | [`simulate`] | the paper's simulation generator (Sec. 4.1 sparse, 4.2 dense differences) |
 
 pub mod data;
+pub mod inference;
 pub mod likelihood;
 pub mod link;
 pub mod model;
 pub mod presto;
 pub mod proportional_odds;
 pub mod simulate;
+pub mod uncertainty;
 
 pub use data::OrdinalData;
 pub use link::Link;
