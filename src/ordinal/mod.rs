@@ -27,6 +27,7 @@
 //! | [`simulate`] | the paper's simulation generator (Sec. 4.1 sparse, 4.2 dense differences) |
 
 pub mod data;
+pub mod identify;
 pub mod inference;
 pub mod likelihood;
 pub mod link;
