@@ -2,9 +2,10 @@
 //! (10⁵ reports per iteration) and the per-user NLDP estimator at n = 10⁴, d = 50.
 //! The peer comparison at n = 10⁶ is `benches/peers/ldp.py`.
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use veristat::estimator::{ParamGuard, RegressionData};
 use veristat::ldp::estimate::privatize_all;
 use veristat::ldp::mechanisms;
-use veristat::ldp::regression::Nldp;
+use veristat::ldp::regression::NldpParams;
 use veristat::ldp::regression::simulate::RademacherDesign;
 use veristat::rng;
 
@@ -43,16 +44,13 @@ fn bench(c: &mut Criterion) {
     let design = RademacherDesign::new(50, 5, 0.5).unwrap();
     let mut r = rng::stream(2, "bench", 0);
     let (x, y) = design.sample(10_000, &mut r);
+    let data = RegressionData::new(x, y).unwrap();
+    let est = NldpParams::new(0.5, 1e-5).tau(1.0, 1.5).check().unwrap();
     let mut g = c.benchmark_group("ldp-nldp");
     g.sample_size(10);
     g.throughput(Throughput::Elements(10_000));
     g.bench_function("per-user n=1e4 d=50", |b| {
-        b.iter(|| {
-            Nldp::new(0.5, 1e-5)
-                .tau(1.0, 1.5)
-                .fit(&x, &y, &mut r)
-                .unwrap()
-        })
+        b.iter(|| est.fit_with(&data, &mut r).unwrap())
     });
     g.finish();
 }

@@ -4,6 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{DMatrix, DVector};
 use std::hint::black_box;
+use veristat::estimator::{Fit, ParamGuard, RegressionData};
 use veristat::multiplicity::{Epsilon, LevelSet, LogisticParams};
 
 fn breast_cancer() -> (DMatrix<f64>, DVector<f64>) {
@@ -17,11 +18,15 @@ fn breast_cancer() -> (DMatrix<f64>, DVector<f64>) {
 
 fn bench(c: &mut Criterion) {
     let (x, y) = breast_cancer();
-    let params = LogisticParams::new(1.0 / 569.0).standardize(true);
+    let params = LogisticParams::new(1.0 / 569.0)
+        .standardize(true)
+        .check()
+        .unwrap();
+    let data = RegressionData::new(x, y).unwrap();
     c.bench_function("multiplicity/fit breast cancer", |b| {
-        b.iter(|| params.fit(black_box(&x), black_box(&y)).unwrap())
+        b.iter(|| params.fit(black_box(&data)).unwrap())
     });
-    let fit = params.fit(&x, &y).unwrap();
+    let fit = params.fit(&data).unwrap();
     let set = LevelSet::new(&fit, Epsilon::Relative(0.01)).unwrap();
     let a3 = fit.objective.row(3);
     c.bench_function("multiplicity/one point (2 solves)", |b| {

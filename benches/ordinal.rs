@@ -3,9 +3,10 @@
 //! benches/peers/ordinal.py.
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+use veristat::estimator::{Fit, ParamGuard};
 use veristat::metrics;
 use veristat::ordinal::simulate::{Design, Differences};
-use veristat::ordinal::{Presto, ProportionalOdds};
+use veristat::ordinal::{PrestoParams, PrestoPathParams, ProportionalOddsParams};
 
 fn bench(c: &mut Criterion) {
     let mut rng = veristat::rng::stream(1, "bench-ordinal", 0);
@@ -19,15 +20,28 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("ordinal");
     g.sample_size(10);
     g.bench_function("po_n10000_p20_k4", |b| {
-        b.iter(|| ProportionalOdds::new().fit(black_box(&sim.data)).unwrap())
+        b.iter(|| {
+            ProportionalOddsParams::new()
+                .fit(black_box(&sim.data))
+                .unwrap()
+        })
     });
-    let presto = Presto::new().standardize(true);
-    let lmax = presto.lambda_max(&sim.data).unwrap();
+    let path = PrestoPathParams::new()
+        .standardize(true)
+        .n_lambdas(20)
+        .lambda_ratio(0.01)
+        .check()
+        .unwrap();
+    let lmax = path.lambda_max(&sim.data).unwrap();
+    let presto = PrestoParams::new(0.05 * lmax)
+        .standardize(true)
+        .check()
+        .unwrap();
     g.bench_function("presto_fit_n10000_p20_k4", |b| {
-        b.iter(|| presto.fit(black_box(&sim.data), 0.05 * lmax).unwrap())
+        b.iter(|| presto.fit(black_box(&sim.data)).unwrap())
     });
     g.bench_function("presto_path20_n10000_p20_k4", |b| {
-        b.iter(|| presto.path(black_box(&sim.data), 20, 0.01).unwrap())
+        b.iter(|| path.fit(black_box(&sim.data)).unwrap())
     });
     let y: Vec<bool> = sim.data.y().iter().map(|&v| v == 3).collect();
     let s = sim.rare_probability.clone();

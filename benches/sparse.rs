@@ -7,7 +7,8 @@ use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 use std::hint::black_box;
-use veristat::sparse::{PathParams, lasso_path};
+use veristat::estimator::{Fit, RegressionData};
+use veristat::sparse::PathParams;
 
 fn synthetic(n: usize, d: usize, k: usize) -> (DMatrix<f64>, DVector<f64>) {
     let mut rng = veristat::rng::stream(0, "sparse-bench", 0);
@@ -52,14 +53,16 @@ fn diabetes() -> (DMatrix<f64>, DVector<f64>) {
 fn bench(c: &mut Criterion) {
     let params = PathParams::new().n_alphas(100).eps(1e-3).tol(1e-4);
     let (x, y) = diabetes();
+    let data = RegressionData::new(x, y).unwrap();
     c.bench_function("lasso_path diabetes 442x10, 100 alphas", |b| {
-        b.iter(|| lasso_path(black_box(&x), black_box(&y), &params).unwrap())
+        b.iter(|| params.fit(black_box(&data)).unwrap())
     });
     let (x, y) = synthetic(10_000, 2_000, 20);
+    let data = RegressionData::new(x, y).unwrap();
     let mut g = c.benchmark_group("synthetic");
     g.sample_size(10);
     g.bench_function("lasso_path n=10000 d=2000 k=20, 100 alphas", |b| {
-        b.iter(|| lasso_path(black_box(&x), black_box(&y), &params).unwrap())
+        b.iter(|| params.fit(black_box(&data)).unwrap())
     });
     g.finish();
 }

@@ -1,5 +1,5 @@
 //! An echo search routed through a device's batch interface on the CPU twins
-//! ([`veristat::device::Twins`]: the GPU kernel's arithmetic, no GPU needed), with the sampler's
+//! ([`veristat::device::Device::Twins`]: the GPU kernel's arithmetic, no GPU needed), with the sampler's
 //! batch statistics: how many batched likelihood calls a search makes and how many points each
 //! carries, which is what decides whether a GPU can beat the CPU. Prints one JSON object.
 //!
@@ -21,7 +21,7 @@
 //! of its own.
 
 use std::time::Instant;
-use veristat::device::Twins;
+use veristat::device::Device;
 use veristat::echo::{C64, CombPrior, LikelihoodKind, Spectrum, device_batch, search_on};
 use veristat::inference::NestedParams;
 
@@ -87,7 +87,7 @@ fn main() -> veristat::Result<()> {
         LikelihoodKind::New,
         &params,
         &mut rng,
-        &Twins,
+        &Device::Twins,
     )?;
     let secs = t.elapsed().as_secs_f64();
     let d = &res.nested.diagnostics;

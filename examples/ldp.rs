@@ -6,11 +6,12 @@
 //! at n = N, d = 50 as JSON (used by `benches/peers/ldp.py`).
 
 use std::time::Instant;
+use veristat::estimator::{ParamGuard, RegressionData};
 use veristat::ldp::audit::empirical_audit;
 use veristat::ldp::estimate::{estimate, privatize_all};
 use veristat::ldp::mechanisms;
 use veristat::ldp::regression::simulate::RademacherDesign;
-use veristat::ldp::regression::{LdpIht, Nldp, NoiseMode};
+use veristat::ldp::regression::{LdpIhtParams, NldpParams, NoiseMode};
 use veristat::{Result, rng};
 
 fn main() -> Result<()> {
@@ -69,26 +70,30 @@ fn main() -> Result<()> {
     // Sparse regression: 200k users, d = 8, 2-sparse θ*.
     let design = RademacherDesign::new(8, 2, 0.5)?;
     let (x, y) = design.sample(200_000, &mut r);
-    let iht = LdpIht::new(1.0, 2)
+    // Params -> check -> fit; `fit_with` draws the shuffle and the noise from the tour's stream
+    // (`Fit::fit(&data)` would draw them from the params' seed).
+    let iht = LdpIhtParams::new(1.0, 2)
         .rounds(3)
         .tau(1.0, 1.5)
         .l1_radius(2.0)
-        .fit(&x, &y, &mut r)?;
+        .check()?
+        .fit_with(&RegressionData::new(x, y)?, &mut r)?;
     println!(
         "LDP-IHT (eps = 1): coef {:.3}, error {:.3}",
         iht.coef.transpose(),
         (&iht.coef - &design.theta).norm()
     );
     // NLDP needs far more users; its sufficient statistics can be simulated exactly.
-    let est = Nldp::new(0.8, 1e-5)
+    let est = NldpParams::new(0.8, 1e-5)
         .tau(1.0, 1.5)
-        .noise(NoiseMode::Aggregate);
+        .noise(NoiseMode::Aggregate)
+        .check()?;
     let mom = design.moments(10_000_000_000, 1.5, &mut r)?;
     let fit = est.fit_moments(&mom, None, &mut r)?;
     println!(
         "NLDP (eps = 0.8, delta = 1e-5, n = 1e10): error {:.4}, lambda {:.4}",
         (&fit.coef - &design.theta).norm(),
-        fit.diagnostics["lambda"]
+        fit.details["lambda"]
     );
     Ok(())
 }
@@ -139,7 +144,10 @@ fn bench(n: usize) -> Result<()> {
     let design = RademacherDesign::new(50, 5, 0.5)?;
     let (x, y) = design.sample(n, &mut r);
     let t = Instant::now();
-    let fit = Nldp::new(0.5, 1e-5).tau(1.0, 1.5).fit(&x, &y, &mut r)?;
+    let fit = NldpParams::new(0.5, 1e-5)
+        .tau(1.0, 1.5)
+        .check()?
+        .fit_with(&RegressionData::new(x, y)?, &mut r)?;
     std::hint::black_box(&fit);
     out.insert(
         "nldp-d50".into(),

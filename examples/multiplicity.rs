@@ -10,6 +10,7 @@
 
 use std::time::Instant;
 use veristat::data::Table;
+use veristat::estimator::{Fit, RegressionData};
 use veristat::multiplicity::{Epsilon, LevelSet, LogisticParams, ambiguity, discrepancy};
 
 fn read_numeric_csv(path: &str) -> veristat::Result<Table> {
@@ -55,14 +56,16 @@ fn main() -> veristat::Result<()> {
     let t0 = Instant::now();
     let fit = LogisticParams::new(1.0 / n as f64)
         .standardize(true)
-        .fit(&ds.x, &ds.y)?;
+        .fit(&RegressionData::new(ds.x.clone(), ds.y.clone())?)?;
     let set = LevelSet::new(&fit, Epsilon::Relative(eps_rel))?;
     let ranges = set.all_training_ranges()?;
     let secs = t0.elapsed().as_secs_f64();
 
     println!(
         "J* = {:.12} (gradient norm {:.1e}), epsilon_abs = {:.4e}",
-        fit.j_star, fit.gradient_norm, set.eps_abs
+        fit.j_star,
+        fit.gradient_norm(),
+        set.eps_abs
     );
     println!(
         "certified endpoints: {} of {}",

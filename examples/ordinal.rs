@@ -4,9 +4,13 @@
 //!
 //! Run: `cargo run --release --example ordinal`
 
+use veristat::estimator::{Fit, Fitted, Folds};
 use veristat::metrics;
+use veristat::ordinal::presto::round_robin_fold_ids;
 use veristat::ordinal::simulate::{Design, Differences};
-use veristat::ordinal::{CrossingPolicy, Folds, LogitLast, Presto, ProportionalOdds};
+use veristat::ordinal::{
+    CrossingPolicy, LogitLastParams, PrestoCvParams, PrestoPathParams, ProportionalOddsParams,
+};
 
 fn main() -> veristat::Result<()> {
     let mut rng = veristat::rng::stream(2390812, "example-ordinal", 0);
@@ -20,22 +24,28 @@ fn main() -> veristat::Result<()> {
     let data = &sim.data;
     println!("classes: {:?} rows per class", data.class_counts());
 
-    let po = ProportionalOdds::new().fit(data)?;
+    let po = ProportionalOddsParams::new().fit(data)?;
     println!(
         "proportional odds: loglik {:.3}, cutpoints {:?}",
         po.loglik, po.cutpoints
     );
-    let logit = LogitLast::new().fit(data)?;
+    let logit = LogitLastParams::new().fit(data)?;
     // PRESTO tuned as the authors do: 20 lambdas, 5-fold CV on the multiclass Brier score.
-    let cv = Presto::new()
+    let folds = Folds::Ids(round_robin_fold_ids(data.n_rows(), 5, &mut rng)?);
+    let path = PrestoPathParams::new()
         .standardize(true)
-        .cv(data, 20, 0.01, &Folds::Random(5), &mut rng)?;
+        .n_lambdas(20)
+        .lambda_ratio(0.01);
+    let cv = PrestoCvParams::new(path, folds).fit(data)?;
     println!(
-        "PRESTO: lambda {:.4e} (index {} of {}), KKT residual {:.1e}, nonzero differences {}",
+        "PRESTO: lambda {:.4e} (index {} of {}), KKT residual {:.1e}, {} proximal Newton steps in {:.2} s, \
+         nonzero differences {}",
         cv.fit.lambda,
         cv.best_index,
         cv.path.lambdas.len(),
-        cv.fit.kkt,
+        cv.fit.kkt(),
+        cv.diagnostics().iterations,
+        cv.diagnostics().fit_seconds,
         cv.fit.psi.rows(1, 2).iter().filter(|v| **v != 0.0).count()
     );
 

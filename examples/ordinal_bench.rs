@@ -7,7 +7,11 @@
 
 use nalgebra::DMatrix;
 use std::time::Instant;
-use veristat::ordinal::{Folds, OrdinalData, Presto, ProportionalOdds};
+use veristat::estimator::{Fit, Fitted, Folds};
+use veristat::ordinal::presto::round_robin_fold_ids;
+use veristat::ordinal::{
+    OrdinalData, PrestoCvParams, PrestoParams, PrestoPathParams, ProportionalOddsParams,
+};
 use veristat::{Error, Result};
 
 fn read_csv(path: &str) -> Result<(Vec<String>, DMatrix<f64>, Vec<f64>)> {
@@ -51,28 +55,27 @@ fn main() -> Result<()> {
     let t0 = Instant::now();
     let out = match args[2].as_str() {
         "po" => {
-            let fit = ProportionalOdds::new().fit(&data)?;
-            serde_json::json!({"loglik": fit.loglik, "n_iter": fit.n_iter, "coef": fit.coef, "cutpoints": fit.cutpoints})
+            let fit = ProportionalOddsParams::new().fit(&data)?;
+            serde_json::json!({"loglik": fit.loglik, "n_iter": fit.diagnostics().iterations, "coef": fit.coef, "cutpoints": fit.cutpoints})
         }
         "presto-cv" => {
             let n_lambdas: usize = arg(3).parse().unwrap_or(20);
             let folds: usize = arg(4).parse().unwrap_or(5);
             let mut rng = veristat::rng::stream(1, "ordinal-bench", 0);
-            let cv = Presto::new().standardize(true).cv(
-                &data,
-                n_lambdas,
-                0.01,
-                &Folds::Random(folds),
-                &mut rng,
-            )?;
-            serde_json::json!({"lambda": cv.fit.lambda, "lambdas": cv.path.lambdas, "objective": cv.fit.objective, "kkt": cv.fit.kkt})
+            let folds = Folds::Ids(round_robin_fold_ids(data.n_rows(), folds, &mut rng)?);
+            let path = PrestoPathParams::new()
+                .standardize(true)
+                .n_lambdas(n_lambdas)
+                .lambda_ratio(0.01);
+            let cv = PrestoCvParams::new(path, folds).fit(&data)?;
+            serde_json::json!({"lambda": cv.fit.lambda, "lambdas": cv.path.lambdas, "objective": cv.fit.objective, "kkt": cv.fit.kkt()})
         }
         "presto-lambda" => {
             let lam: f64 = arg(3)
                 .parse()
                 .map_err(|_| Error::param("lambda", arg(3), "a number"))?;
-            let fit = Presto::new().standardize(true).fit(&data, lam)?;
-            serde_json::json!({"lambda": lam, "objective": fit.objective, "kkt": fit.kkt, "n_iter": fit.n_iter})
+            let fit = PrestoParams::new(lam).standardize(true).fit(&data)?;
+            serde_json::json!({"lambda": lam, "objective": fit.objective, "kkt": fit.kkt(), "n_iter": fit.diagnostics().iterations})
         }
         other => {
             return Err(Error::param(

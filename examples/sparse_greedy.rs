@@ -7,7 +7,7 @@
 //! k = 20). Prints, for IHT, OMP and best subset (GIC), the prediction error
 //! (1/N)||X(w_hat - w*)||^2, the support F1 score, the support size and the time taken.
 
-use std::time::Instant;
+use veristat::estimator::{Fit, Fitted};
 use veristat::sparse::best_subset::BestSubsetParams;
 use veristat::sparse::design::{Design, Problem, support_f1};
 use veristat::sparse::iht::IhtParams;
@@ -49,25 +49,16 @@ fn main() -> veristat::Result<()> {
         "method", "pred_error", "f1", "nnz", "time"
     );
 
-    let t = Instant::now();
-    let iht = IhtParams::new(k)
-        .fit_intercept(false)
-        .check()?
-        .fit(&p.x, &p.y)?;
-    report("iht", &p, &iht.coef, t);
-    let t = Instant::now();
+    let data = p.data()?;
+    let iht = IhtParams::new(k).fit_intercept(false).fit(&data)?;
+    report("iht", &p, &iht.coef, iht.diagnostics().fit_seconds);
     let omp = OmpParams::new()
         .n_nonzero_coefs(k)
         .fit_intercept(false)
-        .check()?
-        .fit(&p.x, &p.y)?;
-    report("omp", &p, &omp.coef, t);
-    let t = Instant::now();
-    let bs = BestSubsetParams::new()
-        .fit_intercept(false)
-        .check()?
-        .fit(&p.x, &p.y)?;
-    report("best-subset", &p, &bs.coef, t);
+        .fit(&data)?;
+    report("omp", &p, &omp.coef, omp.diagnostics().fit_seconds);
+    let bs = BestSubsetParams::new().fit_intercept(false).fit(&data)?;
+    report("best-subset", &p, &bs.coef, bs.diagnostics().fit_seconds);
     println!(
         "best subset chose size {} by GIC; exact support: {}",
         bs.size,
@@ -75,17 +66,19 @@ fn main() -> veristat::Result<()> {
     );
     println!(
         "IHT: {} iterations ({:?}), {} step halvings",
-        iht.diagnostics.iterations, iht.diagnostics.stop, iht.diagnostics.halvings
+        iht.diagnostics().iterations,
+        iht.diagnostics().stop,
+        iht.halvings
     );
     Ok(())
 }
 
-fn report(name: &str, p: &Problem, w: &nalgebra::DVector<f64>, t: Instant) {
+fn report(name: &str, p: &Problem, w: &nalgebra::DVector<f64>, fit_seconds: f64) {
     let nnz = w.iter().filter(|v| **v != 0.0).count();
     println!(
         "{name:<12} {:>12.4e} {:>6.3} {nnz:>5} {:>9.1?}",
         p.prediction_error(w),
         support_f1(w, &p.support),
-        t.elapsed()
+        std::time::Duration::from_secs_f64(fit_seconds)
     );
 }

@@ -12,10 +12,8 @@
 //! (column-major f64) for the peer script to compare.
 
 use nalgebra::{DMatrix, DVector};
-use std::time::Instant;
-use veristat::sparse::{
-    ElasticNet, Folds, LassoCv, PathParams, Preconditioner, lasso_path, lasso_precond,
-};
+use veristat::estimator::{Fit, Fitted, Folds, RegressionData};
+use veristat::sparse::{ElasticNetParams, Lasso, LassoCvParams, PathParams, PrecondLassoParams};
 
 fn read_f64s(path: &str) -> Vec<f64> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -47,12 +45,16 @@ fn bench(file: &str, out: Option<&str>, tol: f64) {
     let (n, d) = (v[0] as usize, v[1] as usize);
     let x = DMatrix::from_column_slice(n, d, &v[2..2 + n * d]);
     let y = DVector::from_column_slice(&v[2 + n * d..2 + n * d + n]);
+    let data = RegressionData::new(x, y).expect("data");
     let c0 = cpu_seconds();
-    let t = Instant::now();
-    let path =
-        lasso_path(&x, &y, &PathParams::new().n_alphas(100).eps(1e-3).tol(tol)).expect("path");
-    let secs = t.elapsed().as_secs_f64();
+    let path = PathParams::new()
+        .n_alphas(100)
+        .eps(1e-3)
+        .tol(tol)
+        .fit(&data)
+        .expect("path");
     let cpu = cpu_seconds() - c0;
+    let secs = path.diagnostics().fit_seconds;
     let passes: usize = path.n_full_passes.iter().sum();
     let epochs: usize = path.n_iter.iter().sum();
     let nnz = path
@@ -110,8 +112,9 @@ fn main() -> veristat::Result<()> {
     }
 
     let (x, y, names) = diabetes();
+    let data = RegressionData::new(x, y)?;
     // 1. The Lasso path (scikit-learn's lasso_path grid: 100 alphas down to 1e-3 alpha_max).
-    let path = lasso_path(&x, &y, &PathParams::new())?;
+    let path = PathParams::new().fit(&data)?;
     println!("alpha_max = {:.5} (scikit-learn: 2.14804)", path.alpha_max);
     for k in [0, 25, 50, 99] {
         let nz: Vec<&str> = (0..names.len())
@@ -124,7 +127,9 @@ fn main() -> veristat::Result<()> {
         );
     }
     // 2. Five-fold CV with the 1-SE rule and a seeded shuffle.
-    let cv = LassoCv::new(PathParams::new()).fit(&x, &y, &Folds::Shuffled { k: 5, seed: 1 })?;
+    let cv = LassoCvParams::new(PathParams::new())
+        .folds(Folds::Shuffled { k: 5, seed: 1 })
+        .fit(&data)?;
     let (coef, b) = cv.refit_1se();
     println!(
         "CV: alpha_min = {:.5}, alpha_1se = {:.5}; 1-SE refit intercept {b:.2}, coef {:.2?}",
@@ -133,18 +138,17 @@ fn main() -> veristat::Result<()> {
         coef.as_slice()
     );
     // 3. Elastic net with glmnet-style standardization (coefficients on the original scale).
-    let enet = ElasticNet::new(0.01, 0.5).standardize(true).fit(&x, &y)?;
+    let enet = ElasticNetParams::new(0.01, 0.5)
+        .standardize(true)
+        .fit(&data)?;
     println!(
         "elastic net: {} epochs, gap {:.1e} <= {:.1e}",
-        enet.n_iter, enet.duality_gap, enet.gap_tol
+        enet.diagnostics().iterations,
+        enet.duality_gap,
+        enet.gap_tol
     );
-    // 4. Preconditioned Lasso (Kelner et al. framework), column normalization.
-    let pre = lasso_precond(
-        &x,
-        &y,
-        &Preconditioner::ColumnNormalization,
-        &ElasticNet::new(1.0, 1.0),
-    )?;
+    // 4. Preconditioned Lasso (Kelner et al. framework), column normalization (the default S).
+    let pre = PrecondLassoParams::new(Lasso::new(1.0)).fit(&data)?;
     println!("preconditioned Lasso: w = {:.2?}", pre.coef.as_slice());
     Ok(())
 }

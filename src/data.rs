@@ -1,8 +1,11 @@
 //! Tabular data: a validated numeric [`Table`] and the regression [`Dataset`] cut from it.
 //!
 //! [`Table`] and [`Dataset`] are plain Rust (nalgebra) and always available; reading files needs
-//! the `io` feature (polars, eager only). Every cell is checked when read: a NaN, an infinity, a
-//! text value or an empty cell is an [`Error::BadCell`] naming its row and column.
+//! the `io` feature (CSV by our own reader, Parquet by polars, eager only). Every cell of a column
+//! that is read is checked: a NaN, an infinity, a text value or an empty cell is an
+//! [`Error::BadCell`] naming its row and column. `read_columns` and `read_used` read only the
+//! columns a command uses, so a text or NaN column elsewhere in the file is never an error; a
+//! ragged row or a duplicated header name always is, named by row and field count or by name.
 
 use crate::error::{Error, Result};
 use nalgebra::{DMatrix, DVector};
@@ -164,9 +167,64 @@ pub fn parse_name_list(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Positions in `header` of the `wanted` columns. A wanted name that is empty, absent, or present
+/// more than once is an error naming it: a duplicated header would make "column `a`" mean two
+/// different columns.
+#[cfg(feature = "io")]
+fn header_index(
+    path: &std::path::Path,
+    header: &[String],
+    wanted: &[String],
+) -> Result<Vec<usize>> {
+    wanted
+        .iter()
+        .map(|w| {
+            let mut at = header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| *h == w)
+                .map(|(j, _)| j);
+            match (at.next(), at.next()) {
+                (Some(_), Some(second)) if w.is_empty() => Err(Error::Format {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "header fields {} and {} have no name; name every column the command uses",
+                        header.iter().position(|h| h.is_empty()).unwrap_or(0) + 1,
+                        second + 1
+                    ),
+                }),
+                (Some(first), Some(second)) => Err(Error::Format {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "duplicate column name `{w}` (header fields {} and {})",
+                        first + 1,
+                        second + 1
+                    ),
+                }),
+                (Some(j), None) if w.is_empty() => Err(Error::Format {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "header field {} has no name; name every column the command uses",
+                        j + 1
+                    ),
+                }),
+                (Some(j), None) => Ok(j),
+                (None, _) => Err(Error::MissingColumn {
+                    column: w.clone(),
+                    available: header.join(", "),
+                }),
+            }
+        })
+        .collect()
+}
+
+#[cfg(feature = "io")]
+mod csv;
+
 #[cfg(feature = "io")]
 mod io {
     use super::Table;
+    use super::csv::{self, Select};
     use crate::error::{Error, Result};
     use polars::prelude::*;
     use std::path::Path;
@@ -179,10 +237,44 @@ mod io {
     }
 
     /// Read a CSV (`,` or `;` separated, detected from the header) or Parquet file into a
-    /// [`Table`]. CSV cells are parsed here rather than by type inference so that a bad cell is
-    /// reported with its exact row and column.
+    /// [`Table`] of every column; every cell is validated. A ragged row, a duplicated or unnamed
+    /// header, a NaN, an infinity, text or an empty cell is an error naming its row and column.
     pub fn read_table(path: impl AsRef<Path>) -> Result<Table> {
-        let path = path.as_ref();
+        read(path.as_ref(), Select::All)
+    }
+
+    /// Read only the named columns (in that order) of a CSV or Parquet file: the other columns
+    /// may hold text, NaNs or gaps (real data sets have such columns) and are never parsed. The
+    /// selected cells are validated as [`read_table`] validates every cell.
+    pub fn read_columns(path: impl AsRef<Path>, columns: &[String]) -> Result<Table> {
+        read(path.as_ref(), Select::Only(columns))
+    }
+
+    /// Read what a model command uses: the `target`, the `extra` columns (fold ids, weights),
+    /// and the `features` when they are listed; with no list every column is a feature, so
+    /// every column is read (as [`read_table`]). A name given twice is read once.
+    pub fn read_used(
+        path: impl AsRef<Path>,
+        target: &str,
+        features: Option<&[String]>,
+        extra: &[&str],
+    ) -> Result<Table> {
+        let Some(features) = features else {
+            return read_table(path);
+        };
+        let mut names: Vec<String> = Vec::with_capacity(features.len() + extra.len() + 1);
+        let all = std::iter::once(target)
+            .chain(features.iter().map(String::as_str))
+            .chain(extra.iter().copied());
+        for name in all {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+        read_columns(path, &names)
+    }
+
+    fn read(path: &Path, select: Select<'_>) -> Result<Table> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.len() == 0 {
             return Err(Error::Format {
@@ -193,32 +285,29 @@ mod io {
         let is_parquet = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-        let df = if is_parquet {
+        if is_parquet {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            ParquetReader::new(f)
+            let df = ParquetReader::new(f)
                 .finish()
-                .map_err(|e| format_err(path, e))?
-        } else {
-            let head = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
-            let sep = if first_line.contains(&b';') && !first_line.contains(&b',') {
-                b';'
-            } else {
-                b','
-            };
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .with_parse_options(CsvParseOptions::default().with_separator(sep))
-                .try_into_reader_with_file_path(Some(path.to_path_buf()))
-                .map_err(|e| format_err(path, e))?
-                .finish()
-                .map_err(|e| format_err(path, e))?
-        };
-        table_from_frame(&df, path)
+                .map_err(|e| format_err(path, e))?;
+            return table_from_frame(&df, path, select);
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| Error::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "not UTF-8 text (invalid byte at line {})",
+                bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            ),
+        })?;
+        csv::parse(text, path, select)
     }
 
-    fn table_from_frame(df: &DataFrame, path: &Path) -> Result<Table> {
+    fn table_from_frame(df: &DataFrame, path: &Path, select: Select<'_>) -> Result<Table> {
         if df.width() == 0 {
             return Err(Error::Format {
                 path: path.to_path_buf(),
@@ -231,16 +320,20 @@ mod io {
                 message: "no data rows".into(),
             });
         }
-        let mut names = Vec::with_capacity(df.width());
-        let mut columns = Vec::with_capacity(df.width());
-        for col in df.columns() {
-            let name = col.name().to_string();
-            let s = col.as_materialized_series();
+        let header: Vec<String> = df.columns().iter().map(|c| c.name().to_string()).collect();
+        let wanted: Vec<String> = match select {
+            Select::All => header.clone(),
+            Select::Only(names) => names.to_vec(),
+        };
+        let index = super::header_index(path, &header, &wanted)?;
+        let mut columns = Vec::with_capacity(wanted.len());
+        for (name, &j) in wanted.iter().zip(&index) {
+            let s = df.columns()[j].as_materialized_series();
             let values: Vec<f64> = if s.dtype() == &DataType::String {
                 let ca = s.str().map_err(|e| format_err(path, e))?;
                 ca.iter()
                     .enumerate()
-                    .map(|(row, cell)| parse_cell(&name, row, cell))
+                    .map(|(row, cell)| csv::parse_cell(name, row, cell.unwrap_or("")))
                     .collect::<Result<_>>()?
             } else {
                 let cast = s
@@ -251,15 +344,14 @@ mod io {
                     .enumerate()
                     .map(|(row, v)| match v {
                         Some(v) if v.is_finite() => Ok(v),
-                        Some(v) => Err(bad(&name, row, &v.to_string(), "not a finite number")),
-                        None => Err(bad(&name, row, "", "missing value")),
+                        Some(v) => Err(bad(name, row, &v.to_string(), "not a finite number")),
+                        None => Err(bad(name, row, "", "missing value")),
                     })
                     .collect::<Result<_>>()?
             };
-            names.push(name);
             columns.push(values);
         }
-        Table::new(names, columns)
+        Table::new(wanted, columns)
     }
 
     fn bad(column: &str, row: usize, value: &str, reason: &str) -> Error {
@@ -271,26 +363,14 @@ mod io {
         }
     }
 
-    fn parse_cell(column: &str, row: usize, cell: Option<&str>) -> Result<f64> {
-        let Some(raw) = cell else {
-            return Err(bad(column, row, "", "missing value"));
-        };
-        let t = raw.trim();
-        match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            Ok(_) => Err(bad(column, row, raw, "not a finite number")),
-            Err(_) => Err(bad(column, row, raw, "not a number")),
-        }
-    }
-
     /// Write a table as CSV (used by the CLI's writers); the file appears whole or not at all.
     pub fn write_csv(table: &Table, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let cols: Vec<Column> = table
             .names()
             .iter()
-            .map(|n| Column::new(n.as_str().into(), table.column(n).expect("own column")))
-            .collect();
+            .map(|n| Ok(Column::new(n.as_str().into(), table.column(n)?)))
+            .collect::<Result<_>>()?;
         let mut df = DataFrame::new_infer_height(cols).map_err(|e| format_err(path, e))?;
         crate::fsutil::atomic_write(path, |f| {
             CsvWriter::new(f)
@@ -301,7 +381,7 @@ mod io {
 }
 
 #[cfg(feature = "io")]
-pub use io::{read_table, write_csv};
+pub use io::{read_columns, read_table, read_used, write_csv};
 
 #[cfg(test)]
 mod tests {

@@ -116,6 +116,34 @@ pub enum Error {
     /// A Monte Carlo run cannot be combined or resumed (missing shard, config mismatch).
     #[error("Monte Carlo results: {0}")]
     Results(String),
+
+    /// A result that must be a number is NaN or infinite (an overflow, a degenerate fit). It is
+    /// never reported as a success: JSON has no such number and would show `null`.
+    #[error("non-finite {quantity}: {reason}")]
+    NonFinite {
+        /// The quantity, as the output or the paper names it (`alpha_max`, `coef[2][0]`).
+        quantity: String,
+        /// Why it is not finite, and what to do about it.
+        reason: String,
+    },
+
+    /// A checkpoint on disk was made by a run with other arguments or other code, so its
+    /// replicates must not be mixed into this run's table.
+    #[error(
+        "{dir}: checkpoint made with {field} = {saved}, this run has {field} = {requested}; \
+         rerun with the same arguments to resume, or discard it (veristat verify --restart)"
+    )]
+    CheckpointMismatch {
+        /// The checkpoint folder.
+        dir: PathBuf,
+        /// The first argument or code version that differs (`seed`, `replicates`, `shard`,
+        /// `scale`, `config_hash`, `git_sha`, ...).
+        field: &'static str,
+        /// Its value in the checkpoint.
+        saved: String,
+        /// Its value in this run.
+        requested: String,
+    },
 }
 
 impl Error {

@@ -84,6 +84,9 @@ pub enum Stop {
     ZeroGradient,
     /// A finite algorithm (closed form, greedy selection, exhaustive search) ran to completion.
     Finished,
+    /// No step decreased the objective at machine precision before the certificate met its
+    /// tolerance (the estimate is returned when the certificate is close; see it).
+    Stalled,
 }
 
 /// The optimality certificate a fit reached, in the units its tolerance is stated in.
@@ -133,7 +136,7 @@ pub struct Diagnostics {
 impl Diagnostics {
     /// Whether the fit met its tolerance or finished.
     pub fn converged(&self) -> bool {
-        !matches!(self.stop, Stop::MaxIterations)
+        !matches!(self.stop, Stop::MaxIterations | Stop::Stalled)
     }
 }
 
@@ -241,7 +244,11 @@ impl Folds {
         }
         let foldid = labels
             .iter()
-            .map(|l| distinct.binary_search(l).expect("label is in its own sorted set"))
+            .map(|l| {
+                distinct
+                    .binary_search(l)
+                    .expect("label is in its own sorted set")
+            })
             .collect();
         Ok((foldid, distinct.len()))
     }
@@ -366,6 +373,18 @@ mod tests {
         assert_eq!(scores[0].score, mse(&odd, mean(&even)));
         assert_eq!(scores[1].score, mse(&even, mean(&odd)));
         assert_eq!(scores[0].n_test, 5);
+    }
+
+    #[test]
+    fn a_stalled_fit_is_not_converged() {
+        let d = |stop| Diagnostics {
+            iterations: 3,
+            stop,
+            certificate: Certificate::None,
+            fit_seconds: 0.0,
+        };
+        assert!(d(Stop::Converged).converged() && d(Stop::Finished).converged());
+        assert!(!d(Stop::Stalled).converged() && !d(Stop::MaxIterations).converged());
     }
 
     #[test]

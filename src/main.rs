@@ -29,7 +29,7 @@ enum Command {
     /// Merge the shards of a claim run and print the verdict.
     Merge(cli::verify::MergeArgs),
     /// List the claims.
-    Claims,
+    Claims(cli::verify::ClaimsArgs),
     /// Local differential privacy: sample, audit, regress.
     Ldp {
         #[command(subcommand)]
@@ -69,7 +69,7 @@ fn main() {
         Command::Metrics(a) => cli::ordinal::metrics(a),
         Command::Verify(a) => cli::verify::verify(a),
         Command::Merge(a) => cli::verify::merge(a),
-        Command::Claims => cli::verify::list(),
+        Command::Claims(a) => cli::verify::list(a),
         Command::Ldp { command } => cli::ldp::run(command),
         Command::Pn(a) => cli::expfam::run(a),
         Command::Multiplicity(a) => cli::multiplicity::run(a),

@@ -1,16 +1,17 @@
 //! `--device auto|cpu|cuda` (issue 8): device-routed library code run through the CPU twins
-//! ([`veristat::device::Twins`], the GPU's numbers on the CPU), so the routing is tested without
+//! ([`veristat::device::Device::Twins`], the GPU's numbers on the CPU), so the routing is tested without
 //! a GPU, and the CLI's flag on `verify`, `report`, `echo search` and `ldp regress`.
 
 mod common;
 
 use nalgebra::{DMatrix, DVector};
-use veristat::device::{DeviceChoice, Kernels, Twins, resolve};
+use veristat::device::philox::PhiloxKey;
+use veristat::device::{Device, DeviceChoice, resolve};
+use veristat::echo::kernel::toy_spectrum;
 use veristat::echo::{CombPrior, LikelihoodKind};
+use veristat::estimator::{ParamGuard, RegressionData};
 use veristat::inference::NestedParams;
-use veristat::kernels::echo::toy_spectrum;
-use veristat::kernels::philox::PhiloxKey;
-use veristat::ldp::regression::{Nldp, NoiseMode};
+use veristat::ldp::regression::{NldpParams, NoiseMode};
 use veristat::montecarlo::{NoProgress, RunConfig, Scale, Shard, runner};
 use veristat::{Error, claims};
 
@@ -43,7 +44,8 @@ fn risk_expansion_offload_runs_every_case_on_its_kernel() {
     }
     let cfg = RunConfig::new(5, 40);
     let cpu = runner::run(claim.as_ref(), &cfg, &NoProgress).unwrap();
-    let (twin, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
+    let (twin, used) =
+        runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Device::Twins)).unwrap();
     assert!(used);
     // No kernels: exactly the CPU run.
     let (plain, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, None).unwrap();
@@ -79,7 +81,7 @@ fn risk_expansion_offload_runs_every_case_on_its_kernel() {
     assert_eq!(names(&vt), names(&vc));
     // Reproducible for any thread count, and two shards merge into the one-shard table.
     let two = in_pool(2, || {
-        runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap()
+        runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Device::Twins)).unwrap()
     });
     assert_eq!(two.0, twin);
     let parts: Vec<_> = (0..2)
@@ -88,7 +90,7 @@ fn risk_expansion_offload_runs_every_case_on_its_kernel() {
                 shard: Shard { index: i, count: 2 },
                 ..cfg.clone()
             };
-            runner::run_on(claim.as_ref(), &c, &NoProgress, Some(&Twins))
+            runner::run_on(claim.as_ref(), &c, &NoProgress, Some(&Device::Twins))
                 .unwrap()
                 .0
         })
@@ -102,7 +104,8 @@ fn risk_expansion_offload_runs_every_case_on_its_kernel() {
 fn risk_expansion_on_the_twins_passes_at_test_scale() {
     let claim = claims::find("expfam-risk-expansion", Scale::Test).unwrap();
     let cfg = RunConfig::new(1, claim.default_replicates());
-    let (table, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
+    let (table, used) =
+        runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Device::Twins)).unwrap();
     assert!(used);
     let v = claim.verdict(&table).unwrap();
     assert_eq!(v.checks.len(), 4, "{v:?}");
@@ -114,10 +117,13 @@ fn claims_without_a_kernel_run_on_the_cpu_whatever_the_device() {
     let claim = claims::find("sparse-random-support", Scale::Test).unwrap();
     assert!(claim.offload().is_none());
     let cfg = RunConfig::new(1, 2);
-    let (t, used) = runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Twins)).unwrap();
+    let (t, used) =
+        runner::run_on(claim.as_ref(), &cfg, &NoProgress, Some(&Device::Twins)).unwrap();
     assert!(!used);
     assert_eq!(t, runner::run(claim.as_ref(), &cfg, &NoProgress).unwrap());
 }
+
+const TWINS: &Device = &Device::Twins;
 
 fn ldp_data(n: usize) -> (DMatrix<f64>, DVector<f64>) {
     let design = veristat::ldp::regression::simulate::RademacherDesign::new(4, 1, 0.5).unwrap();
@@ -128,32 +134,42 @@ fn ldp_data(n: usize) -> (DMatrix<f64>, DVector<f64>) {
 #[test]
 fn nldp_fit_on_the_twins_is_the_server_on_the_aggregated_messages() {
     let (x, y) = ldp_data(4000);
+    let data = RegressionData::new(x.clone(), y).unwrap();
     let key = PhiloxKey::new(2, "ldp-regress");
-    let est = Nldp::new(0.5, 1e-5).tau(1.0, 1.5);
-    let a = est.fit_on(&x, &y, None, &Twins, key).unwrap();
-    let b = in_pool(1, || est.fit_on(&x, &y, None, &Twins, key).unwrap());
+    let params = NldpParams::new(0.5, 1e-5).tau(1.0, 1.5);
+    let est = params.check().unwrap();
+    let a = est.fit_on(&data, TWINS, key).unwrap();
+    let b = in_pool(1, || est.fit_on(&data, TWINS, key).unwrap());
     assert_eq!(a.coef, b.coef);
     assert!(a.privacy.is_some());
     let msg = est.messages(4, false).unwrap();
     let (s1, s2) = msg.sigma();
     assert!(s1 > 0.0 && s2 > 0.0);
     // Public variant: only the cross moment is aggregated.
-    let p = est.fit_on(&x, &y, Some(&x), &Twins, key).unwrap();
+    let public = params.clone().with_public_covariates(x.clone());
+    let p = public.check().unwrap().fit_on(&data, TWINS, key).unwrap();
     assert_eq!(p.coef.len(), 4);
     assert_eq!(
-        p.diagnostics["public_rows"],
+        p.details["public_rows"],
         serde_json::json!(x.nrows() as u64)
     );
     // Typed errors: the aggregate shortcut has no per-user work; mismatched public columns.
     assert!(matches!(
-        est.clone()
+        params
+            .clone()
             .noise(NoiseMode::Aggregate)
-            .fit_on(&x, &y, None, &Twins, key),
+            .check()
+            .unwrap()
+            .fit_on(&data, TWINS, key),
         Err(Error::InvalidParameter { name: "noise", .. })
     ));
     let narrow = x.columns(0, 3).into_owned();
     assert!(matches!(
-        est.fit_on(&x, &y, Some(&narrow), &Twins, key),
+        params
+            .with_public_covariates(narrow)
+            .check()
+            .unwrap()
+            .fit_on(&data, TWINS, key),
         Err(Error::DimensionMismatch { .. })
     ));
 }
@@ -161,9 +177,13 @@ fn nldp_fit_on_the_twins_is_the_server_on_the_aggregated_messages() {
 #[test]
 fn nldp_fit_on_recovers_the_signal_at_large_epsilon() {
     let (x, y) = ldp_data(20_000);
-    let est = Nldp::new(500.0, 1e-3).tau(1.0, 1.5);
+    let est = NldpParams::new(500.0, 1e-3).tau(1.0, 1.5).check().unwrap();
     let fit = est
-        .fit_on(&x, &y, None, &Twins, PhiloxKey::new(1, "t"))
+        .fit_on(
+            &RegressionData::new(x, y).unwrap(),
+            TWINS,
+            PhiloxKey::new(1, "t"),
+        )
         .unwrap();
     let design = veristat::ldp::regression::simulate::RademacherDesign::new(4, 1, 0.5).unwrap();
     let err = (&fit.coef - &design.theta).norm();
@@ -179,15 +199,8 @@ fn echo_search_on_the_twins_is_deterministic_and_agrees_with_the_cpu_search() {
     let on = |threads| {
         in_pool(threads, || {
             let mut rng = veristat::rng::stream(4, "device-echo", 0);
-            veristat::echo::search_on(
-                &spec,
-                &prior,
-                LikelihoodKind::New,
-                &params,
-                &mut rng,
-                &Twins,
-            )
-            .unwrap()
+            veristat::echo::search_on(&spec, &prior, LikelihoodKind::New, &params, &mut rng, TWINS)
+                .unwrap()
         })
     };
     let (a, b) = (on(1), on(2));
@@ -218,7 +231,7 @@ fn echo_search_on_the_twins_with_the_device_batch() {
     let run = |threads, params: &NestedParams| {
         in_pool(threads, || {
             let mut rng = veristat::rng::stream(4, "device-echo", 0);
-            veristat::echo::search_on(&spec, &prior, LikelihoodKind::New, params, &mut rng, &Twins)
+            veristat::echo::search_on(&spec, &prior, LikelihoodKind::New, params, &mut rng, TWINS)
                 .unwrap()
         })
     };
@@ -257,9 +270,10 @@ fn echo_search_on_the_twins_with_the_device_batch() {
 
 #[test]
 fn twins_label_and_resolution() {
-    assert_eq!(Twins.label(), "CPU twins");
+    assert_eq!(Device::Twins.label(), "CPU twins");
+    let sources = veristat::registry::SOURCES;
     let cpu = resolve(DeviceChoice::Cpu).unwrap();
-    assert!(cpu.kernels().unwrap().is_none());
+    assert!(cpu.device(sources).unwrap().is_none());
     if !has_gpu() {
         assert!(matches!(
             resolve(DeviceChoice::Cuda),
@@ -268,7 +282,7 @@ fn twins_label_and_resolution() {
         assert!(
             resolve(DeviceChoice::Auto)
                 .unwrap()
-                .kernels()
+                .device(sources)
                 .unwrap()
                 .is_none()
         );
@@ -301,7 +315,8 @@ mod cli {
     fn verify_on_the_cpu_is_the_library_run() {
         let claim = claims::find("expfam-risk-expansion", Scale::Test).unwrap();
         let table = runner::run(claim.as_ref(), &RunConfig::new(3, 30), &NoProgress).unwrap();
-        let want = serde_json::to_value(claim.verdict(&table).unwrap()).unwrap();
+        let mut want = serde_json::to_value(claim.verdict(&table).unwrap()).unwrap();
+        want["content_hash"] = table.content_hash().into();
         let out = tmp("verify-cpu");
         let (code, stdout, stderr) = veristat(&[
             "verify",
@@ -557,9 +572,11 @@ mod cli {
             if method == "nldp" {
                 // The library's CPU fit with the CLI's stream.
                 let mut r = veristat::rng::stream(2, "ldp-regress", 0);
-                let fit = Nldp::new(0.5, 1e-5)
+                let fit = NldpParams::new(0.5, 1e-5)
                     .tau(1.0, 1.5)
-                    .fit(&x, &y, &mut r)
+                    .check()
+                    .unwrap()
+                    .fit_with(&RegressionData::new(x.clone(), y.clone()).unwrap(), &mut r)
                     .unwrap();
                 let coef: Vec<f64> = v["coef"]
                     .as_array()

@@ -4,6 +4,7 @@
 
 use nalgebra::{DMatrix, DVector};
 use veristat::Error;
+use veristat::estimator::{ParamGuard, RegressionData};
 use veristat::ldp::Privacy;
 use veristat::ldp::audit::{empirical_audit, exact_ratio_check};
 use veristat::ldp::estimate::privatize_all;
@@ -12,10 +13,35 @@ use veristat::ldp::mechanisms::{
     Mechanism, Olh, UnaryEncoding, analytic_gaussian_sigma, classic_gaussian_sigma, gaussian_delta,
 };
 use veristat::ldp::regression::simulate::RademacherDesign;
-use veristat::ldp::regression::{LdpIht, Nldp, NoiseMode};
+use veristat::ldp::regression::{LdpFit, LdpIhtParams, NldpParams, NoiseMode};
 use veristat::montecarlo::stats::ks_two_sample;
 use veristat::montecarlo::{NoProgress, RunConfig, Scale, runner};
 use veristat::rng;
+
+/// Users' data for the estimators (a length mismatch is the constructor's error).
+fn users(x: &DMatrix<f64>, y: &DVector<f64>) -> veristat::Result<RegressionData> {
+    RegressionData::new(x.clone(), y.clone())
+}
+
+/// NLDP fitted to (x, y) with the noise from `r`.
+fn nldp_fit(
+    p: &NldpParams,
+    x: &DMatrix<f64>,
+    y: &DVector<f64>,
+    r: &mut rng::Rng,
+) -> veristat::Result<LdpFit> {
+    p.check()?.fit_with(&users(x, y)?, r)
+}
+
+/// LDP-IHT fitted to (x, y) with the shuffle and noise from `r`.
+fn iht_fit(
+    p: &LdpIhtParams,
+    x: &DMatrix<f64>,
+    y: &DVector<f64>,
+    r: &mut rng::Rng,
+) -> veristat::Result<LdpFit> {
+    p.check()?.fit_with(&users(x, y)?, r)
+}
 
 fn discrete_mechanisms(eps: f64) -> Vec<Box<dyn Mechanism>> {
     vec![
@@ -231,7 +257,7 @@ fn huge_and_infinite_inputs_are_clipped() {
         assert!(o1.iter().zip(&o2).all(|(u, v)| (u - v).abs() < 1e-15));
     }
     // Regression: truncation makes the messages of a 1e300 user identical to a τ-user's.
-    let est = Nldp::new(0.5, 1e-5).tau(1.0, 2.0);
+    let est = NldpParams::new(0.5, 1e-5).tau(1.0, 2.0).check().unwrap();
     let mut a = rng::stream(6, "clip", 0);
     let mut b = rng::stream(6, "clip", 0);
     assert_eq!(
@@ -267,7 +293,7 @@ fn bad_input_gives_typed_errors() {
             );
         }
         assert!(is_param(
-            Nldp::new(eps, 1e-5).noise_scales(3, false).unwrap_err(),
+            NldpParams::new(eps, 1e-5).check().unwrap_err(),
             "epsilon"
         ));
     }
@@ -283,22 +309,22 @@ fn bad_input_gives_typed_errors() {
             "delta"
         ));
         assert!(is_param(
-            Nldp::new(1.0, delta).noise_scales(3, false).unwrap_err(),
+            NldpParams::new(1.0, delta).check().unwrap_err(),
             "delta"
         ));
     }
     for tau in [0.0, -1.0, f64::NAN] {
         assert!(is_param(
-            Nldp::new(1.0, 1e-5)
+            NldpParams::new(1.0, 1e-5)
                 .tau(tau, 1.0)
-                .noise_scales(3, false)
+                .check()
                 .unwrap_err(),
             "tau1"
         ));
         assert!(is_param(
-            Nldp::new(1.0, 1e-5)
+            NldpParams::new(1.0, 1e-5)
                 .tau(1.0, tau)
-                .noise_scales(3, false)
+                .check()
                 .unwrap_err(),
             "tau2"
         ));
@@ -306,39 +332,45 @@ fn bad_input_gives_typed_errors() {
     let x = DMatrix::from_element(10, 3, 0.5);
     let y = DVector::from_element(10, 1.0);
     assert!(is_param(
-        LdpIht::new(1.0, 4).fit(&x, &y, &mut r).unwrap_err(),
+        iht_fit(&LdpIhtParams::new(1.0, 4), &x, &y, &mut r).unwrap_err(),
         "k"
     ));
     assert!(is_param(RademacherDesign::new(3, 4, 0.5).unwrap_err(), "k"));
     let empty = DMatrix::<f64>::zeros(0, 3);
     assert!(is_param(
-        Nldp::new(1.0, 1e-5)
-            .fit(&empty, &DVector::zeros(0), &mut r)
-            .unwrap_err(),
+        nldp_fit(
+            &NldpParams::new(1.0, 1e-5),
+            &empty,
+            &DVector::zeros(0),
+            &mut r
+        )
+        .unwrap_err(),
         "n"
     ));
     assert!(is_param(
-        LdpIht::new(1.0, 1)
-            .fit(&empty, &DVector::zeros(0), &mut r)
-            .unwrap_err(),
+        iht_fit(
+            &LdpIhtParams::new(1.0, 1),
+            &empty,
+            &DVector::zeros(0),
+            &mut r
+        )
+        .unwrap_err(),
         "n"
     ));
     let mut xn = x.clone();
     xn[(3, 1)] = f64::NAN;
     assert!(is_param(
-        Nldp::new(1.0, 1e-5).fit(&xn, &y, &mut r).unwrap_err(),
+        nldp_fit(&NldpParams::new(1.0, 1e-5), &xn, &y, &mut r).unwrap_err(),
         "x"
     ));
     let mut yi = y.clone();
     yi[2] = f64::INFINITY;
     assert!(is_param(
-        Nldp::new(1.0, 1e-5).fit(&x, &yi, &mut r).unwrap_err(),
+        nldp_fit(&NldpParams::new(1.0, 1e-5), &x, &yi, &mut r).unwrap_err(),
         "y"
     ));
     assert!(matches!(
-        Nldp::new(1.0, 1e-5)
-            .fit(&x, &DVector::zeros(9), &mut r)
-            .unwrap_err(),
+        nldp_fit(&NldpParams::new(1.0, 1e-5), &x, &DVector::zeros(9), &mut r).unwrap_err(),
         Error::DimensionMismatch { .. }
     ));
     assert!(is_param(Grr::new(1.0, 1).unwrap_err(), "k"));
@@ -402,18 +434,23 @@ fn noise_off_recovers_non_private_estimate() {
     let mut r = rng::stream(3, "noise-off", 0);
     let (x, y) = design.sample(20_000, &mut r);
     let ols = veristat::linalg::lstsq(&x, &y).unwrap();
-    let off = Nldp::new(0.5, 1e-5)
+    let off = NldpParams::new(0.5, 1e-5)
         .tau(1.0, 1.5)
         .noise(NoiseMode::Off)
         .lambda(0.0);
-    let fit = off.fit(&x, &y, &mut r).unwrap();
+    let fit = nldp_fit(&off, &x, &y, &mut r).unwrap();
     assert!(fit.privacy.is_none());
     assert!(
         (&fit.coef - &ols).amax() < 1e-10,
         "NLDP without noise = OLS on untruncated data"
     );
     let xp = design.sample(50_000, &mut r).0;
-    let fp = off.fit_public(&x, &y, &xp, &mut r).unwrap();
+    let fp = off
+        .with_public_covariates(xp.clone())
+        .check()
+        .unwrap()
+        .fit_with(&users(&x, &y).unwrap(), &mut r)
+        .unwrap();
     // The non-private public-covariate estimator in closed form: (X_pubᵀX_pub/m)⁻¹ Xᵀy/n.
     let g = xp.transpose() * &xp / xp.nrows() as f64;
     let reference = g
@@ -425,31 +462,41 @@ fn noise_off_recovers_non_private_estimate() {
         "public without noise = its non-private closed form"
     );
     let e_ols = (&ols - &design.theta).norm();
-    let iht = LdpIht::new(1.0, 2)
-        .rounds(5)
-        .tau(1.0, 1.5)
-        .noise_off()
-        .fit(&x, &y, &mut r)
-        .unwrap();
+    let iht = iht_fit(
+        &LdpIhtParams::new(1.0, 2)
+            .rounds(5)
+            .tau(1.0, 1.5)
+            .noise_off(),
+        &x,
+        &y,
+        &mut r,
+    )
+    .unwrap();
     let e_iht = (&iht.coef - &design.theta).norm();
     assert!(
         iht.coef.iter().take(2).all(|v| *v > 0.4) && iht.coef.iter().skip(2).all(|v| *v == 0.0)
     );
     assert!(e_iht < 2.0 * e_ols + 0.01, "IHT {e_iht} vs OLS {e_ols}");
-    let steps = iht.diagnostics["steps"].as_array().unwrap();
+    let steps = iht.details["steps"].as_array().unwrap();
     assert!(
         steps.last().unwrap().as_f64().unwrap() < 0.05,
         "IHT converged: {steps:?}"
     );
     // Accounting: every user in exactly one round; per-user budget (ε, 0).
-    let fit = LdpIht::new(1.0, 2)
-        .rounds(5)
-        .tau(1.0, 1.5)
-        .fit(&x, &y, &mut r)
-        .unwrap();
-    assert_eq!(fit.diagnostics["max_rounds_per_user"], 1);
+    let fit = iht_fit(
+        &LdpIhtParams::new(1.0, 2).rounds(5).tau(1.0, 1.5),
+        &x,
+        &y,
+        &mut r,
+    )
+    .unwrap();
+    assert_eq!(fit.details["max_rounds_per_user"], 1);
     assert_eq!(fit.privacy.unwrap(), Privacy::pure(1.0).unwrap());
-    let nl = Nldp::new(0.5, 1e-5).privacy(false).unwrap();
+    let nl = NldpParams::new(0.5, 1e-5)
+        .check()
+        .unwrap()
+        .privacy(false)
+        .unwrap();
     assert_eq!((nl.epsilon, nl.delta), (0.5, 1e-5));
 }
 
@@ -471,12 +518,16 @@ fn iht_error_matches_its_closed_form_noise_level() {
         .map(|r| {
             let mut rng = rng::stream(11, "iht-closed-form", r);
             let (x, y) = design.sample(n, &mut rng);
-            let fit = LdpIht::new(1.0, 2)
-                .rounds(t)
-                .tau(tau1, tau2)
-                .l1_radius(radius)
-                .fit(&x, &y, &mut rng)
-                .unwrap();
+            let fit = iht_fit(
+                &LdpIhtParams::new(1.0, 2)
+                    .rounds(t)
+                    .tau(tau1, tau2)
+                    .l1_radius(radius),
+                &x,
+                &y,
+                &mut rng,
+            )
+            .unwrap();
             (&fit.coef - &design.theta).norm()
         })
         .collect();
@@ -508,12 +559,12 @@ fn aggregate_noise_matches_per_user() {
                 "aggregate-noise",
                 u64::from(mode == NoiseMode::PerUser),
             );
-            let est = Nldp::new(0.5, 1e-5)
+            let est = NldpParams::new(0.5, 1e-5)
                 .tau(1.0, 1.5)
                 .noise(mode)
                 .lambda(0.0)
                 .floor(1e-3);
-            let fit = est.fit(&x, &y, &mut rr).unwrap();
+            let fit = nldp_fit(&est, &x, &y, &mut rr).unwrap();
             out.push((&fit.coef - &design.theta).norm());
         }
     }
@@ -578,17 +629,17 @@ fn same_seed_same_outputs_any_thread_count() {
         let reports = privatize_all(m.as_ref(), &inputs, &mut r).unwrap();
         let design = RademacherDesign::new(6, 2, 0.5).unwrap();
         let (x, y) = design.sample(10_000, &mut r);
-        let nldp = Nldp::new(0.5, 1e-5)
-            .tau(1.0, 1.5)
-            .fit(&x, &y, &mut r)
+        let nldp = nldp_fit(&NldpParams::new(0.5, 1e-5).tau(1.0, 1.5), &x, &y, &mut r)
             .unwrap()
             .coef;
-        let iht = LdpIht::new(1.0, 2)
-            .rounds(4)
-            .tau(1.0, 1.5)
-            .fit(&x, &y, &mut r)
-            .unwrap()
-            .coef;
+        let iht = iht_fit(
+            &LdpIhtParams::new(1.0, 2).rounds(4).tau(1.0, 1.5),
+            &x,
+            &y,
+            &mut r,
+        )
+        .unwrap()
+        .coef;
         let audit = empirical_audit(m.as_ref(), 100_000, 0.95, &mut r)
             .unwrap()
             .epsilon_lower;

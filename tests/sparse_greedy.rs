@@ -3,6 +3,7 @@
 //! items 5 and 7).
 
 use nalgebra::{DMatrix, DVector};
+use veristat::estimator::{Fit, Fitted, RegressionData};
 use veristat::montecarlo::{NoProgress, RunConfig, Scale, runner};
 use veristat::sparse::best_subset::BestSubsetParams;
 use veristat::sparse::design::{Design, Problem};
@@ -51,9 +52,7 @@ fn omp_matches_sklearn_to_1e_10() {
                 .n_nonzero_coefs(k)
                 .fit_intercept(fit_intercept)
                 .selection(sel)
-                .check()
-                .unwrap()
-                .fit(&x, &y)
+                .fit(&RegressionData::new(x.clone(), y.clone()).unwrap())
                 .unwrap();
             let diff = (&fit.coef - &want).amax();
             assert!(diff <= 1e-10, "{name} {sel:?}: max |coef diff| = {diff:e}");
@@ -63,7 +62,7 @@ fn omp_matches_sklearn_to_1e_10() {
                 "{name}: intercept {} vs {b}",
                 fit.intercept
             );
-            assert_eq!(fit.diagnostics.steps, k, "{name}");
+            assert_eq!(fit.diagnostics().iterations, k, "{name}");
         }
     }
 }
@@ -76,9 +75,7 @@ fn best_subset_recovers_exact_support_iid_n1000_d1000_k20() {
     let p = Problem::sample(Design::Iid, 1000, 1000, 20, 0.5, &mut rng).unwrap();
     let fit = BestSubsetParams::new()
         .fit_intercept(false)
-        .check()
-        .unwrap()
-        .fit(&p.x, &p.y)
+        .fit(&p.data().unwrap())
         .unwrap();
     assert_eq!(fit.size, 20);
     assert_eq!(fit.support, p.support);

@@ -11,9 +11,10 @@ use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 use serde_json::Value;
 use veristat::Error;
+use veristat::estimator::{Fit, Fitted, Folds, Predict, RegressionData};
 use veristat::sparse::{
-    ElasticNet, Folds, GramMode, Lasso, LassoCv, PathParams, Preconditioner, Screening,
-    SolverOptions, alpha_max, enet_path, kkt_residual, lasso_path, lasso_precond,
+    ElasticNetParams, EnetPath, GramMode, Lasso, LassoCvParams, PathParams, PrecondLassoParams,
+    Preconditioner, Screening, SolverOptions, alpha_max, kkt_residual,
 };
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -29,6 +30,15 @@ fn diabetes() -> (DMatrix<f64>, DVector<f64>) {
     let x = DMatrix::from_fn(n, 10, |i, j| rows[i][j]);
     let y = DVector::from_fn(n, |i, _| rows[i][10]);
     (x, y)
+}
+
+fn data(x: &DMatrix<f64>, y: &DVector<f64>) -> RegressionData {
+    RegressionData::new(x.clone(), y.clone()).unwrap()
+}
+
+/// The path of `params` on (x, y).
+fn path(x: &DMatrix<f64>, y: &DVector<f64>, params: &PathParams) -> veristat::Result<EnetPath> {
+    params.fit(&data(x, y))
 }
 
 fn fixture(name: &str) -> Value {
@@ -51,7 +61,7 @@ fn diabetes_paths_match_sklearn() {
     for p in fx["paths"].as_array().unwrap() {
         let rho = p["l1_ratio"].as_f64().unwrap();
         let std = p["standardize"].as_bool().unwrap();
-        let ours = enet_path(
+        let ours = path(
             &x,
             &y,
             &PathParams::new()
@@ -156,16 +166,35 @@ fn certificates_and_screening_on_random_problems() {
     let mut worst_diff = 0.0f64;
     for case in 0..50u64 {
         let (x, y, rho, opts) = random_problem(case);
-        let mut params = PathParams::new().l1_ratio(rho).n_alphas(15).eps(1e-2);
-        params.options = opts.clone();
-        let on = enet_path(&x, &y, &params).unwrap();
-        let mut off_params = params.clone().screening(Screening::none());
-        off_params.options.gram = GramMode::Never;
-        let off = enet_path(&x, &y, &off_params).unwrap();
+        let params = PathParams::new()
+            .l1_ratio(rho)
+            .n_alphas(15)
+            .eps(1e-2)
+            .options(opts.clone());
+        let on = path(&x, &y, &params).unwrap();
+        let off_params = params
+            .clone()
+            .screening(Screening::none())
+            .gram(GramMode::Never);
+        let off = path(&x, &y, &off_params).unwrap();
         for k in 0..on.alphas.len() {
             assert!(
                 on.converged[k] && off.converged[k],
                 "case {case} alpha {k} not converged"
+            );
+            assert!(on.diagnostics().converged() && off.diagnostics().converged());
+            assert_eq!(on.diagnostics().iterations, on.n_iter.iter().sum::<usize>());
+            let worst = on
+                .duality_gaps
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(
+                on.diagnostics().certificate,
+                veristat::estimator::Certificate::DualityGap {
+                    gap: worst,
+                    target: on.gap_tol
+                }
             );
             assert!(
                 on.duality_gaps[k] <= on.gap_tol,
@@ -196,8 +225,8 @@ fn certificates_and_screening_on_random_problems() {
 fn gram_and_naive_modes_agree() {
     let (x, y) = diabetes();
     let base = PathParams::new().tol(1e-12).max_iter(1_000_000);
-    let g = lasso_path(&x, &y, &base.clone().gram(GramMode::Always)).unwrap();
-    let n = lasso_path(&x, &y, &base.gram(GramMode::Never)).unwrap();
+    let g = path(&x, &y, &base.clone().gram(GramMode::Always)).unwrap();
+    let n = path(&x, &y, &base.gram(GramMode::Never)).unwrap();
     assert!(g.used_gram && !n.used_gram);
     let diff = (&g.coefs - &n.coefs).amax() / g.coefs.amax();
     assert!(diff <= 1e-9, "{diff:e}");
@@ -213,8 +242,9 @@ fn cv_matches_numpy_reimplementation() {
         .iter()
         .map(|v| v.as_i64().unwrap())
         .collect();
-    let cv = LassoCv::new(PathParams::new().tol(1e-12).max_iter(1_000_000))
-        .fit(&x, &y, &Folds::Ids(foldid))
+    let cv = LassoCvParams::new(PathParams::new().tol(1e-12).max_iter(1_000_000))
+        .folds(Folds::Ids(foldid))
+        .fit(&data(&x, &y))
         .unwrap();
     let (mean, se, alphas) = (
         floats(&fx["mean"]),
@@ -251,7 +281,7 @@ fn cv_matches_numpy_reimplementation() {
     let direct = Lasso::new(cv.alpha_min)
         .tol(1e-12)
         .max_iter(1_000_000)
-        .fit(&x, &y)
+        .fit(&data(&x, &y))
         .unwrap();
     assert!((&coef - &direct.coef).amax() <= 1e-6 * coef.amax());
     assert!((b - direct.intercept).abs() <= 1e-6 * b.abs());
@@ -270,8 +300,9 @@ fn sklearn_lassocv_alpha_on_diabetes() {
         .iter()
         .map(|v| v.as_i64().unwrap())
         .collect();
-    let cv = LassoCv::new(PathParams::new())
-        .fit(&x, &y, &Folds::Ids(foldid))
+    let cv = LassoCvParams::new(PathParams::new())
+        .folds(Folds::Ids(foldid))
+        .fit(&data(&x, &y))
         .unwrap();
     let sk = fx["sklearn_lassocv_alpha"].as_f64().unwrap();
     assert!((sk - 0.003754).abs() < 1e-6);
@@ -293,16 +324,16 @@ fn weights_equal_row_duplication() {
         .collect();
     let (xd, yd) = (x.select_rows(&rows), y.select_rows(&rows));
     for std in [false, true] {
-        let a = ElasticNet::new(0.05, 0.7)
+        let a = ElasticNetParams::new(0.05, 0.7)
             .standardize(std)
             .tol(1e-13)
             .weights(w.clone())
-            .fit(&x, &y)
+            .fit(&data(&x, &y))
             .unwrap();
-        let b = ElasticNet::new(0.05, 0.7)
+        let b = ElasticNetParams::new(0.05, 0.7)
             .standardize(std)
             .tol(1e-13)
-            .fit(&xd, &yd)
+            .fit(&data(&xd, &yd))
             .unwrap();
         assert!(
             (&a.coef - &b.coef).amax() <= 1e-8 * b.coef.amax(),
@@ -318,14 +349,11 @@ fn preconditioned_lasso_column_normalization_closed_form() {
     // at alpha equals the plain Lasso at alpha / sqrt(n) (substitute u = sqrt(n) v).
     let (x, y) = diabetes();
     let c = (x.nrows() as f64).sqrt();
-    let pre = lasso_precond(
-        &x,
-        &y,
-        &Preconditioner::ColumnNormalization,
-        &Lasso::new(2.0).tol(1e-13),
-    )
-    .unwrap();
-    let plain = Lasso::new(2.0 / c).tol(1e-13).fit(&x, &y).unwrap();
+    let pre = PrecondLassoParams::new(Lasso::new(2.0).tol(1e-13))
+        .preconditioner(Preconditioner::ColumnNormalization)
+        .fit(&data(&x, &y))
+        .unwrap();
+    let plain = Lasso::new(2.0 / c).tol(1e-13).fit(&data(&x, &y)).unwrap();
     assert!((&pre.coef - &plain.coef).amax() <= 1e-8 * plain.coef.amax());
     // A user S: predictions X w = (X S) v.
     let s = DMatrix::from_fn(10, 10, |i, j| {
@@ -337,13 +365,10 @@ fn preconditioned_lasso_column_normalization_closed_form() {
             0.0
         }
     });
-    let pre = lasso_precond(
-        &x,
-        &y,
-        &Preconditioner::Matrix(s.clone()),
-        &Lasso::new(0.1).tol(1e-12),
-    )
-    .unwrap();
+    let pre = PrecondLassoParams::new(Lasso::new(0.1).tol(1e-12))
+        .preconditioner(Preconditioner::Matrix(s.clone()))
+        .fit(&data(&x, &y))
+        .unwrap();
     let xs = &x * &s;
     let p1 = pre.predict(&x).unwrap();
     let p2 = &xs * &pre.inner.coef + DVector::from_element(x.nrows(), pre.inner.intercept);
@@ -361,7 +386,12 @@ fn preconditioned_lasso_column_normalization_closed_form() {
             <= 1e-6
     );
     let singular = DMatrix::zeros(10, 10);
-    assert!(lasso_precond(&x, &y, &Preconditioner::Matrix(singular), &Lasso::new(0.1)).is_err());
+    assert!(
+        PrecondLassoParams::new(Lasso::new(0.1))
+            .preconditioner(Preconditioner::Matrix(singular))
+            .fit(&data(&x, &y))
+            .is_err()
+    );
 }
 
 #[test]
@@ -370,26 +400,26 @@ fn degenerate_inputs() {
     // Zero column: coefficient stays exactly zero, no NaN.
     x.column_mut(3).fill(0.0);
     for std in [false, true] {
-        let p = lasso_path(&x, &y, &PathParams::new().standardize(std)).unwrap();
+        let p = path(&x, &y, &PathParams::new().standardize(std)).unwrap();
         assert!(p.coefs.row(3).iter().all(|&v| v == 0.0));
         assert!(p.coefs.iter().all(|v| v.is_finite()));
     }
     // Constant y: the whole path is zero and the intercept is the constant.
     let yc = DVector::from_element(x.nrows(), 4.5);
-    let p = lasso_path(&x, &yc, &PathParams::new().n_alphas(10)).unwrap();
+    let p = path(&x, &yc, &PathParams::new().n_alphas(10)).unwrap();
     assert!(p.coefs.iter().all(|&v| v == 0.0));
     assert!(p.intercepts.iter().all(|&b| (b - 4.5).abs() < 1e-12));
     // alpha >= alpha_max: exactly zero.
     let (x, y) = diabetes();
     let amax = alpha_max(&x, &y, 1.0, &SolverOptions::default()).unwrap();
     for a in [amax, amax * 1.5] {
-        let f = Lasso::new(a).fit(&x, &y).unwrap();
+        let f = Lasso::new(a).fit(&data(&x, &y)).unwrap();
         assert!(f.coef.iter().all(|&v| v == 0.0));
         assert!((f.intercept - y.mean()).abs() < 1e-9);
     }
     assert!(
         Lasso::new(amax * 0.99)
-            .fit(&x, &y)
+            .fit(&data(&x, &y))
             .unwrap()
             .coef
             .iter()
@@ -408,50 +438,59 @@ fn degenerate_inputs() {
     let mut rng = veristat::rng::stream(9, "wide", 0);
     let xw = gaussian(&mut rng, 20, 100);
     let yw = DVector::from_fn(20, |i, _| xw[(i, 0)] * 3.0 + xw[(i, 7)]);
-    let f = Lasso::new(0.01).tol(1e-12).fit(&xw, &yw).unwrap();
-    assert!(f.converged && f.coef.iter().filter(|v| **v != 0.0).count() <= 20);
+    let f = Lasso::new(0.01).tol(1e-12).fit(&data(&xw, &yw)).unwrap();
+    assert!(f.diagnostics().converged() && f.coef.iter().filter(|v| **v != 0.0).count() <= 20);
     // Typed errors naming the parameter.
     let named = |e: Error, want: &str| match e {
         Error::InvalidParameter { name, .. } => assert_eq!(name, want),
         other => panic!("expected InvalidParameter({want}), got {other}"),
     };
-    named(Lasso::new(-1.0).fit(&x, &y).unwrap_err(), "alpha");
+    let xy = data(&x, &y);
+    named(Lasso::new(-1.0).fit(&xy).unwrap_err(), "alpha");
     named(
-        ElasticNet::new(0.1, 1.5).fit(&x, &y).unwrap_err(),
+        ElasticNetParams::new(0.1, 1.5).fit(&xy).unwrap_err(),
         "l1_ratio",
     );
     named(
-        ElasticNet::new(0.1, -0.1).fit(&x, &y).unwrap_err(),
+        ElasticNetParams::new(0.1, -0.1).fit(&xy).unwrap_err(),
         "l1_ratio",
     );
     named(
-        enet_path(&x, &y, &PathParams::new().l1_ratio(2.0)).unwrap_err(),
+        path(&x, &y, &PathParams::new().l1_ratio(2.0)).unwrap_err(),
         "l1_ratio",
     );
     named(
-        enet_path(&x, &y, &PathParams::new().eps(0.0)).unwrap_err(),
+        path(&x, &y, &PathParams::new().eps(0.0)).unwrap_err(),
         "eps",
     );
-    named(Lasso::new(0.1).tol(-1.0).fit(&x, &y).unwrap_err(), "tol");
+    named(Lasso::new(0.1).tol(-1.0).fit(&xy).unwrap_err(), "tol");
     let mut xn = x.clone();
     xn[(5, 2)] = f64::NAN;
-    let e = Lasso::new(0.1).fit(&xn, &y).unwrap_err();
+    let e = Lasso::new(0.1).fit(&data(&xn, &y)).unwrap_err();
     assert!(e.to_string().contains("row 5, column 2"), "{e}");
     named(
         Lasso::new(0.1)
             .weights(DVector::from_element(x.nrows(), -1.0))
-            .fit(&x, &y)
+            .fit(&xy)
             .unwrap_err(),
         "weights",
     );
     assert!(matches!(
-        Lasso::new(0.1).fit(&x, &DVector::zeros(3)).unwrap_err(),
+        RegressionData::new(x.clone(), DVector::zeros(3)).unwrap_err(),
+        Error::DimensionMismatch { .. }
+    ));
+    assert!(matches!(
+        Lasso::new(0.1)
+            .weights(DVector::from_element(3, 1.0))
+            .fit(&xy)
+            .unwrap_err(),
         Error::DimensionMismatch { .. }
     ));
     let bad_folds = Folds::Ids(vec![1; x.nrows()]);
     named(
-        LassoCv::new(PathParams::new())
-            .fit(&x, &y, &bad_folds)
+        LassoCvParams::new(PathParams::new())
+            .folds(bad_folds)
+            .fit(&xy)
             .unwrap_err(),
         "foldid",
     );
@@ -460,13 +499,13 @@ fn degenerate_inputs() {
 #[test]
 fn early_stop_and_dfmax_end_the_path() {
     let (x, y) = diabetes();
-    let p = lasso_path(&x, &y, &PathParams::new().eps(1e-4).early_stop(true)).unwrap();
+    let p = path(&x, &y, &PathParams::new().eps(1e-4).early_stop(true)).unwrap();
     assert!(
         p.alphas.len() < 100 && p.alphas.len() >= 5,
         "{}",
         p.alphas.len()
     );
-    let p = lasso_path(&x, &y, &PathParams::new().dfmax(4)).unwrap();
+    let p = path(&x, &y, &PathParams::new().dfmax(4)).unwrap();
     let last = p.coef(p.alphas.len() - 1);
     assert!(last.iter().filter(|v| **v != 0.0).count() > 4);
     assert!(
@@ -526,7 +565,7 @@ mod cli {
         assert_eq!(v["coef"][99].as_array().unwrap().len(), 10);
         // The CLI's numbers are the library's.
         let (x, y) = diabetes();
-        let lib = lasso_path(&x, &y, &PathParams::new().tol(1e-10)).unwrap();
+        let lib = path(&x, &y, &PathParams::new().tol(1e-10)).unwrap();
         assert_eq!(v["coef"][50][2].as_f64().unwrap(), lib.coefs[(2, 50)]);
     }
 
@@ -648,7 +687,7 @@ fn same_numbers_whatever_the_thread_count() {
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            pool.install(|| lasso_path(&x, &y, &params).unwrap())
+            pool.install(|| path(&x, &y, &params).unwrap())
         };
         let (a, b) = (run(1), run(2));
         assert_eq!(a.coefs, b.coefs, "{gram:?}");
@@ -659,12 +698,94 @@ fn same_numbers_whatever_the_thread_count() {
                 .build()
                 .unwrap();
             pool.install(|| {
-                LassoCv::new(params.clone())
-                    .fit(&x, &y, &Folds::Shuffled { k: 4, seed: 11 })
+                LassoCvParams::new(params.clone())
+                    .folds(Folds::Shuffled { k: 4, seed: 11 })
+                    .fit(&data(&x, &y))
                     .unwrap()
                     .mean
             })
         };
         assert_eq!(cv(1), cv(2));
     }
+}
+
+/// One generic cross-validation routine over any estimator of the contract whose model predicts
+/// a response vector: the held-out MSE per fold.
+fn cv_mse<E>(estimator: &E, data: &RegressionData, folds: &Folds) -> Vec<f64>
+where
+    E: Fit<RegressionData> + Sync,
+    E::Fitted: Predict<Output = DVector<f64>> + Fitted,
+{
+    veristat::estimator::cross_validate(estimator, data, folds, |model, held_out| {
+        assert!(model.diagnostics().fit_seconds >= 0.0);
+        let r = model.predict(held_out.x())? - held_out.y();
+        Ok(r.norm_squared() / r.len() as f64)
+    })
+    .unwrap()
+    .into_iter()
+    .map(|f| f.score)
+    .collect()
+}
+
+#[test]
+fn every_sparse_estimator_cross_validates_through_one_generic_routine() {
+    use veristat::sparse::best_subset::BestSubsetParams;
+    use veristat::sparse::iht::IhtParams;
+    use veristat::sparse::omp::OmpParams;
+    let (x, y) = diabetes();
+    let xy = data(&x, &y);
+    let folds = Folds::Shuffled { k: 4, seed: 3 };
+    let null = cv_mse(&Lasso::new(1e3), &xy, &folds);
+    let results = [
+        ("lasso", cv_mse(&Lasso::new(0.01), &xy, &folds)),
+        (
+            "enet",
+            cv_mse(&ElasticNetParams::new(0.01, 0.5), &xy, &folds),
+        ),
+        (
+            "lasso-cv",
+            cv_mse(
+                &LassoCvParams::new(PathParams::new().n_alphas(20))
+                    .folds(Folds::Shuffled { k: 3, seed: 1 }),
+                &xy,
+                &folds,
+            ),
+        ),
+        (
+            "precond",
+            cv_mse(&PrecondLassoParams::new(Lasso::new(0.01)), &xy, &folds),
+        ),
+        ("iht", cv_mse(&IhtParams::new(4), &xy, &folds)),
+        (
+            "omp",
+            cv_mse(&OmpParams::new().n_nonzero_coefs(4), &xy, &folds),
+        ),
+        (
+            "best-subset",
+            cv_mse(&BestSubsetParams::new().support_sizes(1, 6), &xy, &folds),
+        ),
+    ];
+    // Every model explains much of the diabetes response on held-out rows, where the intercept
+    // alone (alpha far above alpha_max) explains none of it.
+    for (name, mse) in results {
+        assert_eq!(mse.len(), 4, "{name}");
+        for (m, m0) in mse.iter().zip(&null) {
+            assert!(
+                *m < 0.7 * m0,
+                "{name}: held-out MSE {m} vs intercept-only {m0}"
+            );
+        }
+    }
+    // The Lasso's fold scores are those of fitting the training rows by hand.
+    let (ids, _) = folds.assign(x.nrows()).unwrap();
+    let test: Vec<usize> = (0..x.nrows()).filter(|&i| ids[i] == 0).collect();
+    let train: Vec<usize> = (0..x.nrows()).filter(|&i| ids[i] != 0).collect();
+    let fit = Lasso::new(0.01)
+        .fit(&data(&x.select_rows(&train), &y.select_rows(&train)))
+        .unwrap();
+    let r = fit.predict(&x.select_rows(&test)).unwrap() - y.select_rows(&test);
+    assert_eq!(
+        cv_mse(&Lasso::new(0.01), &xy, &folds)[0],
+        r.norm_squared() / test.len() as f64
+    );
 }

@@ -9,16 +9,17 @@
 //! * `expfam-c1-correct`: under correct specification c1 = p/2 for every family, and n·R_n
 //!   agrees with p/2 + c2/n.
 
-use crate::device::{Kernels, RiskCase};
+use crate::device::Device;
+use crate::device::philox::PhiloxKey;
 use crate::error::{Error, Result};
 use crate::expfam::families::{GammaFamily, Gaussian, LogLinear, Poisson, Structure};
+use crate::expfam::kernels::Replicates;
+use crate::expfam::kernels::chain::{ChainRisk, chain_family};
+use crate::expfam::kernels::normal::NormalRisk;
+use crate::expfam::kernels::poisson::PoissonRisk;
 use crate::expfam::risk::{RiskDraw, RiskSimulation};
 use crate::expfam::truth::{Truth, Univariate};
 use crate::expfam::{ExponentialFamily, TruthMoments};
-use crate::kernels::expfam::NormalRisk;
-use crate::kernels::expfam_chain::ChainRisk;
-use crate::kernels::expfam_poisson::PoissonRisk;
-use crate::kernels::philox::PhiloxKey;
 use crate::montecarlo::{Check, Claim, Observation, Offload, ResultTable, Scale, Verdict, stats};
 use crate::rng::Rng;
 use nalgebra::{DMatrix, DVector};
@@ -58,10 +59,7 @@ pub fn risk_expansion_cases() -> Result<Vec<(&'static str, RiskSimulation)>> {
     )?;
     let b = RiskSimulation::new(Arc::new(Poisson), &Truth::parse(CASE_B_TRUTH, 1)?)?;
     // C: chain graphical model on 4 variables, edges (0,1), (1,2), (2,3).
-    let c = RiskSimulation::new(
-        Arc::new(crate::kernels::expfam_chain::chain_family(4)?),
-        &case_c_truth(),
-    )?;
+    let c = RiskSimulation::new(Arc::new(chain_family(4)?), &case_c_truth())?;
     Ok(vec![
         ("A: normal vs gamma:4", a),
         ("B: poisson vs negbin:5,0.5", b),
@@ -124,18 +122,18 @@ impl RiskExpansion {
     fn kernel_draws(
         &self,
         i: usize,
-        kernels: &dyn Kernels,
+        device: &Device,
         seed: u64,
         n: usize,
         first: u64,
         count: usize,
     ) -> Result<Vec<RiskDraw>> {
-        let (label, case) = match i {
-            0 => ("A", RiskCase::Normal(&self.kernel_a)),
-            1 => ("B", RiskCase::Poisson(&self.kernel_b)),
-            _ => ("C", RiskCase::Chain(&self.kernel_c)),
-        };
-        kernels.expfam_risk(case, Self::kernel_key(seed, label, n), first, count, n)
+        let key = |label| Self::kernel_key(seed, label, n);
+        match i {
+            0 => device.run(&Replicates::new(&self.kernel_a, key("A"), first, count, n)),
+            1 => device.run(&Replicates::new(&self.kernel_b, key("B"), first, count, n)),
+            _ => device.run(&Replicates::new(&self.kernel_c, key("C"), first, count, n)),
+        }
     }
 }
 
@@ -154,7 +152,7 @@ impl Offload for RiskExpansion {
         &self,
         seed: u64,
         reps: &[u64],
-        kernels: &dyn Kernels,
+        device: &Device,
     ) -> Result<Vec<Vec<Observation>>> {
         let mut out: Vec<Vec<Observation>> = reps
             .iter()
@@ -172,7 +170,7 @@ impl Offload for RiskExpansion {
                 let mut first = lo;
                 while first <= last {
                     let count = KERNEL_CHUNK.min(last - first + 1);
-                    let draws = self.kernel_draws(ci, kernels, seed, n, first, count as usize)?;
+                    let draws = self.kernel_draws(ci, device, seed, n, first, count as usize)?;
                     while i < reps.len() && reps[i] < first + count {
                         out[i].push(Self::row(case.label, n, draws[(reps[i] - first) as usize]));
                         i += 1;

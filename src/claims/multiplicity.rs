@@ -8,6 +8,7 @@
 //!   separability; each as a paired directional test over replicates.
 
 use crate::error::Result;
+use crate::estimator::{Fit, RegressionData};
 use crate::montecarlo::stats::{mean, mean_ci, ols_slope};
 use crate::montecarlo::{Check, Claim, Observation, ResultTable, Scale, Verdict};
 use crate::multiplicity::{Epsilon, LevelSet, LogisticFit, LogisticParams, ScoreRange, ambiguity};
@@ -61,7 +62,7 @@ fn labels(x: &DMatrix<f64>, u: &[f64], beta: &[f64], b: f64) -> DVector<f64> {
 fn fit(x: &DMatrix<f64>, y: &DVector<f64>) -> Result<LogisticFit> {
     LogisticParams::new(1.0 / x.nrows() as f64)
         .standardize(true)
-        .fit(x, y)
+        .fit(&RegressionData::new(x.clone(), y.clone())?)
 }
 
 // ---------------------------------------------------------------------------------------------

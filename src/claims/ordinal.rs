@@ -6,10 +6,12 @@
 //! when the differences between adjacent boundaries' slopes are sparse.
 
 use crate::error::{Error, Result};
+use crate::estimator::{Fit, Folds};
 use crate::montecarlo::stats::{mean_ci, paired_t_less};
 use crate::montecarlo::{Check, Claim, Observation, ResultTable, Scale, Verdict};
+use crate::ordinal::presto::round_robin_fold_ids;
 use crate::ordinal::simulate::{Design, Differences};
-use crate::ordinal::{Folds, LogitLast, Presto, ProportionalOdds};
+use crate::ordinal::{LogitLastParams, PrestoCvParams, PrestoPathParams, ProportionalOddsParams};
 use crate::rng::Rng;
 
 /// This module's claims at the given scale.
@@ -94,15 +96,16 @@ impl PrestoRare {
                 .sum::<f64>()
                 / p.len() as f64
         };
-        let presto = Presto::new().standardize(true).cv(
-            &sim.data,
-            self.n_lambdas,
-            self.lambda_ratio,
-            &Folds::Random(self.folds),
-            rng,
-        )?;
-        let po = ProportionalOdds::new().fit(&sim.data)?;
-        let logit = LogitLast::new().fit(&sim.data)?;
+        // The folds come from the replicate's stream, right after the draw, by the authors'
+        // split (as they always have, so the table is unchanged).
+        let folds = round_robin_fold_ids(sim.data.n_rows(), self.folds, rng)?;
+        let path = PrestoPathParams::new()
+            .standardize(true)
+            .n_lambdas(self.n_lambdas)
+            .lambda_ratio(self.lambda_ratio);
+        let presto = PrestoCvParams::new(path, Folds::Ids(folds)).fit(&sim.data)?;
+        let po = ProportionalOddsParams::new().fit(&sim.data)?;
+        let logit = LogitLastParams::new().fit(&sim.data)?;
         Ok([
             mse(presto.fit.model.last_class_probability(x)?),
             mse(po.model.last_class_probability(x)?),

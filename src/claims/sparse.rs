@@ -7,13 +7,14 @@
 //! designs are recorded as the baseline the paper's algorithm should beat.
 
 use crate::error::Result;
+use crate::estimator::{Fit, Folds, RegressionData, fold_ids};
 use crate::montecarlo::{Check, Claim, Observation, ResultTable, Scale, Verdict, stats};
 use crate::rng::Rng;
 use crate::sparse::best_subset::BestSubsetParams;
 use crate::sparse::design::{Design, Problem, support_f1};
 use crate::sparse::iht::IhtParams;
 use crate::sparse::omp::OmpParams;
-use crate::sparse::{Folds, LassoCv, PathParams, Preconditioner, fold_ids, lasso_precond_cv};
+use crate::sparse::{LassoCvParams, PathParams, PrecondLassoParams, Preconditioner};
 use nalgebra::DVector;
 
 /// Folds of the cross-validated Lasso methods (scikit-learn's `LassoCV` default).
@@ -52,46 +53,42 @@ impl Method {
         }
     }
 
-    /// Fit on `p`; `folds` are the CV fold ids drawn once per problem.
-    fn fit(&self, p: &Problem, k: usize, n_alphas: usize, folds: &Folds) -> Result<DVector<f64>> {
+    /// Fit on `data`; `folds` are the CV fold ids drawn once per problem.
+    fn fit(
+        &self,
+        data: &RegressionData,
+        k: usize,
+        n_alphas: usize,
+        folds: &Folds,
+    ) -> Result<DVector<f64>> {
         // The simulated model has no intercept; no method fits one.
-        let path = || PathParams::new().n_alphas(n_alphas).fit_intercept(false);
+        let cv = || {
+            LassoCvParams::new(PathParams::new().n_alphas(n_alphas).fit_intercept(false))
+                .folds(folds.clone())
+        };
         Ok(match self {
-            Method::LassoCv => LassoCv::new(path()).fit(&p.x, &p.y, folds)?.refit_min().0,
+            Method::LassoCv => cv().fit(data)?.refit_min().0,
             Method::LassoPrecond => {
-                lasso_precond_cv(
-                    &p.x,
-                    &p.y,
-                    &Preconditioner::ColumnNormalization,
-                    &LassoCv::new(path()),
-                    folds,
-                )?
-                .0
-                .coef
+                PrecondLassoParams::cv(cv())
+                    .preconditioner(Preconditioner::ColumnNormalization)
+                    .fit(data)?
+                    .coef
             }
             Method::Iht => {
                 IhtParams::new(k)
                     .fit_intercept(false)
                     .max_iter(1000)
-                    .check()?
-                    .fit(&p.x, &p.y)?
+                    .fit(data)?
                     .coef
             }
             Method::Omp => {
                 OmpParams::new()
                     .n_nonzero_coefs(k)
                     .fit_intercept(false)
-                    .check()?
-                    .fit(&p.x, &p.y)?
+                    .fit(data)?
                     .coef
             }
-            Method::BestSubset => {
-                BestSubsetParams::new()
-                    .fit_intercept(false)
-                    .check()?
-                    .fit(&p.x, &p.y)?
-                    .coef
-            }
+            Method::BestSubset => BestSubsetParams::new().fit_intercept(false).fit(data)?.coef,
         })
     }
 }
@@ -112,7 +109,7 @@ pub struct RandomSupport {
 }
 
 impl RandomSupport {
-    /// Sizes: Test d = 50, k = 2 on a 40-alpha grid (seconds); Quick d = 200, k = 5; Full the
+    /// Sizes: Test d = 100, k = 4 on a 40-alpha grid (seconds); Quick d = 200, k = 5; Full the
     /// spec's d = 1000, k = 10, σ = 0.1, N from 20 to 1000. Each grid contains N* = round(4k ln d).
     pub fn new(scale: Scale) -> Self {
         let (d, k, base, n_alphas, replicates): (usize, usize, Vec<usize>, usize, u64) = match scale
@@ -227,10 +224,11 @@ impl Claim for RandomSupport {
             for &n in &self.ns {
                 let p = Problem::sample(*design, n, self.d, self.k, self.sigma, rng)?;
                 let folds = Folds::Ids(fold_ids(n, CV_FOLDS, rng)?);
+                let data = p.data()?;
                 // The error of ŵ = 0, to read the others against.
                 let signal = p.prediction_error(&DVector::zeros(self.d));
                 for m in &self.methods {
-                    let w = m.fit(&p, self.k, self.n_alphas, &folds)?;
+                    let w = m.fit(&data, self.k, self.n_alphas, &folds)?;
                     let nnz = w.iter().filter(|v| **v != 0.0).count() as f64;
                     out.push(Observation::new(
                         [design.name(), m.name()],

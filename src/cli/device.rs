@@ -53,12 +53,12 @@ pub fn run(_a: DeviceArgs) -> Result<()> {
 /// a kernel disagrees with its twin (2, through the error path, when there is no GPU).
 #[cfg(feature = "cuda")]
 pub fn run(a: DeviceArgs) -> Result<()> {
+    use veristat::device::cuda::{self, Gpu};
     use veristat::gpu::checks::{self, Sizes, TOL};
-    use veristat::gpu::{self, Gpu};
-    gpu::preflight()?;
-    let g = Gpu::get()?;
+    cuda::preflight()?;
+    let g = Gpu::open(veristat::registry::SOURCES)?;
     let (name, mem, (maj, min)) = g.describe()?;
-    for l in gpu::libraries() {
+    for l in cuda::libraries() {
         println!(
             "library {:<7} {}",
             l.name,
@@ -77,8 +77,8 @@ pub fn run(a: DeviceArgs) -> Result<()> {
     );
     println!(
         "NVRTC: {} kernels compiled and loaded in {:.2} s",
-        veristat::kernels::KERNEL_NAMES.len(),
-        g.kernel_compile_seconds()?
+        veristat::registry::kernel_names().len(),
+        g.compile_seconds()?
     );
     let seed = a.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -102,7 +102,7 @@ pub fn run(a: DeviceArgs) -> Result<()> {
         iht_replicates: a.iht_replicates,
         iht_users: a.iht_users,
     };
-    let rows = checks::all(g, &sizes, seed)?;
+    let rows = checks::all(&g, &sizes, seed)?;
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -136,7 +136,7 @@ pub fn run(a: DeviceArgs) -> Result<()> {
             "ok",
         ],
         &cells,
-    );
+    )?;
     println!("rel err = max|gpu - cpu| / max|cpu| over each output; ok when <= {TOL:e}");
     println!(
         "cpu = the kernel's CPU twin (same Philox numbers); lib cpu = the library's existing CPU code \

@@ -7,7 +7,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use veristat::claims::echo::spectrum_path;
-use veristat::data::{Table, read_table, write_csv};
+use veristat::data::{Table, read_columns, write_csv};
 use veristat::device::{DeviceChoice, Resolved};
 use veristat::echo::benchmarks::{LN_M_OVER_LP_M50, analytic_spectrum, f_ringdown, r_bar};
 use veristat::echo::{
@@ -53,6 +53,9 @@ pub struct InjectArgs {
     /// Welch segments of the PSD estimate (the reference analysis used about 2000).
     #[arg(long, default_value_t = 2000)]
     pub welch_segments: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
 }
 
 /// `echo search`.
@@ -104,6 +107,9 @@ pub struct LoglikeArgs {
     /// width=..,amplitude=..,phase=..,spacing=..,fmin=..,fmax=..
     #[arg(long)]
     pub params: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
 }
 
 /// Dispatch.
@@ -172,14 +178,18 @@ fn inject(a: InjectArgs) -> Result<()> {
         ],
     )?;
     write_csv(&table, &a.out)?;
-    print_json(&json!({
-        "benchmark": bench.name(), "n_echo": a.n_echo, "snr": a.snr, "scale": scale, "source": source,
-        "rows": data.len(), "duration": data.duration(), "out": a.out.display().to_string(),
-    }))
+    super::print_object(
+        &json!({
+            "benchmark": bench.name(), "n_echo": a.n_echo, "snr": a.snr, "scale": scale, "source": source,
+            "rows": data.len(), "duration": data.duration(), "out": a.out.display().to_string(),
+        }),
+        a.format,
+    )
 }
 
 fn read_spectrum(path: &PathBuf) -> Result<Spectrum> {
-    let t = read_table(path)?;
+    let names = ["frequency", "real", "imaginary", "psd"].map(String::from);
+    let t = read_columns(path, &names)?;
     let f = t.column("frequency")?.to_vec();
     let re = t.column("real")?;
     let im = t.column("imaginary")?;
@@ -233,8 +243,8 @@ fn search(a: SearchArgs) -> Result<()> {
     bar.enable_steady_tick(Duration::from_millis(200));
     let t0 = Instant::now();
     let mut rng = veristat::rng::stream(a.seed, "echo-search", 0);
-    let res = match kernels {
-        Some(k) => veristat::echo::search_on(&spec, &prior, kind, &params, &mut rng, k),
+    let res = match &kernels {
+        Some(d) => veristat::echo::search_on(&spec, &prior, kind, &params, &mut rng, d),
         None => veristat::echo::search(&spec, &prior, kind, &params, &mut rng),
     };
     bar.finish_and_clear();
@@ -286,7 +296,7 @@ fn search(a: SearchArgs) -> Result<()> {
             for (n, v) in &res.posterior_median {
                 rows.push(vec![format!("median {n}"), format!("{v:.6e}")]);
             }
-            print_table(&["quantity", "value"], &rows);
+            print_table(&["quantity", "value"], &rows)?;
             Ok(())
         }
     }
@@ -331,5 +341,8 @@ fn loglike(a: LoglikeArgs) -> Result<()> {
     let p = parse_params(&a.params)?;
     let spec = read_spectrum(&a.data)?;
     let v = CombLikelihood::new(&spec, kind).log_ratio_checked(&p)?;
-    print_json(&json!({"log_likelihood_ratio": v, "likelihood": kind.name()}))
+    super::print_object(
+        &json!({"log_likelihood_ratio": v, "likelihood": kind.name()}),
+        a.format,
+    )
 }

@@ -1,15 +1,14 @@
 //! `veristat pn`: the p-n criterion on a data file, and `veristat pn simulate`: the Monte Carlo
 //! risk of a misspecified family against its expansion.
 
-use super::{Bars, Format, print_json, print_table};
+use super::{Bars, Format, print_table};
 use clap::{Args, Subcommand};
 use nalgebra::DMatrix;
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
-use veristat::data::{Table, parse_name_list, read_table};
+use veristat::data::{Table, parse_name_list, read_columns, read_table};
 use veristat::expfam::ExponentialFamily;
-use veristat::expfam::columns::read_columns;
 use veristat::expfam::criterion::{self, Bound, DEFAULT_DELTA, Threshold};
 use veristat::expfam::families::{Gaussian, Poisson, Structure};
 use veristat::expfam::risk::{self, RiskSimulation};
@@ -74,6 +73,9 @@ struct SimulateArgs {
     /// Observation dimension d for the Gaussian families.
     #[arg(long, default_value_t = 1)]
     dim: usize,
+    /// Output format: json is one JSON object per n, one per line, as each n finishes.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
 }
 
 const FAMILIES: &str = "gaussian-diag, gaussian-full, gaussian-iso, poisson, normal";
@@ -113,20 +115,8 @@ fn family_for(name: &str, d: usize) -> Result<Arc<dyn ExponentialFamily>> {
 }
 
 fn load(path: &PathBuf, columns: Option<&str>) -> Result<Table> {
-    let is_parquet = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     match columns {
-        Some(list) if !is_parquet => read_columns(path, &parse_name_list(list)),
-        Some(list) => {
-            let t = read_table(path)?;
-            let names = parse_name_list(list);
-            let cols = names
-                .iter()
-                .map(|c| t.column(c).map(|v| v.to_vec()))
-                .collect::<Result<Vec<_>>>()?;
-            Table::new(names, cols)
-        }
+        Some(list) => read_columns(path, &parse_name_list(list)),
         None => read_table(path),
     }
 }
@@ -191,18 +181,7 @@ pub fn run(a: PnArgs) -> Result<()> {
         "tic": fit.criteria.tic,
         "bic": fit.criteria.bic,
     });
-    match a.format {
-        Format::Json => print_json(&out),
-        Format::Table => {
-            let obj = out.as_object().expect("object");
-            let rows: Vec<Vec<String>> = obj
-                .iter()
-                .map(|(k, v)| vec![k.clone(), v.to_string()])
-                .collect();
-            print_table(&["key", "value"], &rows);
-            Ok(())
-        }
-    }
+    super::print_object(&out, a.format)
 }
 
 fn simulate(s: SimulateArgs) -> Result<()> {
@@ -223,13 +202,31 @@ fn simulate(s: SimulateArgs) -> Result<()> {
     let sim = RiskSimulation::new(family, &truth)?;
     let terms = sim.terms();
     let bars = Bars::new();
+    let mut rows = Vec::new();
     for &n in &ns {
         bars.start(&format!("pn simulate n={n}"), 1);
         let r = sim.run(n, s.replicates, s.seed, &format!("pn-simulate-{n}"))?;
         bars.inc(1);
         bars.finish();
         let line = json!({"n": n, "risk_mc": r.risk, "se": r.se, "c1": terms.c1, "c2": terms.c2});
-        println!("{line}");
+        match s.format {
+            Format::Json => super::print_json_line(&line)?,
+            Format::Table => rows.push(simulate_row(&line)),
+        }
     }
-    Ok(())
+    match s.format {
+        Format::Json => Ok(()),
+        Format::Table => print_table(&["n", "risk_mc", "se", "c1", "c2"], &rows),
+    }
+}
+
+/// One `pn simulate` record as a table row, in the JSON record's key order.
+fn simulate_row(line: &serde_json::Value) -> Vec<String> {
+    ["n", "risk_mc", "se", "c1", "c2"]
+        .iter()
+        .map(|k| match line[*k].as_f64() {
+            Some(v) if *k != "n" => format!("{v:.6e}"),
+            _ => line[*k].to_string(),
+        })
+        .collect()
 }

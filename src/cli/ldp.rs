@@ -6,9 +6,10 @@ use nalgebra::DMatrix;
 use serde_json::json;
 use std::io::Write;
 use veristat::device::{DeviceChoice, Resolved};
+use veristat::estimator::{ParamGuard, RegressionData};
 use veristat::ldp::audit::empirical_audit;
 use veristat::ldp::mechanisms;
-use veristat::ldp::regression::{LdpFit, LdpIht, Nldp};
+use veristat::ldp::regression::{LdpFit, LdpIhtParams, NldpParams};
 use veristat::montecarlo::Progress;
 use veristat::{Error, Result, rng};
 
@@ -238,15 +239,15 @@ fn audit(a: AuditArgs) -> Result<()> {
                     res.method.to_string(),
                     verdict.to_string(),
                 ]],
-            );
+            )?;
         }
     }
     Ok(())
 }
 
 /// The users' noise streams of `ldp regress` on a device: user i draws from Philox stream i.
-fn philox_key(seed: u64) -> veristat::kernels::philox::PhiloxKey {
-    veristat::kernels::philox::PhiloxKey::new(seed, "ldp-regress")
+fn philox_key(seed: u64) -> veristat::device::philox::PhiloxKey {
+    veristat::device::philox::PhiloxKey::new(seed, "ldp-regress")
 }
 
 fn regress(a: RegressArgs) -> Result<()> {
@@ -257,9 +258,10 @@ fn regress(a: RegressArgs) -> Result<()> {
     let ds = table.dataset(&a.target, None, &[])?;
     let mut r = rng::stream(a.seed, "ldp-regress", 0);
     let d = ds.x.ncols();
+    let data = RegressionData::new(ds.x, ds.y)?;
     let (fit, params): (LdpFit, serde_json::Value) = match a.method {
         MethodArg::Nldp | MethodArg::Public => {
-            let mut est = Nldp::new(a.epsilon, a.delta)
+            let mut est = NldpParams::new(a.epsilon, a.delta)
                 .tau(a.tau1, a.tau2)
                 .l1_bound(a.l1_bound);
             if let Some(l) = a.lambda {
@@ -269,35 +271,38 @@ fn regress(a: RegressArgs) -> Result<()> {
                 let path = a.public.as_ref().ok_or_else(|| {
                     Error::param("public", "none", "--method public needs --public FILE")
                 })?;
-                let pt = veristat::data::read_table(path)?;
+                let pt = veristat::data::read_columns(path, &ds.feature_names)?;
                 let cols: Vec<&[f64]> = ds
                     .feature_names
                     .iter()
                     .map(|f| pt.column(f))
                     .collect::<Result<_>>()?;
                 let xp = DMatrix::from_fn(pt.n_rows(), d, |i, j| cols[j][i]);
-                match kernels {
-                    Some(k) => est.fit_on(&ds.x, &ds.y, Some(&xp), k, philox_key(a.seed))?,
-                    None => est.fit_public(&ds.x, &ds.y, &xp, &mut r)?,
+                let est = est.with_public_covariates(xp).check()?;
+                match &kernels {
+                    Some(dev) => est.fit_on(&data, dev, philox_key(a.seed))?,
+                    None => est.fit_with(&data, &mut r)?,
                 }
             } else {
-                match kernels {
-                    Some(k) => est.fit_on(&ds.x, &ds.y, None, k, philox_key(a.seed))?,
-                    None => est.fit(&ds.x, &ds.y, &mut r)?,
+                let est = est.check()?;
+                match &kernels {
+                    Some(dev) => est.fit_on(&data, dev, philox_key(a.seed))?,
+                    None => est.fit_with(&data, &mut r)?,
                 }
             };
-            let p = json!({"tau1": a.tau1, "tau2": a.tau2, "l1_bound": a.l1_bound, "lambda_given": a.lambda, "diagnostics": fit.diagnostics});
+            let p = json!({"tau1": a.tau1, "tau2": a.tau2, "l1_bound": a.l1_bound, "lambda_given": a.lambda, "diagnostics": fit.details});
             (fit, p)
         }
         MethodArg::Iht => {
             let k = a.k.unwrap_or(d.min(5));
-            let fit = LdpIht::new(a.epsilon, k)
+            let fit = LdpIhtParams::new(a.epsilon, k)
                 .rounds(a.rounds)
                 .step(a.step)
                 .tau(a.tau1, a.tau2)
                 .l1_radius(a.l1_bound)
-                .fit(&ds.x, &ds.y, &mut r)?;
-            let p = json!({"tau1": a.tau1, "tau2": a.tau2, "l1_radius": a.l1_bound, "k": k, "rounds": a.rounds, "step": a.step, "diagnostics": fit.diagnostics});
+                .check()?
+                .fit_with(&data, &mut r)?;
+            let p = json!({"tau1": a.tau1, "tau2": a.tau2, "l1_radius": a.l1_bound, "k": k, "rounds": a.rounds, "step": a.step, "diagnostics": fit.details});
             (fit, p)
         }
     };
@@ -305,23 +310,27 @@ fn regress(a: RegressArgs) -> Result<()> {
         .privacy
         .ok_or_else(|| Error::Numerical("fit carries no privacy guarantee".into()))?;
     // After the fit (it validates the inputs), so that a failing command prints one line.
-    match (&dev, kernels) {
+    match (&dev, &kernels) {
         (Resolved::Cuda(name), Some(_)) => eprintln!(
             "device: cuda ({name}) for the users' clipping, Gaussian messages and their sums; the server's fit on the CPU"
         ),
         _ => eprintln!("{}", super::cpu_line(&dev, "--method iht")),
     }
     match a.format {
-        Format::Json => print_json(&json!({
-            "method": fit.method.as_str(),
-            "coef": fit.coef.as_slice(),
-            "feature_names": ds.feature_names,
-            "epsilon": privacy.epsilon,
-            "delta": privacy.delta,
-            "n": ds.x.nrows(),
-            "seed": a.seed,
-            "params": params,
-        })),
+        // `lambda_given` echoes the optional --lambda: null when it was not given.
+        Format::Json => super::print_json_optional(
+            &json!({
+                "method": fit.method.as_str(),
+                "coef": fit.coef.as_slice(),
+                "feature_names": ds.feature_names,
+                "epsilon": privacy.epsilon,
+                "delta": privacy.delta,
+                "n": data.x().nrows(),
+                "seed": a.seed,
+                "params": params,
+            }),
+            &["params.lambda_given"],
+        ),
         Format::Table => {
             let rows: Vec<Vec<String>> = ds
                 .feature_names
@@ -329,13 +338,13 @@ fn regress(a: RegressArgs) -> Result<()> {
                 .zip(fit.coef.iter())
                 .map(|(f, c)| vec![f.clone(), format!("{c:.6}")])
                 .collect();
-            print_table(&["feature", "coef"], &rows);
-            println!(
+            print_table(&["feature", "coef"], &rows)?;
+            super::print_line(&format!(
                 "method {} epsilon {} delta {}",
                 fit.method.as_str(),
                 privacy.epsilon,
                 privacy.delta
-            );
+            ))?;
             Ok(())
         }
     }

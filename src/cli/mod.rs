@@ -11,10 +11,11 @@ pub mod sparse;
 pub mod verify;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use serde_json::Value;
 use std::sync::Mutex;
-use veristat::Result;
-use veristat::device::{DeviceChoice, Kernels, Resolved};
+use veristat::device::{Device, DeviceChoice, Resolved};
 use veristat::montecarlo::Progress;
+use veristat::{Error, Result};
 
 /// `--format json|table`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -26,13 +27,13 @@ pub enum Format {
     Table,
 }
 
-/// Resolve `--device` and its kernels (`None`: the CPU). `cuda` without a usable GPU (or in
-/// a build without the `cuda` feature) is an [`veristat::Error::GpuUnavailable`], which the
-/// CLI prints as one line and exits 2 on.
-pub fn device(choice: DeviceChoice) -> Result<(Resolved, Option<&'static dyn Kernels>)> {
+/// Resolve `--device` and its device with the registered kernels (`None`: the CPU). `cuda`
+/// without a usable GPU (or in a build without the `cuda` feature) is an
+/// [`veristat::Error::GpuUnavailable`], which the CLI prints as one line and exits 2 on.
+pub fn device(choice: DeviceChoice) -> Result<(Resolved, Option<Device>)> {
     let r = veristat::device::resolve(choice)?;
-    let k = r.kernels()?;
-    Ok((r, k))
+    let d = r.device(veristat::registry::SOURCES)?;
+    Ok((r, d))
 }
 
 /// The stderr line of a command whose work has no GPU kernel: it ran on the CPU, and why.
@@ -45,17 +46,115 @@ pub fn cpu_line(r: &Resolved, what: &str) -> String {
     }
 }
 
-/// Print a JSON value on stdout.
-pub fn print_json(v: &serde_json::Value) -> Result<()> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).expect("JSON values always serialize")
-    );
+/// Print a JSON value on stdout (pretty), once [`check_finite`] has passed it.
+pub fn print_json(v: &Value) -> Result<()> {
+    print_json_optional(v, &[])
+}
+
+/// [`print_json`] for a command with optional inputs echoed in its output: a `null` is accepted
+/// at exactly the `optional` field paths (as [`check_finite`] spells them), nowhere else.
+pub fn print_json_optional(v: &Value, optional: &[&str]) -> Result<()> {
+    check_finite(v, optional)?;
+    let text = serde_json::to_string_pretty(v).map_err(|e| Error::NonFinite {
+        quantity: "JSON output".into(),
+        reason: e.to_string(),
+    })?;
+    println!("{text}");
     Ok(())
 }
 
-/// Print rows as an aligned text table.
-pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+/// One JSON value on one line of stdout (a stream of records), checked as [`print_json`] does.
+pub fn print_json_line(v: &Value) -> Result<()> {
+    check_finite(v, &[])?;
+    println!("{v}");
+    Ok(())
+}
+
+/// The output guarantee: a command exits 0 only with finite numbers. serde_json writes NaN and
+/// ±inf as `null` (JSON has no such number), so by the time a result is a [`Value`] a non-finite
+/// number *is* a `null`; the CLI's JSON therefore carries no `null` (an absent value is an absent
+/// key), and a `null` at any path not declared `optional` is an [`Error::NonFinite`] naming the
+/// field, e.g. `alphas[3]` or `cv.mean[0]`.
+pub fn check_finite(v: &Value, optional: &[&str]) -> Result<()> {
+    fn walk(v: &Value, path: &mut String, optional: &[&str]) -> Option<String> {
+        match v {
+            Value::Null if !optional.contains(&path.as_str()) => Some(path.clone()),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let hit = walk(item, path, optional);
+                path.truncate(len);
+                hit
+            }),
+            Value::Object(map) => map.iter().find_map(|(k, item)| {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                let hit = walk(item, path, optional);
+                path.truncate(len);
+                hit
+            }),
+            _ => None,
+        }
+    }
+    match walk(v, &mut String::new(), optional) {
+        None => Ok(()),
+        Some(path) => Err(non_finite_output(if path.is_empty() {
+            "(the whole output)".into()
+        } else {
+            format!("`{path}`")
+        })),
+    }
+}
+
+fn non_finite_output(quantity: String) -> Error {
+    Error::NonFinite {
+        quantity: format!("result {quantity}"),
+        reason: "NaN or infinite (an overflow or a degenerate fit)".into(),
+    }
+}
+
+/// Print a flat JSON object in either format: as JSON, or as a `key  value` table (strings
+/// unquoted); both pass the output guarantee.
+pub fn print_object(v: &Value, format: Format) -> Result<()> {
+    match format {
+        Format::Json => print_json(v),
+        Format::Table => {
+            let rows: Vec<Vec<String>> = v
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| match v {
+                    Value::String(s) => vec![k.clone(), s.clone()],
+                    other => vec![k.clone(), other.to_string()],
+                })
+                .collect();
+            print_table(&["key", "value"], &rows)
+        }
+    }
+}
+
+/// A cell or line of text output that shows a non-finite number: Rust writes them `NaN`, `inf`
+/// and `-inf`, and a JSON value turned into text writes them `null`.
+fn non_finite_token(text: &str) -> Option<&str> {
+    text.split(|c: char| c.is_whitespace() || ",;=:()[]{}".contains(c))
+        .find(|t| t.eq_ignore_ascii_case("null") || t.parse::<f64>().is_ok_and(|x| !x.is_finite()))
+}
+
+/// Print rows as an aligned text table; a cell showing a non-finite number is an
+/// [`Error::NonFinite`] naming its column and row (the table format's share of the output
+/// guarantee), and nothing is printed.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if non_finite_token(cell).is_some() {
+                let col = header.get(c).copied().unwrap_or("?");
+                return Err(non_finite_output(format!("`{col}` in table row {r}")));
+            }
+        }
+    }
     let mut w: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -74,6 +173,17 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     for r in rows {
         println!("{}", line(r.iter().map(|s| s.as_str()).collect()));
     }
+    Ok(())
+}
+
+/// Print one line of the table format's text (a summary under a table), refusing a non-finite
+/// number as [`print_table`] does.
+pub fn print_line(text: &str) -> Result<()> {
+    if let Some(t) = non_finite_token(text) {
+        return Err(non_finite_output(format!("`{t}` in the line \"{text}\"")));
+    }
+    println!("{text}");
+    Ok(())
 }
 
 /// Progress bars on stderr (hidden when stderr is not a terminal, as indicatif does).
@@ -114,5 +224,45 @@ impl Progress for Bars {
         if let Some(pb) = self.current.lock().expect("progress lock").take() {
             pb.finish();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn non_finite_numbers_never_leave_as_output() {
+        // serde_json turns NaN and inf into null: the guard names the field where that happened.
+        let v = json!({"alphas": [0.5, f64::NAN], "cv": {"mean": [f64::INFINITY]}, "n": 3});
+        match check_finite(&v, &[]) {
+            Err(Error::NonFinite { quantity, .. }) => assert!(quantity.contains("`alphas[1]`")),
+            other => panic!("{other:?}"),
+        }
+        assert!(print_json(&v).is_err());
+        assert!(print_json_line(&v).is_err());
+        let inner = json!({"cv": {"mean": [1.0, f64::NEG_INFINITY]}});
+        let e = check_finite(&inner, &[]).unwrap_err();
+        assert!(e.to_string().contains("`cv.mean[1]`"), "{e}");
+        // A declared optional input may be null, and only there.
+        let opt = json!({"params": {"lambda_given": null}, "x": 1.0});
+        assert!(check_finite(&opt, &["params.lambda_given"]).is_ok());
+        assert!(check_finite(&opt, &[]).is_err());
+        assert!(check_finite(&json!({"a": [1, 2.5, "text", true]}), &[]).is_ok());
+        // The table format: a cell or a summary line showing NaN/inf is refused by column, row.
+        let rows = vec![
+            vec!["0.1".to_string(), "2".to_string()],
+            vec!["0.2".to_string(), format!("{:.6}", f64::NAN)],
+        ];
+        let e = print_table(&["alpha", "coef"], &rows).unwrap_err();
+        assert!(e.to_string().contains("`coef` in table row 1"), "{e}");
+        for bad in [f64::INFINITY, f64::NEG_INFINITY] {
+            let r = vec![vec![format!("[{:.6}, 1.0]", bad)]];
+            assert!(print_table(&["interval"], &r).is_err());
+        }
+        assert!(print_line(&format!("loglik {:.6} lambda 0", f64::NAN)).is_err());
+        assert!(print_line("model \"po\"  loglik -12.5  lambda 0 (information)").is_ok());
+        assert!(print_object(&json!({"risk": f64::NAN}), Format::Table).is_err());
     }
 }

@@ -5,6 +5,7 @@ use super::{Bars, Format, print_json, print_table};
 use clap::Args;
 use serde_json::json;
 use veristat::data::parse_name_list;
+use veristat::estimator::{Fit, RegressionData};
 use veristat::montecarlo::Progress;
 use veristat::multiplicity::{
     Epsilon, LevelSet, LogisticParams, ScoreRange, ambiguity, discrepancy, label_flip_ambiguity,
@@ -83,8 +84,8 @@ pub fn run(a: MultiplicityArgs) -> Result<()> {
             "must be finite and >= 0",
         ));
     }
-    let table = veristat::data::read_table(&a.data)?;
     let features = a.features.as_deref().map(parse_name_list);
+    let table = veristat::data::read_used(&a.data, &a.target, features.as_deref(), &[])?;
     let ds = table.dataset(&a.target, features.as_deref(), &[])?;
     if let Some(row) = ds.y.iter().position(|&v| v != 0.0 && v != 1.0) {
         return Err(Error::BadCell {
@@ -102,7 +103,7 @@ pub fn run(a: MultiplicityArgs) -> Result<()> {
     let fit = LogisticParams::new(a.l2)
         .standardize(a.standardize)
         .feature_names(ds.feature_names.clone())
-        .fit(&ds.x, &ds.y)?;
+        .fit(&RegressionData::new(ds.x.clone(), ds.y.clone())?)?;
     let eps = if a.relative {
         Epsilon::Relative(a.epsilon)
     } else {
@@ -156,10 +157,10 @@ pub fn run(a: MultiplicityArgs) -> Result<()> {
             }))
         }
         Format::Table => {
-            println!(
+            super::print_line(&format!(
                 "J* = {:.12}  epsilon_abs = {:.6e}  tau = {:.12}",
                 fit.j_star, set.eps_abs, set.tau
-            );
+            ))?;
             let body: Vec<Vec<String>> = rows
                 .iter()
                 .zip(&ranges)
@@ -189,7 +190,7 @@ pub fn run(a: MultiplicityArgs) -> Result<()> {
                     "converged",
                 ],
                 &body,
-            );
+            )?;
             println!();
             let summary: Vec<Vec<String>> = DELTAS
                 .iter()
@@ -203,8 +204,10 @@ pub fn run(a: MultiplicityArgs) -> Result<()> {
                     ]
                 })
                 .collect();
-            print_table(&["delta", "ambiguity", "discrepancy_lb"], &summary);
-            println!("label-flip ambiguity {flip:.4}, discrepancy in [{flip_lb:.4}, {flip_ub:.4}]");
+            print_table(&["delta", "ambiguity", "discrepancy_lb"], &summary)?;
+            super::print_line(&format!(
+                "label-flip ambiguity {flip:.4}, discrepancy in [{flip_lb:.4}, {flip_ub:.4}]"
+            ))?;
             Ok(())
         }
     }

@@ -9,9 +9,14 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde_json::json;
 use std::path::PathBuf;
-use veristat::data::{parse_name_list, read_table};
+use veristat::data::{parse_name_list, read_used};
+use veristat::estimator::{Fit, Fitted, Folds};
 use veristat::metrics;
-use veristat::ordinal::{CumulativeLogit, Folds, LogitLast, OrdinalData, Presto, ProportionalOdds};
+use veristat::ordinal::presto::round_robin_fold_ids;
+use veristat::ordinal::{
+    CumulativeLogit, LogitLastParams, OrdinalData, PrestoCvParams, PrestoParams, PrestoPathParams,
+    ProportionalOddsParams,
+};
 use veristat::{Error, Result};
 
 /// Which ordinal model to fit.
@@ -63,9 +68,10 @@ pub struct FitOrdinalArgs {
     /// refers to that scale); coefficients are reported on the original scale.
     #[arg(long)]
     pub standardize: bool,
-    /// PRESTO: elastic-net mixing, 1 = lasso (PRESTO), 0 = ridge (PRESTO_L2).
-    #[arg(long, default_value_t = 1.0)]
-    pub alpha: f64,
+    /// PRESTO: mixing weight a of the penalty a|psi| + (1-a)/2 psi^2 (spec §1.2), 1 = lasso
+    /// (PRESTO), 0 = ridge (PRESTO_L2).
+    #[arg(long, default_value_t = 1.0, alias = "alpha")]
+    pub a: f64,
     /// Seed of the random CV folds.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -99,9 +105,9 @@ fn rows_of(m: &CumulativeLogit) -> Vec<Vec<f64>> {
 
 /// `veristat fit ordinal`.
 pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
-    let table = read_table(&a.data)?;
     let features = a.features.as_deref().map(parse_name_list);
     let exclude: Vec<&str> = a.foldid.iter().map(|s| s.as_str()).collect();
+    let table = read_used(&a.data, &a.target, features.as_deref(), &exclude)?;
     let ds = table.dataset(&a.target, features.as_deref(), &exclude)?;
     let labels: Vec<f64> = table
         .integer_column(&a.target)?
@@ -113,9 +119,9 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
     let model = match a.model {
         OrdinalModel::Po | OrdinalModel::LogitLast => {
             let fit = if a.model == OrdinalModel::Po {
-                ProportionalOdds::new().fit(&data)?
+                ProportionalOddsParams::new().fit(&data)?
             } else {
-                LogitLast::new().fit(&data)?
+                LogitLastParams::new().fit(&data)?
             };
             out["model"] = json!(if a.model == OrdinalModel::Po {
                 "po"
@@ -124,9 +130,10 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
             });
             out["loglik"] = json!(fit.loglik);
             out["lambda"] = json!(0.0);
-            out["n_iter"] = json!(fit.n_iter);
-            out["converged"] = json!(fit.converged);
-            out["gradient_norm"] = json!(fit.gradient_norm);
+            out["n_iter"] = json!(fit.diagnostics().iterations);
+            out["converged"] = json!(fit.diagnostics().converged());
+            out["gradient_norm"] = json!(fit.gradient_norm());
+            out["fit_seconds"] = json!(fit.diagnostics().fit_seconds);
             if a.model == OrdinalModel::Po {
                 out["std_errors"] = json!(fit.std_errors);
                 out["cutpoint_std_errors"] = json!(fit.cutpoint_std_errors);
@@ -134,24 +141,34 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
             fit.model
         }
         OrdinalModel::Presto => {
-            let p = Presto::new()
-                .alpha(a.alpha)
-                .penalize_first(a.penalize_first)
-                .standardize(a.standardize);
             out["model"] = json!("presto");
             let fit = match a.lambda {
-                Some(l) => p.fit(&data, l)?,
+                Some(l) => PrestoParams::new(l)
+                    .a(a.a)
+                    .penalize_first(a.penalize_first)
+                    .standardize(a.standardize)
+                    .fit(&data)?,
                 None => {
                     let folds = match &a.foldid {
-                        Some(col) => Folds::Given(table.integer_column(col)?),
-                        None => Folds::Random(a.cv.unwrap_or(5)),
+                        Some(col) => Folds::Ids(table.integer_column(col)?),
+                        // The authors' split drawn from the seed's stream, as before `Folds`.
+                        None => Folds::Ids(round_robin_fold_ids(
+                            data.n_rows(),
+                            a.cv.unwrap_or(5),
+                            &mut veristat::rng::stream(a.seed, "fit-ordinal-cv", 0),
+                        )?),
                     };
+                    let path = PrestoPathParams::new()
+                        .n_lambdas(a.n_lambdas)
+                        .lambda_ratio(a.lambda_ratio)
+                        .a(a.a)
+                        .penalize_first(a.penalize_first)
+                        .standardize(a.standardize);
                     let bar = ProgressBar::new_spinner();
                     bar.set_draw_target(ProgressDrawTarget::stderr());
                     bar.set_message("PRESTO: lambda path and cross-validation");
                     bar.enable_steady_tick(std::time::Duration::from_millis(200));
-                    let mut rng = veristat::rng::stream(a.seed, "fit-ordinal-cv", 0);
-                    let cv = p.cv(&data, a.n_lambdas, a.lambda_ratio, &folds, &mut rng);
+                    let cv = PrestoCvParams::new(path, folds).fit(&data);
                     bar.finish_and_clear();
                     let cv = cv?;
                     out["lambda_max"] = json!(cv.path.lambda_max);
@@ -164,9 +181,10 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
             out["loglik"] = json!(fit.loglik);
             out["lambda"] = json!(fit.lambda);
             out["objective"] = json!(fit.objective);
-            out["kkt"] = json!(fit.kkt);
-            out["n_iter"] = json!(fit.n_iter);
-            out["converged"] = json!(fit.converged);
+            out["kkt"] = json!(fit.kkt());
+            out["n_iter"] = json!(fit.diagnostics().iterations);
+            out["converged"] = json!(fit.diagnostics().converged());
+            out["fit_seconds"] = json!(fit.diagnostics().fit_seconds);
             out["psi"] = json!(
                 (0..fit.psi.nrows())
                     .map(|k| fit.psi.row(k).iter().copied().collect::<Vec<_>>())
@@ -190,11 +208,11 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
                 })
                 .collect();
             let h: Vec<&str> = header.iter().map(|s| s.as_str()).collect();
-            print_table(&h, &rows);
-            println!(
+            print_table(&h, &rows)?;
+            super::print_line(&format!(
                 "model {}  loglik {:.6}  lambda {}",
                 out["model"], out["loglik"], out["lambda"]
-            );
+            ))?;
             Ok(())
         }
     }
@@ -202,7 +220,7 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
 
 /// `veristat metrics`.
 pub fn metrics(a: MetricsArgs) -> Result<()> {
-    let table = read_table(&a.data)?;
+    let table = read_used(&a.data, &a.label, Some(std::slice::from_ref(&a.score)), &[])?;
     let labels: Vec<f64> = table
         .integer_column(&a.label)?
         .into_iter()
@@ -233,7 +251,7 @@ pub fn metrics(a: MetricsArgs) -> Result<()> {
                     ]
                 })
                 .collect();
-            print_table(&["metric", "value"], &rows);
+            print_table(&["metric", "value"], &rows)?;
             Ok(())
         }
     }

@@ -55,7 +55,7 @@ pub fn run(a: ReportArgs) -> Result<()> {
     };
     let bars = Bars::new();
     let t0 = std::time::Instant::now();
-    let summary = report::build_on(opts, &bars, kernels)?;
+    let summary = report::build_on(opts, &bars, kernels.as_ref())?;
     let pass = summary.verdicts.iter().filter(|v| v.pass()).count();
     for v in &summary.verdicts {
         println!("{:<28} {}", v.claim, if v.pass() { "PASS" } else { "FAIL" });

@@ -8,8 +8,9 @@
 use super::{Format, print_json, print_table};
 use clap::Args;
 use serde_json::json;
-use veristat::data::{parse_name_list, read_table};
-use veristat::sparse::{CvFit, EnetPath, Folds, LassoCv, PathParams, enet_path};
+use veristat::data::{parse_name_list, read_used};
+use veristat::estimator::{Fit, Folds, ParamGuard, RegressionData};
+use veristat::sparse::{EnetPath, LassoCvFit, LassoCvParams, PathParams};
 use veristat::{Error, Result};
 
 /// Lasso / elastic-net path.
@@ -58,10 +59,12 @@ pub struct FitLassoArgs {
 
 /// Run `veristat fit lasso`.
 pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
-    let table = read_table(&a.data)?;
     let exclude: Vec<&str> = a.foldid.iter().map(|s| s.as_str()).collect();
     let features = a.features.as_deref().map(parse_name_list);
+    let table = read_used(&a.data, &a.target, features.as_deref(), &exclude)?;
     let ds = table.dataset(&a.target, features.as_deref(), &exclude)?;
+    let feature_names = ds.feature_names;
+    let data = RegressionData::new(ds.x, ds.y)?;
     let mut params = PathParams::new()
         .l1_ratio(a.l1_ratio)
         .n_alphas(a.n_alphas)
@@ -71,7 +74,8 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
     if let Some(alpha) = a.alpha {
         params = params.alphas(vec![alpha]);
     }
-    params.validate()?;
+    // Parameter errors come before any fold column is read.
+    let path_est = params.check()?;
     let folds = match (&a.foldid, a.cv) {
         (Some(col), k) => {
             let ids = table.integer_column(col)?;
@@ -97,19 +101,19 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
             "cross-validation needs a grid; drop --alpha",
         ));
     }
-    let (path, cv): (EnetPath, Option<CvFit>) = match &folds {
+    let (path, cv): (EnetPath, Option<LassoCvFit>) = match folds {
         Some(f) => {
             // A spinner on stderr (hidden when stderr is not a terminal): the fold paths are
             // fitted in parallel, so there is no meaningful per-step count to show.
             let spin = indicatif::ProgressBar::new_spinner();
             spin.set_message("cross-validating the path");
             spin.enable_steady_tick(std::time::Duration::from_millis(120));
-            let cv = LassoCv::new(params).fit(&ds.x, &ds.y, f);
+            let cv = LassoCvParams::new(params).folds(f).fit(&data);
             spin.finish_and_clear();
             let cv = cv?;
             (cv.path.clone(), Some(cv))
         }
-        None => (enet_path(&ds.x, &ds.y, &params)?, None),
+        None => (path_est.fit(&data)?, None),
     };
     let method = if a.l1_ratio == 1.0 {
         "lasso"
@@ -123,7 +127,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
                 .collect();
             let mut v = json!({
                 "method": method,
-                "feature_names": ds.feature_names,
+                "feature_names": feature_names,
                 "alphas": path.alphas,
                 "coef": coef,
                 "intercept": path.intercepts,
@@ -137,7 +141,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
         }
         Format::Table => {
             let mut header = vec!["alpha", "intercept"];
-            header.extend(ds.feature_names.iter().map(|s| s.as_str()));
+            header.extend(feature_names.iter().map(|s| s.as_str()));
             header.extend(["duality_gap", "n_iter"]);
             if cv.is_some() {
                 header.extend(["cv_mean", "cv_se"]);
@@ -158,12 +162,12 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
                     r
                 })
                 .collect();
-            print_table(&header, &rows);
+            print_table(&header, &rows)?;
             if let Some(cv) = &cv {
-                println!(
+                super::print_line(&format!(
                     "{method}: alpha_min = {:.6e}, alpha_1se = {:.6e}",
                     cv.alpha_min, cv.alpha_1se
-                );
+                ))?;
             }
             Ok(())
         }

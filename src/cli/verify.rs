@@ -4,6 +4,7 @@ use super::{Bars, Format, print_json, print_table};
 use clap::Args;
 use std::path::PathBuf;
 use veristat::device::{DeviceChoice, Resolved};
+use veristat::montecarlo::checkpoint::{Checkpoint, ChunkPolicy};
 use veristat::montecarlo::{RunConfig, Scale, Shard, Verdict, runner, store};
 use veristat::{Error, Result, claims};
 
@@ -28,7 +29,9 @@ impl From<ScaleArg> for Scale {
     }
 }
 
-/// Run a claim's Monte Carlo (or one shard of it) and write `part-i-of-N.parquet`.
+/// Run a claim's Monte Carlo (or one shard of it) and write `part-i-of-N.parquet`. Completed
+/// replicates are checkpointed in `OUT/.chunks-i-of-N` as they finish; rerun with the same
+/// arguments after a kill, it computes only what is missing (and gives the same table).
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Claim name (`veristat claims` lists them).
@@ -55,6 +58,13 @@ pub struct VerifyArgs {
     /// without a GPU). The device used is printed on stderr.
     #[arg(long, default_value = "auto", value_name = "auto|cpu|cuda")]
     pub device: DeviceChoice,
+    /// Discard the checkpoint of an earlier run of this shard (needed when its arguments or
+    /// the binary differ) instead of resuming from it.
+    #[arg(long)]
+    pub restart: bool,
+    /// Longest time completed replicates wait before they are checkpointed (0: after each).
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub checkpoint_secs: f64,
 }
 
 /// Combine the shards in a folder and print the verdict.
@@ -65,9 +75,10 @@ pub struct MergeArgs {
     /// Total replicates the parts were run with [default: inferred].
     #[arg(long)]
     pub replicates: Option<u64>,
-    /// Size of the grid the parts were run with.
-    #[arg(long, value_enum, default_value = "full")]
-    pub scale: ScaleArg,
+    /// Size of the grid the parts were run with [default: what the parts record]; given, it
+    /// must agree with the parts.
+    #[arg(long, value_enum)]
+    pub scale: Option<ScaleArg>,
     /// Output format of the verdict.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -79,7 +90,8 @@ pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<
         Format::Json => {
             let mut j = serde_json::to_value(v).expect("verdict serializes");
             j["content_hash"] = serde_json::Value::String(content_hash.to_string());
-            print_json(&j)
+            let open = unbounded_ends(v);
+            super::print_json_optional(&j, &open.iter().map(String::as_str).collect::<Vec<_>>())
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = v
@@ -89,7 +101,7 @@ pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<
                     vec![
                         c.name.clone(),
                         format!("{:.6}", c.estimate),
-                        format!("[{:.6}, {:.6}]", c.ci.0, c.ci.1),
+                        format!("[{}, {}]", ci_end(c.ci.0), ci_end(c.ci.1)),
                         c.prediction.clone(),
                         if c.pass { "PASS".into() } else { "FAIL".into() },
                     ]
@@ -104,10 +116,37 @@ pub fn print_verdict(v: &Verdict, content_hash: &str, format: Format) -> Result<
             print_table(
                 &["check", "estimate", "interval", "theory", "verdict"],
                 &rows,
-            );
+            )?;
             println!("content_hash {content_hash}");
             Ok(())
         }
+    }
+}
+
+/// The JSON paths of a verdict's one-sided intervals' infinite ends (an upper bound of +inf, a
+/// lower bound of -inf): unbounded by design, so JSON shows them as `null` and the output guard
+/// lets exactly these through; a NaN anywhere is still refused.
+fn unbounded_ends(v: &Verdict) -> Vec<String> {
+    let mut paths = Vec::new();
+    for (i, c) in v.checks.iter().enumerate() {
+        if c.ci.0 == f64::NEG_INFINITY {
+            paths.push(format!("checks[{i}].ci[0]"));
+        }
+        if c.ci.1 == f64::INFINITY {
+            paths.push(format!("checks[{i}].ci[1]"));
+        }
+    }
+    paths
+}
+
+/// An interval end for the table: an unbounded end is `∞` (the table guard refuses `inf`).
+fn ci_end(x: f64) -> String {
+    if x == f64::INFINITY {
+        "∞".into()
+    } else if x == f64::NEG_INFINITY {
+        "-∞".into()
+    } else {
+        format!("{x:.6}")
     }
 }
 
@@ -140,10 +179,36 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
             super::cpu_line(&dev, &format!("claim {}", claim.name()))
         ),
     }
+    let scale: Scale = a.scale.into();
+    let checkpoint = Checkpoint::open(
+        &store::chunk_dir(&out, shard),
+        runner::identity(claim.as_ref(), &cfg, scale),
+        ChunkPolicy::every_secs(a.checkpoint_secs)?,
+        a.restart,
+    )?;
+    match checkpoint.restored() {
+        (0, _) => {}
+        (reps, chunks) => eprintln!(
+            "resuming: {reps} replicates restored from {chunks} chunks in {}",
+            checkpoint.dir().display()
+        ),
+    }
     let bars = Bars::new();
-    let (table, _) = runner::run_on(claim.as_ref(), &cfg, &bars, kernels)?;
+    let (table, _) = runner::run_resumable(
+        claim.as_ref(),
+        &cfg,
+        &bars,
+        kernels.as_ref(),
+        Some(&checkpoint),
+    )?;
     let path = store::part_path(&out, shard);
-    store::write(&table, &path)?;
+    let info = store::PartInfo {
+        scale,
+        replicates,
+        shard,
+    };
+    store::write_part(&table, info, &path)?;
+    checkpoint.remove()?;
     eprintln!("wrote {} ({} rows)", path.display(), table.rows.len());
     if shard.count == 1 {
         print_verdict(&claim.verdict(&table)?, &table.content_hash(), a.format)?;
@@ -159,16 +224,36 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
 }
 
 pub fn merge(a: MergeArgs) -> Result<()> {
-    let table = store::merge_dir(&a.dir, a.replicates)?;
-    let claim = claims::find(&table.claim, a.scale.into())?;
+    let merged = store::merge_parts(&a.dir, a.replicates)?;
+    let flag = a.scale.map(Scale::from);
+    let scale = match (merged.scale, flag) {
+        (Some(parts), Some(flag)) if parts != flag => {
+            return Err(Error::param(
+                "scale",
+                flag.name(),
+                format!("the parts were made with --scale {}", parts.name()),
+            ));
+        }
+        (Some(s), _) | (None, Some(s)) => s,
+        // Parts written before they recorded their scale.
+        (None, None) => Scale::Full,
+    };
+    let table = merged.table;
+    let claim = claims::find(&table.claim, scale)?;
     if runner::config_hash(claim.as_ref()) != table.config_hash {
         return Err(Error::Results(format!(
-            "parts were made with a different configuration of {} than --scale {:?} gives",
-            table.claim, a.scale
+            "parts were made with a different configuration of {} than --scale {} gives",
+            table.claim,
+            scale.name()
         )));
     }
     let path = a.dir.join("merged.parquet");
-    store::write(&table, &path)?;
+    let info = store::PartInfo {
+        scale,
+        replicates: merged.replicates,
+        shard: Shard::ALL,
+    };
+    store::write_part(&table, info, &path)?;
     eprintln!(
         "wrote {} ({} rows, {} replicates)",
         path.display(),
@@ -178,8 +263,30 @@ pub fn merge(a: MergeArgs) -> Result<()> {
     print_verdict(&claim.verdict(&table)?, &table.content_hash(), a.format)
 }
 
-pub fn list() -> Result<()> {
-    for c in claims::all(Scale::Full) {
+/// List the claims.
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    /// Output format: table is one line per claim.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+pub fn list(a: ClaimsArgs) -> Result<()> {
+    let all = claims::all(Scale::Full);
+    if a.format == Format::Json {
+        let v: Vec<serde_json::Value> = all
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name(),
+                    "description": c.description(),
+                    "default_replicates": c.default_replicates(),
+                })
+            })
+            .collect();
+        return print_json(&serde_json::Value::Array(v));
+    }
+    for c in all {
         println!(
             "{:<28} {} (default {} replicates)",
             c.name(),

@@ -33,6 +33,7 @@
 
 pub mod benchmarks;
 pub mod bessel;
+pub mod kernel;
 pub mod likelihood;
 pub mod search;
 pub mod spectrum;

@@ -2,13 +2,13 @@
 //! vs noise is the nested-sampling log-evidence of the likelihood *ratio* (spec §4).
 
 use super::benchmarks::{f_ringdown, r_bar};
+use super::kernel::{EchoBatch, EchoData, EchoPrepare};
 use super::likelihood::{CombLikelihood, LikelihoodKind};
 use super::spectrum::Spectrum;
 use super::template::{CombParams, DurationFactor};
-use crate::device::{EchoBatch, Kernels};
+use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::inference::nested::{NestedParams, NestedResult, NestedSampler, PriorModel};
-use crate::kernels::echo::EchoData;
 use crate::rng::Rng;
 use std::sync::Mutex;
 
@@ -290,12 +290,9 @@ pub fn search(
 /// `K` removals are the order statistics, with `ln X` shrinking by `1/(n - j)` for the `j`-th,
 /// and the replacements are drawn above the largest removed likelihood), but the number of live
 /// points dips to `n - K` within an iteration and the run-to-run scatter of ln B grows with `K`
-/// faster than the reported `sqrt(H / n)`: on the toy over 12 seeds it was 0.16 at `n / 50`,
-/// 0.21 at `n / 10` and 0.27 at `n / 5`, all reporting ± 0.17, with means within 1.5 standard
-/// errors of the reference (on the 6-parameter acceptance search, 5 seeds each, K = 10 and
-/// K = 50 agree: 13.57 and 13.46, ± 0.10). `n / 10` keeps the error within about 1.2x of the
-/// reported one while cutting the calls about 20-fold against the sampler with unbatched walks
-/// (measurements in the nested sampler's module docs).
+/// faster than the reported `sqrt(H / n)`. `n / 10` keeps the error within about 1.2x of the
+/// reported one while cutting the calls about 20-fold against the sampler with unbatched walks.
+/// Measurements: `docs/measurements/inference.md`.
 pub fn device_batch(nlive: usize) -> usize {
     (nlive / 10).max(1)
 }
@@ -303,7 +300,7 @@ pub fn device_batch(nlive: usize) -> usize {
 /// [`search_prepared`] on a device: every batch of likelihood evaluations (the initial prior
 /// draws, the uniform proposals from the bounds and the lockstep random-walk steps, batched
 /// across the `K = params.batch` replacements of an iteration as
-/// [`PriorModel::prefers_batches`] describes) goes to `kernels` (the GPU's echo kernel, or its
+/// [`PriorModel::prefers_batches`] describes) goes to `device` (the GPU's echo kernel, or its
 /// CPU twin). Points outside the band constraint are `-inf` without a kernel call, and points
 /// the kernel's domain check would refuse go to the CPU likelihood. The proposals and the
 /// random stream are those of [`search`] with the same `params`; only the rounding of the
@@ -317,11 +314,11 @@ pub fn search_on(
     kind: LikelihoodKind,
     params: &NestedParams,
     rng: &mut Rng,
-    kernels: &dyn Kernels,
+    device: &Device,
 ) -> Result<SearchResult> {
     let lik = CombLikelihood::new(spec, kind);
     let data = EchoData::new(spec, kind, DurationFactor::Reference);
-    let batch = kernels.echo_prepare(&data)?;
+    let batch = device.run(&EchoPrepare { data: &data })?;
     let problem = CombProblem::new(&lik, prior)?;
     let model = BatchedComb {
         problem: &problem,

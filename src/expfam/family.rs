@@ -2,8 +2,37 @@
 
 use super::tensor::{Fourth, Tensor3, Tensor4};
 use crate::error::{Error, Result};
+use crate::estimator::{Certificate, Stop};
 use crate::rng::Rng;
 use nalgebra::{DMatrix, DVector};
+
+/// θ with ∇ψ(θ) = η, and how it was found (spec §1.1: moment matching).
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// θ* (or θ̂).
+    pub theta: DVector<f64>,
+    /// Newton iterations made (0 for a closed form).
+    pub iterations: usize,
+    /// [`Stop::Finished`] for a closed form; [`Stop::Converged`] when Newton met its tolerance,
+    /// [`Stop::Stalled`] when no decrease was representable with the residual already within
+    /// 1e-9 (1 + ‖η‖∞).
+    pub stop: Stop,
+    /// [`Certificate::None`] for a closed form; for Newton, ‖∇ψ(θ) − η‖∞ against the tolerance
+    /// it met.
+    pub certificate: Certificate,
+}
+
+impl Projection {
+    /// θ from a closed form.
+    pub fn closed_form(theta: DVector<f64>) -> Self {
+        Self {
+            theta,
+            iterations: 0,
+            stop: Stop::Finished,
+            certificate: Certificate::None,
+        }
+    }
+}
 
 /// Model cumulants of t under g_θ: the derivatives of ψ to fourth order.
 #[derive(Debug, Clone)]
@@ -24,9 +53,9 @@ impl ModelCumulants {
     pub fn affine(&self, a: &DMatrix<f64>, b: &DVector<f64>) -> Result<ModelCumulants> {
         let k4 = match &self.k4 {
             Fourth::Dense(t) => Fourth::Dense(t.transform(a)),
-            Fourth::Gaussian(_) => {
+            Fourth::ClosedForm(_) => {
                 return Err(Error::InvalidData(
-                    "affine transform of a closed-form Gaussian quartic".into(),
+                    "affine transform of a closed-form quartic".into(),
                 ));
             }
         };
@@ -175,9 +204,14 @@ pub trait ExponentialFamily: Send + Sync + std::fmt::Debug {
     }
 
     /// θ with ∇ψ(θ) = η (the MLE when η = t̄): closed form where the family has one, else the
-    /// moment-matching Newton iteration of [`information_projection`](super::projection::information_projection).
-    fn natural_from_mean(&self, eta: &DVector<f64>) -> Result<DVector<f64>> {
-        Ok(super::projection::information_projection(self, eta)?.theta)
+    /// moment-matching Newton iteration of `projection::information_projection` (then also
+    /// override [`project_mean`](Self::project_mean) to report its record).
+    fn natural_from_mean(&self, eta: &DVector<f64>) -> Result<DVector<f64>>;
+
+    /// [`natural_from_mean`](Self::natural_from_mean) with how θ was found. The default is a
+    /// closed form (no iterations, no certificate); families that iterate return Newton's record.
+    fn project_mean(&self, eta: &DVector<f64>) -> Result<Projection> {
+        Ok(Projection::closed_form(self.natural_from_mean(eta)?))
     }
 
     /// KL(g_θ0 ‖ g_θ1) = ψ(θ1) − ψ(θ0) − (θ1 − θ0)ᵀ∇ψ(θ0), the Bregman divergence of ψ

@@ -11,6 +11,7 @@
 //! | [`family`] | the [`ExponentialFamily`] trait: t, ψ, cumulants to 4th order, Bregman KL |
 //! | [`families`] | normal and restricted Gaussians (isotropic, diagonal, graphical, full), Poisson, Gamma, categorical / log-linear |
 //! | [`projection`] | moment matching θ* (from a truth) and θ̂ (from data) |
+//! | [`mle`] | the MLE as an estimator: [`MleParams`] → [`Mle`] → [`MleFit`] (θ̂, sample moments of t, ℓ(θ̂), diagnostics) |
 //! | [`risk`] | c1, c2 (exact and plug-in with bootstrap), Monte Carlo risk with control variate |
 //! | [`criterion`] | accept (p, n), n_min, largest p; AIC, TIC, BIC |
 //! | [`truth`] | truths for simulation: gamma, Student t, lognormal, negative binomial, normal mixture, Gaussian |
@@ -34,13 +35,16 @@ pub mod columns;
 pub mod criterion;
 pub mod families;
 pub mod family;
+pub mod kernels;
+pub mod mle;
 pub mod projection;
 pub mod risk;
 pub mod special;
 pub mod tensor;
 pub mod truth;
 
-pub use family::{ExponentialFamily, ModelCumulants, TruthMoments};
+pub use family::{ExponentialFamily, ModelCumulants, Projection, TruthMoments};
+pub use mle::{Mle, MleFit, MleParams};
 pub use risk::{ExpansionTerms, MonteCarloRisk, PlugIn, RiskSimulation};
 
 #[cfg(test)]

@@ -6,21 +6,12 @@
 //! Fisher information the family already computes in closed form, and the domain of ψ (e.g.
 //! positive definite precision) needs a backtracking step that rejects points outside it.
 
+pub use super::family::Projection;
 use super::family::{ExponentialFamily, TruthMoments};
 use crate::error::{Error, Result};
+use crate::estimator::{Certificate, Stop};
 use crate::linalg::Cholesky;
 use nalgebra::{DMatrix, DVector};
-
-/// Result of a projection.
-#[derive(Debug, Clone)]
-pub struct Projection {
-    /// θ* (or θ̂).
-    pub theta: DVector<f64>,
-    /// Newton iterations made.
-    pub iterations: usize,
-    /// ‖∇ψ(θ) − η‖∞ at the end.
-    pub residual: f64,
-}
 
 /// Solve ∇ψ(θ) = η by damped Newton on f(θ) = ψ(θ) − θᵀη.
 pub fn information_projection<F: ExponentialFamily + ?Sized>(
@@ -45,11 +36,16 @@ pub fn information_projection<F: ExponentialFamily + ?Sized>(
         residual = grad.amax();
         // Newton converges quadratically to 1e-12; the looser 1e-8 after 30 steps covers
         // rounding-limited plateaus of ill-conditioned problems.
-        if residual <= 1e-12 * scale || (it >= 30 && residual <= 1e-8 * scale) {
+        let target = scale * if it >= 30 { 1e-8 } else { 1e-12 };
+        if residual <= 1e-12 * scale || residual <= target {
             return Ok(Projection {
                 theta,
                 iterations: it,
-                residual,
+                stop: Stop::Converged,
+                certificate: Certificate::GradientNorm {
+                    norm: residual,
+                    target,
+                },
             });
         }
         let h = family.fisher(&theta)?;
@@ -73,7 +69,11 @@ pub fn information_projection<F: ExponentialFamily + ?Sized>(
                     return Ok(Projection {
                         theta,
                         iterations: it,
-                        residual,
+                        stop: Stop::Stalled,
+                        certificate: Certificate::GradientNorm {
+                            norm: residual,
+                            target: 1e-9 * scale,
+                        },
                     });
                 }
                 return Err(Error::NotConverged {

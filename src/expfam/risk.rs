@@ -4,9 +4,11 @@
 
 use super::criterion::{InformationCriteria, information_criteria};
 use super::family::{ExponentialFamily, ModelCumulants, TruthMoments};
+use super::mle::MleParams;
 use super::projection::project_truth;
 use super::truth::{Truth, TruthSampler};
 use crate::error::{Error, Result};
+use crate::estimator::Fit;
 use crate::linalg::Cholesky;
 use crate::montecarlo::stats;
 use crate::rng::{self, Rng};
@@ -131,33 +133,24 @@ pub struct PlugIn {
     pub criteria: InformationCriteria,
 }
 
-/// Plug-in ĉ1, ĉ2 and AIC/TIC/BIC (spec §1.4 and §4). Errors: n ≤ p, a non-finite value, an
-/// observation outside the family's support, or no MLE (e.g. a singular sample covariance).
+/// Plug-in ĉ1, ĉ2 and AIC/TIC/BIC (spec §1.4 and §4) at the MLE ([`MleParams`]), with the
+/// model cumulants at θ̂ and the sample moments of t. Errors: those of the MLE (n ≤ p, a
+/// non-finite value, an observation outside the family's support, no MLE).
 pub fn plug_in(family: &dyn ExponentialFamily, x: &DMatrix<f64>) -> Result<PlugIn> {
-    let (n, p) = (x.nrows(), family.dim());
-    if n <= p {
-        return Err(Error::InvalidData(format!(
-            "n = {n} observations but p = {p} parameters: need n > p"
-        )));
-    }
-    let t = family.statistics(x)?;
-    let tm = TruthMoments::from_statistics(&t)?;
-    let pt = project_truth(family, tm)?;
-    let terms = expansion_terms(&pt.model, &pt.truth)?;
+    let fit = MleParams::new(family).fit(x)?;
+    let model = family.cumulants(&fit.theta)?;
+    let terms = expansion_terms(&model, &fit.moments)?;
+    let (n, p) = (fit.n, family.dim());
     let nf = n as f64;
-    let log_h: f64 = (0..n)
-        .map(|i| family.log_base_measure(x.row(i).transpose().as_slice()))
-        .sum();
-    let loglik = log_h + nf * (pt.theta.dot(&pt.truth.eta) - family.log_partition(&pt.theta)?);
     // TIC's Ĵ is the mean outer product of scores t − t̄ (divisor n).
-    let tic_trace = 2.0 * first_order_term(&pt.model.fisher, &(&pt.truth.j * ((nf - 1.0) / nf)))?;
-    let criteria = information_criteria(loglik, p, n, tic_trace)?;
+    let tic_trace = 2.0 * first_order_term(&model.fisher, &(&fit.moments.j * ((nf - 1.0) / nf)))?;
+    let criteria = information_criteria(fit.loglik, p, n, tic_trace)?;
     Ok(PlugIn {
         n,
         p,
-        theta: pt.theta,
+        theta: fit.theta,
         terms,
-        loglik,
+        loglik: fit.loglik,
         criteria,
     })
 }

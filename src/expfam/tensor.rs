@@ -2,10 +2,11 @@
 //!
 //! Third-order tensors are stored densely (p³ entries). Fourth-order cumulants enter the n⁻²
 //! risk term only through the double contraction Σ k4_abcd M_ab M_cd (Sheena 2021, §2; spec
-//! §1.2), so [`Fourth`] exposes that contraction: dense families store p⁴ entries, Gaussian
-//! families evaluate it from a closed form without ever materialising the tensor.
+//! §1.2), so [`Fourth`] exposes that contraction: dense families store p⁴ entries, families
+//! with a closed form (the Gaussians) evaluate it without ever materialising the tensor.
 
 use nalgebra::DMatrix;
+use std::sync::Arc;
 
 /// A dense p×p×p tensor, index order (a, b, c) with c fastest.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,13 +193,21 @@ impl Tensor4 {
     }
 }
 
+/// A fourth cumulant a family evaluates in closed form instead of storing p⁴ entries.
+pub trait QuarticForm: std::fmt::Debug + Send + Sync {
+    /// Σ_abcd k4_abcd M_ab M_cd for a symmetric p×p M.
+    fn contract2(&self, m: &DMatrix<f64>) -> crate::Result<f64>;
+    /// Every entry (O(p⁴) or worse: for tests and small models).
+    fn dense(&self) -> Tensor4;
+}
+
 /// Fourth-order model cumulants, as the risk expansion uses them.
 #[derive(Debug, Clone)]
 pub enum Fourth {
     /// Every entry stored.
     Dense(Tensor4),
-    /// Gaussian statistics: evaluated in closed form (see [`crate::expfam::families::gaussian`]).
-    Gaussian(crate::expfam::families::gaussian::GaussianQuartic),
+    /// Evaluated in closed form by the family (the Gaussians' statistics).
+    ClosedForm(Arc<dyn QuarticForm>),
 }
 
 impl Fourth {
@@ -206,7 +215,7 @@ impl Fourth {
     pub fn contract2(&self, m: &DMatrix<f64>) -> crate::Result<f64> {
         match self {
             Fourth::Dense(t) => Ok(t.contract2(m)),
-            Fourth::Gaussian(g) => g.contract2(m),
+            Fourth::ClosedForm(q) => q.contract2(m),
         }
     }
 }

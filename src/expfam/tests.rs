@@ -170,7 +170,7 @@ fn one_dimensional_correct_formula() {
 fn dense(c: &ModelCumulants) -> ModelCumulants {
     let k4 = match &c.k4 {
         Fourth::Dense(t) => t.clone(),
-        Fourth::Gaussian(q) => q.dense(),
+        Fourth::ClosedForm(q) => q.dense(),
     };
     ModelCumulants {
         k4: Fourth::Dense(k4),
@@ -299,7 +299,7 @@ fn gaussian_cumulants_match_derivatives_of_psi() {
             }
         }
         assert!(cum.k3.asymmetry() < 1e-12);
-        let Fourth::Gaussian(q) = &cum.k4 else {
+        let Fourth::ClosedForm(q) = &cum.k4 else {
             panic!("gaussian quartic expected")
         };
         let k4 = q.dense();

@@ -12,23 +12,29 @@
 //! creation and first-touch allocations stay out); GPU times include the host↔device copies of
 //! that call's inputs and outputs; CPU times use every core (rayon's global pool).
 
-use super::Gpu;
+use crate::device::KernelJob;
+use crate::device::cuda::Gpu;
+use crate::device::philox::PhiloxKey;
+use crate::echo::kernel::{
+    EchoData, EchoPrepare, log_ratio_batch_cpu, random_points, toy_spectrum,
+};
 use crate::echo::template::DurationFactor;
 use crate::echo::{CombLikelihood, LikelihoodKind};
 use crate::error::Result;
+use crate::estimator::{ParamGuard, RegressionData};
 use crate::expfam::RiskSimulation;
 use crate::expfam::families::{Gaussian, Poisson};
+use crate::expfam::kernels::Replicates;
+use crate::expfam::kernels::chain::ChainRisk;
+use crate::expfam::kernels::normal::NormalRisk;
+use crate::expfam::kernels::poisson::PoissonRisk;
 use crate::expfam::truth::Truth;
-use crate::kernels::echo::{EchoData, log_ratio_batch_cpu, random_points, toy_spectrum};
-use crate::kernels::expfam::NormalRisk;
-use crate::kernels::expfam_chain::ChainRisk;
-use crate::kernels::expfam_poisson::PoissonRisk;
-use crate::kernels::ldp::LdpMessages;
-use crate::kernels::ldp_cells::CellJob;
-use crate::kernels::ldp_iht::{IhtProblem, IhtRound};
-use crate::kernels::philox::PhiloxKey;
+use crate::ldp::kernels::cells::{CellBatch, CellMoments, Cells};
+use crate::ldp::kernels::iht_round::{IhtRound, IhtRoundBatch};
+use crate::ldp::kernels::messages::MessageSums;
+use crate::ldp::regression::iht::{IhtProblem, LdpIhtParams};
+use crate::ldp::regression::nldp::NldpParams;
 use crate::ldp::regression::simulate::RademacherDesign;
-use crate::ldp::regression::{LdpIht, Nldp};
 use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
 use rayon::prelude::*;
@@ -132,9 +138,10 @@ pub fn xt_r(g: &Gpu, n: usize, d: usize, seed: u64) -> Result<CheckRow> {
 pub fn expfam(g: &Gpu, replicates: usize, n: usize, seed: u64) -> Result<CheckRow> {
     let case = NormalRisk::new(&Truth::parse("gamma:4", 1)?)?;
     let key = PhiloxKey::new(seed, "expfam-risk-expansion");
-    g.expfam_normal_risk(&case, key, 0, replicates.min(1024), n)?;
-    let (gpu, gs) = timed(|| g.expfam_normal_risk(&case, key, 0, replicates, n))?;
-    let (cpu, cs) = timed(|| case.replicates_cpu(key, 0, replicates, n))?;
+    let job = Replicates::new(&case, key, 0, replicates, n);
+    Replicates::new(&case, key, 0, replicates.min(1024), n).run_cuda(g)?;
+    let (gpu, gs) = timed(|| job.run_cuda(g))?;
+    let (cpu, cs) = timed(|| job.run_cpu())?;
     let flat = |v: &[crate::expfam::risk::RiskDraw]| -> (Vec<f64>, Vec<f64>) {
         (
             v.iter().map(|d| d.kl).collect(),
@@ -172,9 +179,10 @@ pub fn expfam_poisson(g: &Gpu, replicates: usize, n: usize, seed: u64) -> Result
     let truth = Truth::parse("negbin:5,0.5", 1)?;
     let case = PoissonRisk::new(&truth)?;
     let key = PhiloxKey::new(seed, "expfam-risk-expansion/B");
-    g.expfam_poisson_risk(&case, key, 0, replicates.min(1024), n)?;
-    let (gpu, gs) = timed(|| g.expfam_poisson_risk(&case, key, 0, replicates, n))?;
-    let (cpu, cs) = timed(|| case.replicates_cpu(key, 0, replicates, n))?;
+    let job = Replicates::new(&case, key, 0, replicates, n);
+    Replicates::new(&case, key, 0, replicates.min(1024), n).run_cuda(g)?;
+    let (gpu, gs) = timed(|| job.run_cuda(g))?;
+    let (cpu, cs) = timed(|| job.run_cpu())?;
     let ((gk, gq), (ck, cq)) = (draw_columns(&gpu), draw_columns(&cpu));
     let rel = normwise(&gk, &ck).max(normwise(&gq, &cq));
     let sim = RiskSimulation::new(Arc::new(Poisson), &truth)?;
@@ -204,9 +212,10 @@ pub fn expfam_chain(g: &Gpu, replicates: usize, n: usize, seed: u64) -> Result<C
     };
     let case = ChainRisk::new(&truth)?;
     let key = PhiloxKey::new(seed, "expfam-risk-expansion/C");
-    g.expfam_chain_risk(&case, key, 0, replicates.min(1024), n)?;
-    let (gpu, gs) = timed(|| g.expfam_chain_risk(&case, key, 0, replicates, n))?;
-    let (cpu, cs) = timed(|| case.replicates_cpu(key, 0, replicates, n))?;
+    let job = Replicates::new(&case, key, 0, replicates, n);
+    Replicates::new(&case, key, 0, replicates.min(1024), n).run_cuda(g)?;
+    let (gpu, gs) = timed(|| job.run_cuda(g))?;
+    let (cpu, cs) = timed(|| job.run_cpu())?;
     let ((gk, gq), (ck, cq)) = (draw_columns(&gpu), draw_columns(&cpu));
     let rel = normwise(&gk, &ck).max(normwise(&gq, &cq));
     let sim = RiskSimulation::new(Arc::new(case.family().clone()), &truth)?;
@@ -232,23 +241,32 @@ fn library_expfam(replicates: usize, n: usize, seed: u64) -> Result<crate::expfa
     sim.run(n, replicates, seed, "expfam-risk-expansion")
 }
 
-/// The library's per-user NLDP protocol for [`ldp`]'s work (`Nldp::fit`, ChaCha + ziggurat
-/// noise), which also solves the d × d server problem: negligible next to n·entries draws.
+/// The NLDP protocol of [`ldp`]: ε = 0.5, δ = 1e-5, τ = (1.5, 2), ℓ2 radius √d.
+fn nldp_params(d: usize) -> NldpParams {
+    NldpParams::new(0.5, 1e-5)
+        .tau(1.5, 2.0)
+        .radius((d as f64).sqrt())
+}
+
+/// The library's per-user NLDP protocol for [`ldp`]'s work (`Nldp::fit_with`, ChaCha +
+/// ziggurat noise), which also solves the d × d server problem: negligible next to n·entries
+/// draws.
 fn library_ldp(
     x: &DMatrix<f64>,
     y: &DVector<f64>,
     public: bool,
     seed: u64,
 ) -> Result<crate::ldp::regression::LdpFit> {
-    let est = Nldp::new(0.5, 1e-5)
-        .tau(1.5, 2.0)
-        .radius((x.ncols() as f64).sqrt());
+    let est = nldp_params(x.ncols());
     let mut rng = crate::rng::stream(seed, "veristat-device-ldp-lib", 0);
+    let data = RegressionData::new(x.clone(), y.clone())?;
     if public {
         // The public variant also takes public covariates; the users' own serve for timing.
-        est.fit_public(x, y, x, &mut rng)
+        est.with_public_covariates(x.clone())
+            .check()?
+            .fit_with(&data, &mut rng)
     } else {
-        est.fit(x, y, &mut rng)
+        est.check()?.fit_with(&data, &mut rng)
     }
 }
 
@@ -262,12 +280,24 @@ pub fn ldp(g: &Gpu, users: usize, d: usize, public: bool, seed: u64) -> Result<C
     let y: Vec<f64> = (0..users)
         .map(|i| x[i * d] - 0.5 * x[i * d + d - 1] + 2.0 * (rng.random::<f64>() - 0.5))
         .collect();
-    let msg = LdpMessages::nldp(0.5, 1e-5, d, public, (1.5, 2.0), Some((d as f64).sqrt()))?;
+    let msg = nldp_params(d).check()?.messages(d, public)?;
     let key = PhiloxKey::new(seed, "ldp-nldp-user");
     let warm = 1000.min(users);
-    g.ldp_aggregate(&msg, key, &x[..warm * d], &y[..warm])?;
-    let (gpu, gs) = timed(|| g.ldp_aggregate(&msg, key, &x, &y))?;
-    let (cpu, cs) = timed(|| msg.aggregate_cpu(key, &x, &y))?;
+    let part = MessageSums {
+        messages: &msg,
+        key,
+        x: &x[..warm * d],
+        y: &y[..warm],
+    };
+    part.run_cuda(g)?;
+    let job = MessageSums {
+        messages: &msg,
+        key,
+        x: &x,
+        y: &y,
+    };
+    let (gpu, gs) = timed(|| job.run_cuda(g))?;
+    let (cpu, cs) = timed(|| job.run_cpu())?;
     let xm = DMatrix::from_row_slice(users, d, &x);
     let ym = DVector::from_column_slice(&y);
     let (_, ls) = timed(|| library_ldp(&xm, &ym, public, seed))?;
@@ -298,16 +328,25 @@ pub fn ldp_cells(
 ) -> Result<CheckRow> {
     let design = RademacherDesign::new(d, 2, 0.5)?;
     let tau2 = if public { f64::MAX } else { 1.5 };
-    let job = CellJob::new(&design, n, tau2)?;
+    let cells = Cells::new(&design, n, tau2)?;
     let key = PhiloxKey::new(seed, "veristat-device-ldp-cells");
     let reps: Vec<u64> = (0..replicates as u64).collect();
-    g.ldp_cells(&job, key, &reps[..replicates.min(4)])?;
-    let (gpu, gs) = timed(|| g.ldp_cells(&job, key, &reps))?;
-    let (cpu, cs) = timed(|| job.moments_cpu(key, &reps))?;
-    let counts_equal = gpu.len() == cpu.len() && gpu.iter().zip(&cpu).all(|(a, b)| a.xx == b.xx);
-    let flat = |v: &[crate::kernels::ldp_cells::CellMoments]| -> Vec<f64> {
-        v.iter().flat_map(|m| m.xy.iter().copied()).collect()
+    let warm = CellBatch {
+        cells: &cells,
+        key,
+        reps: &reps[..replicates.min(4)],
     };
+    warm.run_cuda(g)?;
+    let job = CellBatch {
+        cells: &cells,
+        key,
+        reps: &reps,
+    };
+    let (gpu, gs) = timed(|| job.run_cuda(g))?;
+    let (cpu, cs) = timed(|| job.run_cpu())?;
+    let counts_equal = gpu.len() == cpu.len() && gpu.iter().zip(&cpu).all(|(a, b)| a.xx == b.xx);
+    let flat =
+        |v: &[CellMoments]| -> Vec<f64> { v.iter().flat_map(|m| m.xy.iter().copied()).collect() };
     let rel = if counts_equal {
         normwise(&flat(&gpu), &flat(&cpu))
     } else {
@@ -366,7 +405,8 @@ fn iht_row_problem(users: usize, d: usize) -> IhtProblem {
 }
 
 /// The library's CPU path for [`ldp_iht`]'s work: per replicate, `RademacherDesign::sample` of
-/// the users and one round of `LdpIht::fit` (ChaCha streams), replicates over rayon's pool.
+/// the users and one round of `LdpIht::fit_with` (ChaCha streams), replicates over rayon's
+/// pool.
 fn library_iht(problem: &IhtProblem, replicates: usize, seed: u64) -> Result<Vec<DVector<f64>>> {
     use rayon::prelude::*;
     let design = RademacherDesign::new(problem.d, problem.k, problem.noise)?;
@@ -375,12 +415,13 @@ fn library_iht(problem: &IhtProblem, replicates: usize, seed: u64) -> Result<Vec
         .map(|r| {
             let mut rng = crate::rng::stream(seed, "veristat-device-iht-lib", r);
             let (x, y) = design.sample(problem.n as usize, &mut rng);
-            Ok(LdpIht::new(problem.epsilon, problem.k)
+            Ok(LdpIhtParams::new(problem.epsilon, problem.k)
                 .rounds(problem.rounds)
                 .step(problem.step)
                 .tau(problem.tau1, problem.tau2)
                 .l1_radius(problem.l1_radius)
-                .fit(&x, &y, &mut rng)?
+                .check()?
+                .fit_with(&RegressionData::new(x, y)?, &mut rng)?
                 .coef)
         })
         .collect()
@@ -398,14 +439,21 @@ pub fn ldp_iht(g: &Gpu, replicates: usize, users: usize, d: usize, seed: u64) ->
         .collect();
     let reps: Vec<u64> = (0..replicates as u64).collect();
     let key = PhiloxKey::new(seed, "ldp-iht-slopes/device-check");
-    g.ldp_iht_round(
-        &round,
+    let warm = IhtRoundBatch {
+        round: &round,
         key,
-        &reps[..1.min(replicates)],
-        &theta[..d.min(theta.len())],
-    )?;
-    let (gpu, gs) = timed(|| g.ldp_iht_round(&round, key, &reps, &theta))?;
-    let (cpu, cs) = timed(|| round.round_cpu(key, &reps, &theta))?;
+        reps: &reps[..1.min(replicates)],
+        theta: &theta[..d.min(theta.len())],
+    };
+    warm.run_cuda(g)?;
+    let job = IhtRoundBatch {
+        round: &round,
+        key,
+        reps: &reps,
+        theta: &theta,
+    };
+    let (gpu, gs) = timed(|| job.run_cuda(g))?;
+    let (cpu, cs) = timed(|| job.run_cpu())?;
     let (_, ls) = timed(|| library_iht(&problem, replicates, seed))?;
     let mut r = row(
         "ldp-iht round (Duchi ℓ∞ reports)".into(),
@@ -434,9 +482,9 @@ pub fn echo(
     let pts = random_points(points, fmax, seed);
     let data = EchoData::new(&spec, kind, DurationFactor::Reference);
     let lik = CombLikelihood::new(&spec, kind);
-    let dev = g.echo_upload(&data)?;
-    g.echo_loglike(&dev, &pts[..pts.len().min(64)])?;
-    let (gpu, gs) = timed(|| g.echo_loglike(&dev, &pts))?;
+    let dev = EchoPrepare { data: &data }.run_cuda(g)?;
+    dev.log_ratios(&pts[..pts.len().min(64)])?;
+    let (gpu, gs) = timed(|| dev.log_ratios(&pts))?;
     let (cpu, cs) = timed(|| Ok(log_ratio_batch_cpu(&lik, &pts)))?;
     let visited: usize = pts
         .iter()

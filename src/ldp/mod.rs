@@ -24,6 +24,7 @@
 
 pub mod audit;
 pub mod estimate;
+pub mod kernels;
 pub mod mechanisms;
 pub mod privacy;
 pub mod regression;

@@ -17,6 +17,7 @@
 //! assert!(!verdict.checks.is_empty());
 //! ```
 
+pub mod checkpoint;
 pub mod runner;
 pub mod stats;
 #[cfg(feature = "io")]
@@ -37,6 +38,31 @@ pub enum Scale {
     Quick,
     /// The spec's full design: what `veristat verify` runs by default.
     Full,
+}
+
+impl Scale {
+    /// The name `--scale` takes (`test`, `quick`, `full`); what parts and checkpoints record.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scale::Test => "test",
+            Scale::Quick => "quick",
+            Scale::Full => "full",
+        }
+    }
+
+    /// The scale called `name` (as [`Self::name`] writes it).
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "test" => Ok(Scale::Test),
+            "quick" => Ok(Scale::Quick),
+            "full" => Ok(Scale::Full),
+            other => Err(Error::UnknownName {
+                kind: "scale",
+                name: other.to_string(),
+                known: "test, quick, full".into(),
+            }),
+        }
+    }
 }
 
 /// One row produced by a replicate.
@@ -87,7 +113,8 @@ pub trait Claim: Send + Sync {
 }
 
 /// A claim's replicates split into rows a device kernel computes for many replicates at once
-/// ([`crate::device::Kernels`]) and the rest, computed per replicate on the CPU. The kernel's
+/// ([`crate::device::KernelJob`]s run by a [`crate::device::Device`]) and the rest, computed per
+/// replicate on the CPU. The kernel's
 /// rows draw from the kernel's own counter-based streams (keyed by seed, claim and replicate),
 /// so an offloaded run is reproducible for a given seed but is a different sample than the
 /// all-CPU run of the same seed; the verdict tests the same prediction.
@@ -99,7 +126,7 @@ pub trait Offload: Sync {
         &self,
         seed: u64,
         reps: &[u64],
-        kernels: &dyn crate::device::Kernels,
+        device: &crate::device::Device,
     ) -> Result<Vec<Vec<Observation>>>;
     /// The rest of replicate `replicate`'s rows, from its CPU stream (placed after the
     /// kernel's rows).

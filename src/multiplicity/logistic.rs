@@ -8,6 +8,9 @@
 //! `LogisticRegression(C)` is λ = 1/(C n).
 
 use crate::error::{Error, Result, check};
+use crate::estimator::{
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
+};
 use crate::linalg::{Cholesky, log1pexp, sigmoid, sym_eigen};
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
@@ -17,9 +20,18 @@ use nalgebra::{DMatrix, DVector};
 pub const GRADIENT_TOLERANCE: f64 = 1e-10;
 const MAX_NEWTON: usize = 100;
 
-/// Parameters of the baseline fit (builder).
+/// Parameters of the baseline fit (builder; unchecked).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogisticParams {
+    lambda: f64,
+    weights: Option<Vec<f64>>,
+    standardize: bool,
+    feature_names: Option<Vec<String>>,
+}
+
+/// Checked [`LogisticParams`]: [`Fit`] on [`RegressionData`] (a design and 0/1 labels).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logistic {
     lambda: f64,
     weights: Option<Vec<f64>>,
     standardize: bool,
@@ -37,8 +49,8 @@ impl LogisticParams {
         }
     }
 
-    /// Observation weights ω_i (finite, ≥ 0, positive total). The loss is normalized by W = Σ ω_i,
-    /// so integer weights are equivalent to duplicating rows.
+    /// Observation weights ω_i (finite, ≥ 0, positive total; one per row of the data). The loss
+    /// is normalized by W = Σ ω_i, so integer weights are equivalent to duplicating rows.
     pub fn weights(mut self, w: Vec<f64>) -> Self {
         self.weights = Some(w);
         self
@@ -56,7 +68,49 @@ impl LogisticParams {
         self.feature_names = Some(names);
         self
     }
+}
 
+impl ParamGuard for LogisticParams {
+    type Checked = Logistic;
+    fn check(&self) -> Result<Logistic> {
+        check::non_negative("l2", self.lambda)?;
+        if let Some(w) = &self.weights {
+            if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(Error::param(
+                    "weights",
+                    format!("{} at row {i}", w[i]),
+                    "must be finite and >= 0",
+                ));
+            }
+            let total: f64 = w.iter().sum();
+            if total <= 0.0 {
+                return Err(Error::param(
+                    "weights",
+                    total,
+                    "the total weight must be > 0",
+                ));
+            }
+        }
+        Ok(Logistic {
+            lambda: self.lambda,
+            weights: self.weights.clone(),
+            standardize: self.standardize,
+            feature_names: self.feature_names.clone(),
+        })
+    }
+}
+
+impl Fit<RegressionData> for Logistic {
+    type Fitted = LogisticFit;
+    /// Fit θ* = argmin J on the design x (n × p) and labels y (0/1).
+    fn fit(&self, data: &RegressionData) -> Result<LogisticFit> {
+        let start = std::time::Instant::now();
+        let obj = self.objective(data.x(), data.y())?;
+        newton_fit(&obj, start)
+    }
+}
+
+impl Logistic {
     fn name(&self, j: usize) -> String {
         match &self.feature_names {
             Some(v) if j < v.len() => format!("`{}` (column {j})", v[j]),
@@ -64,16 +118,9 @@ impl LogisticParams {
         }
     }
 
-    /// Fit θ* = argmin J on `x` (n × p) and `y` (0/1).
-    pub fn fit(&self, x: &DMatrix<f64>, y: &DVector<f64>) -> Result<LogisticFit> {
-        let obj = self.objective(x, y)?;
-        let fit = newton_fit(&obj)?;
-        Ok(fit)
-    }
-
-    /// Validate the inputs and build the objective (design with intercept column, weights).
+    /// Validate the data and build the objective (design with intercept column, weights).
     fn objective(&self, x: &DMatrix<f64>, y: &DVector<f64>) -> Result<Objective> {
-        let lambda = check::non_negative("l2", self.lambda)?;
+        let lambda = self.lambda;
         let (n, p) = x.shape();
         if n == 0 {
             return Err(Error::InvalidData("no rows".into()));
@@ -107,24 +154,10 @@ impl LogisticParams {
                         got: w.len(),
                     });
                 }
-                if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-                    return Err(Error::param(
-                        "weights",
-                        format!("{} at row {i}", w[i]),
-                        "must be finite and >= 0",
-                    ));
-                }
                 w.clone()
             }
         };
         let total: f64 = omega.iter().sum();
-        if total <= 0.0 {
-            return Err(Error::param(
-                "weights",
-                total,
-                "the total weight must be > 0",
-            ));
-        }
         let wn: Vec<f64> = omega.iter().map(|v| v / total).collect();
         let has = |label: f64| {
             wn.iter()
@@ -446,15 +479,46 @@ pub struct LogisticFit {
     pub theta: DVector<f64>,
     /// J* = J(θ*).
     pub j_star: f64,
-    /// ‖∇J(θ*)‖_∞ (≤ [`GRADIENT_TOLERANCE`]).
-    pub gradient_norm: f64,
-    /// Newton steps taken.
-    pub iterations: usize,
     /// Baseline scores s0_i = a_iᵀθ* of the training rows.
     pub scores: DVector<f64>,
+    /// Newton steps to the returned θ*; its certificate ‖∇J(θ*)‖_∞ against
+    /// [`GRADIENT_TOLERANCE`].
+    diagnostics: Diagnostics,
+}
+
+impl Fitted for LogisticFit {
+    fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
+    }
+}
+
+impl Predict for LogisticFit {
+    type Output = DVector<f64>;
+    /// Baseline probabilities σ(a(x)ᵀθ*) of new rows on the original feature scale (each row
+    /// standardized as the training rows were).
+    fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
+        let mut out = DVector::zeros(x.nrows());
+        let mut row = vec![0.0; x.ncols()];
+        for i in 0..x.nrows() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = x[(i, j)];
+            }
+            out[i] = sigmoid(self.objective.design_row(&row)?.dot(&self.theta));
+        }
+        Ok(out)
+    }
 }
 
 impl LogisticFit {
+    /// ‖∇J(θ*)‖_∞ (≤ [`GRADIENT_TOLERANCE`]; the certificate's norm, which is the only
+    /// certificate this fit gives, so the NaN arm is never taken).
+    pub fn gradient_norm(&self) -> f64 {
+        match self.diagnostics.certificate {
+            Certificate::GradientNorm { norm, .. } => norm,
+            _ => f64::NAN,
+        }
+    }
+
     /// Baseline probabilities p0_i = σ(s0_i) of the training rows.
     pub fn probabilities(&self) -> Vec<f64> {
         self.scores.iter().map(|&s| sigmoid(s)).collect()
@@ -475,7 +539,7 @@ impl LogisticFit {
 /// Damped Newton with Armijo backtracking on J, polished past the tolerance so that J* is exact
 /// to rounding (ε_abs may be 1e-12 J*). At λ = 0, an iterate with every margin ỹ_i a_iᵀθ > 0 is a
 /// certificate of complete separation (no maximizer of the likelihood exists).
-fn newton_fit(obj: &Objective) -> Result<LogisticFit> {
+fn newton_fit(obj: &Objective, start: std::time::Instant) -> Result<LogisticFit> {
     let (n, d) = obj.a.shape();
     let mut ws = Workspace::new(n, d);
     let mut theta = DVector::zeros(d);
@@ -504,18 +568,18 @@ fn newton_fit(obj: &Objective) -> Result<LogisticFit> {
             theta -= &step;
             j = obj.value(&theta, &mut ws);
         } else {
-            let mut alpha = 1.0;
+            let mut t = 1.0;
             let mut accepted = false;
             for _ in 0..60 {
-                let cand = &theta - alpha * &step;
+                let cand = &theta - t * &step;
                 let jc = obj.value(&cand, &mut ws);
-                if jc <= j - 0.25 * alpha * dec {
+                if jc <= j - 0.25 * t * dec {
                     theta = cand;
                     j = jc;
                     accepted = true;
                     break;
                 }
-                alpha *= 0.5;
+                t *= 0.5;
             }
             if !accepted {
                 break;
@@ -527,7 +591,7 @@ fn newton_fit(obj: &Objective) -> Result<LogisticFit> {
     }
     let (gnorm, theta, j, it) = best;
     if gnorm <= GRADIENT_TOLERANCE {
-        return finish(obj, theta, j, gnorm, it, &mut ws);
+        return finish(obj, theta, j, gnorm, it, &mut ws, start);
     }
     if obj.lambda == 0.0 {
         return Err(Error::NotIdentifiable(format!(
@@ -565,6 +629,7 @@ fn finish(
     gnorm: f64,
     it: usize,
     ws: &mut Workspace,
+    start: std::time::Instant,
 ) -> Result<LogisticFit> {
     if obj.lambda == 0.0 {
         separation_check(obj, &theta, ws)?;
@@ -574,9 +639,16 @@ fn finish(
         objective: obj.clone(),
         theta,
         j_star: j,
-        gradient_norm: gnorm,
-        iterations: it,
         scores,
+        diagnostics: Diagnostics {
+            iterations: it,
+            stop: Stop::Converged,
+            certificate: Certificate::GradientNorm {
+                norm: gnorm,
+                target: GRADIENT_TOLERANCE,
+            },
+            fit_seconds: seconds_since(start),
+        },
     })
 }
 
@@ -609,9 +681,9 @@ mod tests {
         let y = DVector::from_fn(30, |i, _| ((i * 5) % 3 == 0) as u8 as f64);
         let fit = LogisticParams::new(0.05)
             .standardize(true)
-            .fit(&x, &y)
+            .fit(&RegressionData::new(x, y).unwrap())
             .unwrap();
-        assert!(fit.gradient_norm <= GRADIENT_TOLERANCE);
+        assert!(fit.gradient_norm() <= GRADIENT_TOLERANCE);
         let obj = &fit.objective;
         let th = DVector::from_vec(vec![0.3, -0.2, 0.5, 0.1]);
         let g = obj.gradient(&th);

@@ -143,7 +143,7 @@ pub fn label_flip_discrepancy(a: &DMatrix<f64>, ranges: &[ScoreRange]) -> Result
 /// Capacity in bits of the two-input binary channel with rows (p_lo, 1 − p_lo) and
 /// (p_hi, 1 − p_hi), by Blahut–Arimoto (Blahut 1972; Arimoto 1972) to a gap of 1e-12 nats
 /// between its lower and upper capacity bounds. For binary outputs the capacity over a set of
-/// models depends only on the extreme probabilities (spec §1, "Rashomon capacity" [D]), so with
+/// models depends only on the extreme probabilities (spec §1, "Rashomon capacity", tag \[D\]), so with
 /// p_lo, p_hi the VPR endpoints this is the exact log2 Rashomon capacity of Hsu & Calmon (2022).
 pub fn binary_channel_capacity(p_lo: f64, p_hi: f64) -> Result<f64> {
     let p_lo = check::in_closed("p_lo", p_lo, 0.0, 1.0)?;

@@ -377,18 +377,19 @@ impl LevelSet<'_> {
                 fval = f(theta, ws);
                 stale = false;
             }
-            let mut alpha = 1.0;
+            // Step length along the Newton direction, halved until Armijo holds.
+            let mut length = 1.0;
             let mut moved = false;
             for _ in 0..40 {
-                let cand = &*theta - &d * alpha;
+                let cand = &*theta - &d * length;
                 let fc = f(&cand, ws);
-                if fc <= fval - 0.25 * alpha * dec {
+                if fc <= fval - 0.25 * length * dec {
                     *theta = cand;
                     fval = fc;
                     moved = true;
                     break;
                 }
-                alpha *= 0.5;
+                length *= 0.5;
             }
             if !moved || !fval.is_finite() {
                 return Inner {

@@ -1,12 +1,15 @@
 //! Validated input of an ordinal fit.
 
 use crate::error::{Error, Result, check};
+use crate::estimator::Rows;
 use nalgebra::DMatrix;
 
 /// A design matrix, integer class labels `0..K` in order, and observation weights.
 ///
-/// Every class `0..K` must have at least one row: an empty class has no cutpoint MLE (adjacent
-/// cutpoints coincide), so it is an error naming the level rather than a silent merge.
+/// Every class `0..K` must have at least one row when the data are built or fitted: an empty
+/// class has no cutpoint MLE (adjacent cutpoints coincide), so it is an error naming the level
+/// rather than a silent merge. A row subset ([`Rows::subset`]) keeps K and may leave a class
+/// empty (a held-out fold of a rare class), which only fitting it rejects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrdinalData {
     x: DMatrix<f64>,
@@ -91,7 +94,9 @@ impl OrdinalData {
         Ok(self)
     }
 
-    fn check_levels(&self) -> Result<()> {
+    /// Every class has a row; else [`Error::NotIdentifiable`] naming the empty class (the fits
+    /// call this, since a row subset may have emptied a class).
+    pub fn check_levels(&self) -> Result<()> {
         let counts = self.class_counts();
         if let Some(k) = counts.iter().position(|&c| c == 0) {
             return Err(Error::NotIdentifiable(format!(
@@ -156,21 +161,6 @@ impl OrdinalData {
             .collect()
     }
 
-    /// The rows `rows` (in that order), keeping K. Errors if a class has no rows there.
-    pub fn subset(&self, rows: &[usize]) -> Result<Self> {
-        let x = self.x.select_rows(rows);
-        let y = rows.iter().map(|&i| self.y[i]).collect();
-        let weights = rows.iter().map(|&i| self.weights[i]).collect();
-        let d = Self {
-            x,
-            y,
-            weights,
-            n_classes: self.n_classes,
-        };
-        d.check_levels()?;
-        Ok(d)
-    }
-
     /// The same labels with a new design (used for standardization).
     pub(crate) fn with_x(&self, x: DMatrix<f64>) -> Self {
         Self {
@@ -191,5 +181,22 @@ impl OrdinalData {
             weights: self.weights.clone(),
             n_classes: 2,
         }
+    }
+}
+
+impl Rows for OrdinalData {
+    fn n_rows(&self) -> usize {
+        OrdinalData::n_rows(self)
+    }
+
+    /// The rows `rows` (in that order), keeping K. A class may have no rows there (see the
+    /// type's docs).
+    fn subset(&self, rows: &[usize]) -> Result<Self> {
+        Ok(Self {
+            x: self.x.select_rows(rows),
+            y: rows.iter().map(|&i| self.y[i]).collect(),
+            weights: rows.iter().map(|&i| self.weights[i]).collect(),
+            n_classes: self.n_classes,
+        })
     }
 }

@@ -16,6 +16,20 @@
 //! mapping is `α_k = θ_k`, `β_k = −b_k` (the authors flip signs exactly this way). The PRESTO
 //! penalty is symmetric under `b → −b`, so the fitted model and λ are the same in both signs.
 //!
+//! # Estimators
+//! Every fit follows [`crate::estimator`]: unchecked params → `check()` → checked params →
+//! `fit(&OrdinalData)` → a fitted model with `predict` (class probabilities) and
+//! `diagnostics()` (Newton or proximal Newton steps, why it stopped, the gradient-norm or KKT
+//! certificate against its tolerance, seconds):
+//!
+//! ```text
+//! ProportionalOddsParams -> ProportionalOdds -> ProportionalOddsFit
+//! LogitLastParams        -> LogitLast        -> ProportionalOddsFit (K = 2)
+//! PrestoParams           -> Presto           -> PrestoFit        (one λ)
+//! PrestoPathParams       -> PrestoPath       -> PrestoPathFit    (λ grid, warm starts)
+//! PrestoCvParams         -> PrestoCv         -> PrestoCvFit      (λ by K-fold CV on Brier)
+//! ```
+//!
 //! # Map
 //! | module | what |
 //! |---|---|
@@ -40,5 +54,10 @@ pub mod uncertainty;
 pub use data::OrdinalData;
 pub use link::Link;
 pub use model::{CrossingPolicy, CumulativeLogit, Probabilities};
-pub use presto::{Folds, Presto, PrestoCv, PrestoFit, PrestoPath};
-pub use proportional_odds::{LogitLast, PoFit, ProportionalOdds};
+pub use presto::{
+    Presto, PrestoCv, PrestoCvFit, PrestoCvParams, PrestoFit, PrestoParams, PrestoPath,
+    PrestoPathFit, PrestoPathParams,
+};
+pub use proportional_odds::{
+    LogitLast, LogitLastParams, ProportionalOdds, ProportionalOddsFit, ProportionalOddsParams,
+};

@@ -1,6 +1,7 @@
 //! A fitted cumulative-logit model and its predicted class probabilities.
 
 use crate::error::{Error, Result};
+use crate::estimator::Predict;
 use crate::linalg::sigmoid;
 use nalgebra::DMatrix;
 
@@ -140,6 +141,15 @@ impl CumulativeLogit {
             .iter()
             .map(|&v| sigmoid(v - self.cutpoints[k]))
             .collect())
+    }
+}
+
+/// Class probabilities under the default [`CrossingPolicy`] (clamp); the fitted ordinal models
+/// predict through their [`CumulativeLogit`].
+impl Predict for CumulativeLogit {
+    type Output = Probabilities;
+    fn predict(&self, x: &DMatrix<f64>) -> Result<Probabilities> {
+        self.predict_proba(x, CrossingPolicy::default())
     }
 }
 

@@ -10,8 +10,11 @@
 
 use super::data::OrdinalData;
 use super::likelihood::{Derivatives, po_derivatives};
-use super::model::CumulativeLogit;
+use super::model::{CumulativeLogit, Probabilities};
 use crate::error::{Error, Result, check};
+use crate::estimator::{
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, Stop, seconds_since,
+};
 use crate::linalg::Cholesky;
 use nalgebra::{DMatrix, DVector};
 
@@ -20,14 +23,15 @@ use nalgebra::{DMatrix, DVector};
 /// coefficients off to infinity (σ(30) = 1 − 9e−14).
 pub const SEPARATION_LOGIT_SPAN: f64 = 30.0;
 
-/// Proportional-odds fitter (builder).
+/// Proportional-odds parameters (builder; unchecked). Defaults: at most 100 Newton steps,
+/// converged when max |∇(−loglik/N)| ≤ 1e-10.
 #[derive(Debug, Clone)]
-pub struct ProportionalOdds {
+pub struct ProportionalOddsParams {
     max_iter: usize,
     tol: f64,
 }
 
-impl Default for ProportionalOdds {
+impl Default for ProportionalOddsParams {
     fn default() -> Self {
         Self {
             max_iter: 100,
@@ -36,9 +40,16 @@ impl Default for ProportionalOdds {
     }
 }
 
+/// Checked proportional-odds parameters: [`Fit`] on [`OrdinalData`].
+#[derive(Debug, Clone)]
+pub struct ProportionalOdds {
+    max_iter: usize,
+    tol: f64,
+}
+
 /// A proportional-odds (or binary logistic) fit.
 #[derive(Debug, Clone)]
-pub struct PoFit {
+pub struct ProportionalOddsFit {
     /// The fitted model (equal slope rows).
     pub model: CumulativeLogit,
     /// Common slopes b (p), polr sign.
@@ -51,13 +62,34 @@ pub struct PoFit {
     pub cutpoint_std_errors: Vec<f64>,
     /// Weighted log-likelihood at the optimum.
     pub loglik: f64,
-    /// Newton iterations.
-    pub n_iter: usize,
-    /// max |∂(−loglik/N)| at the returned point.
-    pub gradient_norm: f64,
-    /// Whether `gradient_norm` ≤ the tolerance (a fit that stalls at the gradient's precision
-    /// floor above it, but below 1e-6, is returned with `false`; worse is an error).
-    pub converged: bool,
+    /// Newton steps; the certificate is max |∂(−loglik/N)| against the tolerance. A fit that
+    /// stalls at the gradient's precision floor above the tolerance, but below 1e-6, is
+    /// returned with [`Stop::Stalled`]; worse is an error.
+    diagnostics: Diagnostics,
+}
+
+impl ProportionalOddsFit {
+    /// max |∂(−loglik/N)| at the returned point (the certificate's norm; the fit only ever
+    /// certifies by this norm, so the NaN arm is never taken).
+    pub fn gradient_norm(&self) -> f64 {
+        match self.diagnostics.certificate {
+            Certificate::GradientNorm { norm, .. } => norm,
+            _ => f64::NAN,
+        }
+    }
+}
+
+impl Fitted for ProportionalOddsFit {
+    fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
+    }
+}
+
+impl Predict for ProportionalOddsFit {
+    type Output = Probabilities;
+    fn predict(&self, x: &DMatrix<f64>) -> Result<Probabilities> {
+        self.model.predict(x)
+    }
 }
 
 fn theta_from_phi(phi: &[f64], k1: usize) -> Vec<f64> {
@@ -79,8 +111,8 @@ pub(crate) fn predictor_span(x: &DMatrix<f64>, b: &DVector<f64>) -> f64 {
     }
 }
 
-impl ProportionalOdds {
-    /// Defaults: at most 100 Newton steps, converged when max |∇(−loglik/N)| ≤ 1e-10.
+impl ProportionalOddsParams {
+    /// The defaults (see the type docs).
     pub fn new() -> Self {
         Self::default()
     }
@@ -96,15 +128,32 @@ impl ProportionalOdds {
         self.tol = v;
         self
     }
+}
+
+impl ParamGuard for ProportionalOddsParams {
+    type Checked = ProportionalOdds;
+    fn check(&self) -> Result<ProportionalOdds> {
+        check::at_least("max_iter", self.max_iter, 1)?;
+        check::positive("tol", self.tol)?;
+        Ok(ProportionalOdds {
+            max_iter: self.max_iter,
+            tol: self.tol,
+        })
+    }
+}
+
+impl Fit<OrdinalData> for ProportionalOdds {
+    type Fitted = ProportionalOddsFit;
 
     /// Fit by Newton with Armijo step halving.
     ///
-    /// Errors: [`Error::NotIdentifiable`] on (quasi-)separation (a linear predictor spanning more
-    /// than [`SEPARATION_LOGIT_SPAN`]) or a singular information matrix (collinear or constant
-    /// columns); [`Error::NotConverged`] when the iteration limit is hit.
-    pub fn fit(&self, data: &OrdinalData) -> Result<PoFit> {
-        check::at_least("max_iter", self.max_iter, 1)?;
-        check::positive("tol", self.tol)?;
+    /// Errors: [`Error::NotIdentifiable`] on an empty class, on (quasi-)separation (a linear
+    /// predictor spanning more than [`SEPARATION_LOGIT_SPAN`]) or a singular information matrix
+    /// (collinear or constant columns); [`Error::NotConverged`] when the iteration limit is hit.
+    fn fit(&self, data: &OrdinalData) -> Result<ProportionalOddsFit> {
+        let start = std::time::Instant::now();
+        data.check_levels()?;
+        check_design_rank(data)?;
         let (p, k1) = (data.n_features(), data.n_classes() - 1);
         let n_w = data.total_weight();
         let theta0: Vec<f64> = data
@@ -225,7 +274,7 @@ impl ProportionalOdds {
         // At machine precision the line search can stall just above a tight tolerance.
         let converged = gnorm <= self.tol;
         // Stalled just above a tight tolerance is the gradient's precision floor, reported as
-        // `converged = false`; far above it is a failure.
+        // `Stop::Stalled`; far above it is a failure.
         if gnorm > 1e-6 || (!converged && !stalled && gnorm > self.tol.sqrt()) {
             return Err(Error::NotConverged {
                 solver: "proportional odds Newton",
@@ -244,18 +293,96 @@ impl ProportionalOdds {
             cutpoints: theta.clone(),
             coef: DMatrix::from_fn(k1, p, |_, j| b[j]),
         };
-        Ok(PoFit {
+        let stop = if converged {
+            Stop::Converged
+        } else if stalled {
+            Stop::Stalled
+        } else {
+            Stop::MaxIterations
+        };
+        Ok(ProportionalOddsFit {
             model,
             coef: b.iter().copied().collect(),
             cutpoints: theta,
             std_errors: se[k1..].to_vec(),
             cutpoint_std_errors: se[..k1].to_vec(),
             loglik: der.ll,
-            n_iter,
-            gradient_norm: gnorm,
-            converged,
+            diagnostics: Diagnostics {
+                iterations: n_iter,
+                stop,
+                certificate: Certificate::GradientNorm {
+                    norm: gnorm,
+                    target: self.tol,
+                },
+                fit_seconds: seconds_since(start),
+            },
         })
     }
+}
+
+/// Relative size below which a column's residual, after projecting out the intercept and the
+/// columns before it, counts as zero: exact dependence leaves rounding (~1e-15), while a design
+/// this close to dependent has no usable MLE either.
+const RANK_TOL: f64 = 1e-10;
+
+/// Identifiability of the proportional-odds design, checked before any Newton step. The K − 1
+/// cutpoints act as an intercept, so the slopes b are identified only when [1, X] (over the rows
+/// of positive weight) has full column rank p + 1; otherwise the observed information is
+/// singular everywhere and Newton only wanders (113 s on 5 rows × 3000 columns before reporting
+/// separation). More slopes than rows, a constant column, or a column that is a linear
+/// combination of the intercept and the columns before it is an [`Error::NotIdentifiable`]
+/// naming the cause and the column.
+fn check_design_rank(data: &OrdinalData) -> Result<()> {
+    let x = data.x();
+    let rows: Vec<usize> = (0..x.nrows())
+        .filter(|&i| data.weights()[i] > 0.0)
+        .collect();
+    let (n, p) = (rows.len(), x.ncols());
+    if p + 1 > n {
+        return Err(Error::NotIdentifiable(format!(
+            "proportional odds: {p} feature columns and the cutpoints' intercept need at least {} \
+             rows of positive weight, the data have {n}; [1, X] has rank at most {n} < {}, so the \
+             MLE is not unique (fewer features, or a penalized model such as PRESTO)",
+            p + 1,
+            p + 1
+        )));
+    }
+    // Classical Gram–Schmidt with one reorthogonalization ("twice is enough") on the centred
+    // columns, in order, so the column named is the first that depends on earlier ones.
+    let mut basis = DMatrix::<f64>::zeros(n, p);
+    for j in 0..p {
+        let col = DVector::from_iterator(n, rows.iter().map(|&i| x[(i, j)]));
+        if col.iter().all(|&v| v == col[0]) {
+            return Err(Error::NotIdentifiable(format!(
+                "proportional odds: feature column {j} (0-based) is constant ({}), which the \
+                 cutpoints already absorb; drop it",
+                col[0]
+            )));
+        }
+        let mut v = col.add_scalar(-col.mean());
+        let norm0 = v.norm();
+        if norm0 <= 1e-13 * col.norm() {
+            return Err(Error::NotIdentifiable(format!(
+                "proportional odds: feature column {j} (0-based) is constant up to rounding; drop it"
+            )));
+        }
+        for _ in 0..2 {
+            let q = basis.columns(0, j);
+            let c = q.tr_mul(&v);
+            v -= q * c;
+        }
+        let r = v.norm();
+        if r <= RANK_TOL * norm0 {
+            return Err(Error::NotIdentifiable(format!(
+                "proportional odds: feature column {j} (0-based) is a linear combination of the \
+                 intercept and the columns before it (residual {:.1e} of its norm); [1, X] is \
+                 rank-deficient, drop the column",
+                r / norm0
+            )));
+        }
+        basis.set_column(j, &(v / r));
+    }
+    Ok(())
 }
 
 /// Newton direction −H⁻¹g; Levenberg damping when H is not positive definite (the δ-curvature
@@ -286,20 +413,51 @@ pub(crate) fn newton_step(h: &DMatrix<f64>, g: &DVector<f64>) -> Result<DVector<
 }
 
 /// Logistic regression of `1{y = K−1}` on x: the authors' "Logit" baseline for the rare
-/// class (spec §1.6), a proportional-odds fit with K = 2.
+/// class (spec §1.6), a proportional-odds fit with K = 2. Parameters (builder; unchecked): those
+/// of [`ProportionalOddsParams`], with its defaults.
 #[derive(Debug, Clone, Default)]
+pub struct LogitLastParams {
+    inner: ProportionalOddsParams,
+}
+
+/// Checked logit-last parameters: [`Fit`] on [`OrdinalData`].
+#[derive(Debug, Clone)]
 pub struct LogitLast {
     inner: ProportionalOdds,
 }
 
-impl LogitLast {
-    /// Same defaults as [`ProportionalOdds`].
+impl LogitLastParams {
+    /// Same defaults as [`ProportionalOddsParams`].
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Maximum Newton iterations (≥ 1).
+    pub fn max_iter(mut self, v: usize) -> Self {
+        self.inner = self.inner.max_iter(v);
+        self
+    }
+
+    /// Gradient tolerance on the per-observation scale (> 0).
+    pub fn tol(mut self, v: f64) -> Self {
+        self.inner = self.inner.tol(v);
+        self
+    }
+}
+
+impl ParamGuard for LogitLastParams {
+    type Checked = LogitLast;
+    fn check(&self) -> Result<LogitLast> {
+        Ok(LogitLast {
+            inner: self.inner.check()?,
+        })
+    }
+}
+
+impl Fit<OrdinalData> for LogitLast {
+    type Fitted = ProportionalOddsFit;
     /// Fit; the returned model has K = 2 and its last class is the original last class.
-    pub fn fit(&self, data: &OrdinalData) -> Result<PoFit> {
+    fn fit(&self, data: &OrdinalData) -> Result<ProportionalOddsFit> {
         self.inner.fit(&data.last_vs_rest())
     }
 }

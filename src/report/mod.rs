@@ -133,12 +133,12 @@ pub fn build(opts: ReportOptions, progress: &dyn Progress) -> Result<ReportSumma
     build_on(opts, progress, None)
 }
 
-/// [`build`] with the claims' runs routed through a device's kernels
-/// ([`runner::run_on`]: claims with an offload use them, the rest run on the CPU).
+/// [`build`] with the claims' runs routed through a device
+/// ([`runner::run_on`]: claims with an offload use it, the rest run on the CPU).
 pub fn build_on(
     opts: ReportOptions,
     progress: &dyn Progress,
-    kernels: Option<&dyn crate::device::Kernels>,
+    device: Option<&crate::device::Device>,
 ) -> Result<ReportSummary> {
     std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::io(&opts.out_dir, e))?;
     // One failing claim or section must not cost the user the rest of the report: a claim that
@@ -147,7 +147,7 @@ pub fn build_on(
     let mut verdicts = Vec::new();
     for claim in claims::all(opts.scale) {
         let cfg = RunConfig::new(opts.seed, claim.default_replicates());
-        let outcome = runner::run_on(claim.as_ref(), &cfg, progress, kernels)
+        let outcome = runner::run_on(claim.as_ref(), &cfg, progress, device)
             .and_then(|(table, _)| claim.verdict(&table).map(|v| (table, v)));
         match outcome {
             Ok((table, verdict)) => {

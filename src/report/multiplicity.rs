@@ -4,6 +4,7 @@
 
 use super::{BoxChart, LineChart, ReportContext, Section, Series, Style, escape, html_table, num};
 use crate::error::Result;
+use crate::estimator::{Fit, RegressionData};
 use crate::multiplicity::{
     Epsilon, LevelSet, LogisticParams, ambiguity, discrepancy, label_flip_ambiguity,
     rashomon_capacity,
@@ -22,7 +23,7 @@ pub fn section(ctx: &mut ReportContext) -> Result<Section> {
     let fit = LogisticParams::new(lambda)
         .standardize(true)
         .feature_names(ds.feature_names.clone())
-        .fit(&ds.x, &ds.y)?;
+        .fit(&RegressionData::new(ds.x.clone(), ds.y.clone())?)?;
     let set = LevelSet::new(&fit, Epsilon::Relative(0.01))?;
     let t0 = std::time::Instant::now();
     let ranges = set.all_training_ranges()?;

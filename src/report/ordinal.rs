@@ -6,9 +6,13 @@ use super::{BoxChart, LineChart, ReportContext, Section, Series, Style, escape, 
 use crate::claims::ordinal::{METHODS, SETTINGS, paired_summary};
 use crate::data::read_table;
 use crate::error::Result;
+use crate::estimator::{Fit, Folds, Rows};
 use crate::metrics::{self, Binning};
 use crate::montecarlo::stats::{mean, std_error};
-use crate::ordinal::{Folds, LogitLast, OrdinalData, Presto, ProportionalOdds};
+use crate::ordinal::presto::round_robin_fold_ids;
+use crate::ordinal::{
+    LogitLastParams, OrdinalData, PrestoCvParams, PrestoPathParams, ProportionalOddsParams,
+};
 use std::fmt::Write as _;
 
 /// Build the `ordinal` section.
@@ -114,8 +118,11 @@ fn soup_part(ctx: &ReportContext) -> Result<String> {
         data.class_counts()[k - 1]
     );
     // Coefficient path of the rare boundary.
-    let presto = Presto::new().standardize(true);
-    let path_fit = presto.path(&data, 20, 0.01)?;
+    let presto = PrestoPathParams::new()
+        .standardize(true)
+        .n_lambdas(20)
+        .lambda_ratio(0.01);
+    let path_fit = presto.fit(&data)?;
     let last = k - 2;
     let final_fit = path_fit.fits.last().expect("path has fits");
     let mut idx: Vec<usize> = (0..data.n_features()).collect();
@@ -177,18 +184,22 @@ fn soup_part(ctx: &ReportContext) -> Result<String> {
     // Rare-class calibration on a seeded 70/30 split.
     let n = data.n_rows();
     let mut rng = crate::rng::stream(1, "report-ordinal-soup", 0);
-    let fold = crate::ordinal::presto::assign_folds(&Folds::Random(10), n, &mut rng)?;
+    let fold = round_robin_fold_ids(n, 10, &mut rng)?;
     let train: Vec<usize> = (0..n).filter(|&i| fold[i] >= 3).collect();
     let test: Vec<usize> = (0..n).filter(|&i| fold[i] < 3).collect();
     let tr = data.subset(&train)?;
     let xt = data.x().select_rows(&test);
     let yt: Vec<bool> = test.iter().map(|&i| data.y()[i] == k - 1).collect();
     let mut rng = crate::rng::stream(1, "report-ordinal-soup-cv", 0);
-    let cv = presto.cv(&tr, 20, 0.01, &Folds::Random(5), &mut rng)?;
+    let folds = Folds::Ids(round_robin_fold_ids(tr.n_rows(), 5, &mut rng)?);
+    let cv = PrestoCvParams::new(presto, folds).fit(&tr)?;
     let fits = [
         ("PRESTO", cv.fit.model.clone()),
-        ("proportional odds", ProportionalOdds::new().fit(&tr)?.model),
-        ("logit (last class)", LogitLast::new().fit(&tr)?.model),
+        (
+            "proportional odds",
+            ProportionalOddsParams::new().fit(&tr)?.model,
+        ),
+        ("logit (last class)", LogitLastParams::new().fit(&tr)?.model),
     ];
     let mut series = vec![Series::new(
         "perfect",

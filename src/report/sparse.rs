@@ -4,9 +4,10 @@
 use super::{ReportContext, Section, escape, html_table, num};
 use crate::claims::sparse::RandomSupport;
 use crate::error::Result;
+use crate::estimator::{Fit, Folds, RegressionData};
 use crate::montecarlo::{Claim, ResultTable, stats};
 use crate::report::{LineChart, Series, Style};
-use crate::sparse::{Folds, LassoCv, PathParams, lasso_path};
+use crate::sparse::{LassoCvParams, PathParams};
 use std::fmt::Write as _;
 
 /// Build the `sparse` section.
@@ -26,7 +27,8 @@ fn diabetes(ctx: &ReportContext) -> Result<String> {
     let table = crate::data::read_table(ctx.dataset("diabetes.csv"))?;
     let data = table.dataset("target", None, &[])?;
     let params = PathParams::new();
-    let path = lasso_path(&data.x, &data.y, &params)?;
+    let rd = RegressionData::new(data.x, data.y)?;
+    let path = params.fit(&rd)?;
     let series: Vec<Series> = data
         .feature_names
         .iter()
@@ -64,14 +66,12 @@ fn diabetes(ctx: &ReportContext) -> Result<String> {
         ),
     )?);
 
-    let cv = LassoCv::new(params).fit(
-        &data.x,
-        &data.y,
-        &Folds::Shuffled {
+    let cv = LassoCvParams::new(params)
+        .folds(Folds::Shuffled {
             k: 10,
             seed: ctx.opts.seed,
-        },
-    )?;
+        })
+        .fit(&rd)?;
     let pts: Vec<(f64, f64)> = cv
         .alphas
         .iter()

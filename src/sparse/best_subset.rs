@@ -15,9 +15,15 @@
 //! Least squares on A uses a Householder QR of X_A (not the normal equations) so near-duplicate
 //! columns, with X_AᵀX_A conditioned like 1e12, still give accurate fits; an exactly singular X_A
 //! makes that candidate infeasible.
+//!
+//! Estimator chain: [`BestSubsetParams`] `-> check() ->` [`BestSubset`]
+//! `-> fit(&RegressionData) ->` [`BestSubsetFit`].
 
-use super::omp::{Prepared, predict_linear};
-use crate::error::{Error, Result};
+use super::linear::{Centered, predict_linear};
+use crate::error::{Error, Result, check};
+use crate::estimator::{
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
+};
 use nalgebra::{DMatrix, DVector};
 
 /// Unchecked best-subset settings (builder).
@@ -70,9 +76,12 @@ impl BestSubsetParams {
         self.fit_intercept = yes;
         self
     }
+}
 
-    /// Validate: s_min <= s_max, C_max >= 1, max_splicing_iter >= 1.
-    pub fn check(self) -> Result<BestSubset> {
+impl ParamGuard for BestSubsetParams {
+    type Checked = BestSubset;
+    /// s_min <= s_max, C_max >= 1, max_splicing_iter >= 1 (s_max against the data at fit time).
+    fn check(&self) -> Result<BestSubset> {
         if let Some((lo, hi)) = self.sizes
             && lo > hi
         {
@@ -82,9 +91,11 @@ impl BestSubsetParams {
                 "need s_min <= s_max",
             ));
         }
-        crate::error::check::at_least("max_exchange", self.max_exchange, 1)?;
-        crate::error::check::at_least("max_splicing_iter", self.max_splicing_iter, 1)?;
-        Ok(BestSubset { params: self })
+        check::at_least("max_exchange", self.max_exchange, 1)?;
+        check::at_least("max_splicing_iter", self.max_splicing_iter, 1)?;
+        Ok(BestSubset {
+            params: self.clone(),
+        })
     }
 }
 
@@ -112,6 +123,10 @@ pub struct SizeResult {
 }
 
 /// A fitted best-subset model.
+///
+/// [`Fitted::diagnostics`]: accepted splicing exchanges summed over the sizes as iterations;
+/// `Finished`, or `MaxIterations` when some size's splicing hit `max_splicing_iter` before no
+/// exchange helped; no certificate (per-size detail is [`path`](Self::path)).
 #[derive(Debug, Clone)]
 pub struct BestSubsetFit {
     /// Coefficients of the GIC-chosen size.
@@ -122,14 +137,22 @@ pub struct BestSubsetFit {
     pub support: Vec<usize>,
     /// Chosen size.
     pub size: usize,
-    /// One entry per size searched (the diagnostics).
+    /// One entry per size searched.
     pub path: Vec<SizeResult>,
+    diagnostics: Diagnostics,
 }
 
-impl BestSubsetFit {
+impl Predict for BestSubsetFit {
+    type Output = DVector<f64>;
     /// X w + b.
-    pub fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
+    fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
         predict_linear(x, &self.coef, self.intercept)
+    }
+}
+
+impl Fitted for BestSubsetFit {
+    fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
     }
 }
 
@@ -277,11 +300,15 @@ impl BestSubset {
             converged,
         })
     }
+}
 
+impl Fit<RegressionData> for BestSubset {
+    type Fitted = BestSubsetFit;
     /// Fit every support size in range and keep the GIC minimizer. Errors: empty or non-finite
-    /// data, length mismatch, n < 3 (GIC needs log log n > 0), a size above min(d, n − 1).
-    pub fn fit(&self, x: &DMatrix<f64>, y: &DVector<f64>) -> Result<BestSubsetFit> {
-        let data = Prepared::new(x, y, self.params.fit_intercept)?;
+    /// data, n < 3 (GIC needs log log n > 0), a size above min(d, n − 1).
+    fn fit(&self, rd: &RegressionData) -> Result<BestSubsetFit> {
+        let start = std::time::Instant::now();
+        let data = Centered::new(rd.x(), rd.y(), self.params.fit_intercept)?;
         let (xc, yc) = (&data.x, &data.y);
         let (n, d) = xc.shape();
         if n < 3 {
@@ -343,12 +370,23 @@ impl BestSubset {
             coef[j] = *b;
         }
         let intercept = data.intercept(&coef);
+        let diagnostics = Diagnostics {
+            iterations: path.iter().map(|r| r.exchanges).sum(),
+            stop: if path.iter().all(|r| r.converged) {
+                Stop::Finished
+            } else {
+                Stop::MaxIterations
+            },
+            certificate: Certificate::None,
+            fit_seconds: seconds_since(start),
+        };
         Ok(BestSubsetFit {
             coef,
             intercept,
             support,
             size,
             path,
+            diagnostics,
         })
     }
 }
@@ -365,7 +403,7 @@ mod tests {
         let fit = BestSubsetParams::new()
             .check()
             .unwrap()
-            .fit(&p.x, &p.y)
+            .fit(&p.data().unwrap())
             .unwrap();
         // At n = 200 GIC's penalty log(p)·log(log n) ≈ 8.4 is close to the largest of 145 noise
         // χ²₁ reductions, so GIC may add a few noise columns; it must never miss a true one.
@@ -379,7 +417,7 @@ mod tests {
             .support_sizes(5, 5)
             .check()
             .unwrap()
-            .fit(&p.x, &p.y)
+            .fit(&p.data().unwrap())
             .unwrap();
         assert_eq!(exact.support, p.support);
         let fit = exact;
@@ -397,7 +435,7 @@ mod tests {
         let full = BestSubsetParams::new()
             .check()
             .unwrap()
-            .fit(&p.x, &p.y)
+            .fit(&p.data().unwrap())
             .unwrap();
         for r in &full.path {
             assert!((r.gic - (200.0 * r.loss.ln() + r.size as f64 * pen)).abs() < 1e-9);
@@ -423,12 +461,14 @@ mod tests {
             .support_sizes(4, 4)
             .check()
             .unwrap()
-            .fit(&p.x, &p.y)
+            .fit(&p.data().unwrap())
             .unwrap();
         assert_eq!(fit.support, p.support);
         assert!(fit.path[0].converged);
+        assert_eq!(fit.diagnostics().stop, Stop::Finished);
+        assert_eq!(fit.diagnostics().iterations, fit.path[0].exchanges);
         // Exhaustive check over all 4-subsets is too big; compare with the oracle support's loss.
-        let prep = Prepared::new(&p.x, &p.y, true).unwrap();
+        let prep = Centered::new(&p.x, &p.y, true).unwrap();
         let (_, r) = ols(&prep.x, &prep.y, &p.support).unwrap();
         assert!((fit.path[0].loss - r.norm_squared() / 600.0).abs() < 1e-12);
     }
@@ -445,7 +485,7 @@ mod tests {
             &mut stream(3, "bs", 0),
         )
         .unwrap();
-        let prep = Prepared::new(&p.x, &p.y, true).unwrap();
+        let prep = Centered::new(&p.x, &p.y, true).unwrap();
         let mut best = (f64::INFINITY, vec![]);
         for a in 0..10 {
             for b in a + 1..10 {
@@ -462,7 +502,7 @@ mod tests {
             .max_exchange(3)
             .check()
             .unwrap()
-            .fit(&p.x, &p.y)
+            .fit(&p.data().unwrap())
             .unwrap();
         assert_eq!(fit.support, best.1);
     }
@@ -477,13 +517,12 @@ mod tests {
             .support_sizes(0, 5)
             .check()
             .unwrap()
-            .fit(&x, &y)
+            .fit(&RegressionData::new(x.clone(), y.clone()).unwrap())
             .unwrap_err();
         assert!(e.to_string().contains("support_sizes"), "{e}");
-        let e = BestSubsetParams::new()
-            .check()
-            .unwrap()
-            .fit(&x.rows(0, 2).into_owned(), &y.rows(0, 2).into_owned());
+        let e = BestSubsetParams::new().check().unwrap().fit(
+            &RegressionData::new(x.rows(0, 2).into_owned(), y.rows(0, 2).into_owned()).unwrap(),
+        );
         assert!(e.is_err());
     }
 }

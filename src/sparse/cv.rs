@@ -9,68 +9,104 @@
 //! 4. `alpha_min` is the largest alpha attaining the minimum; `alpha_1se` the largest alpha with
 //!    `CV <= CV(alpha_min) + SE(alpha_min)`.
 //! 5. The refit at either alpha is the full-data path's solution there.
+//!
+//! The folds are [`crate::estimator::Folds`] and the loop over them is
+//! [`crate::estimator::cross_validate`], the same as for any estimator; what is particular to
+//! the elastic net is the grid fixed from the full data and the per-fold observation weights,
+//! which travel with the rows (a private data type) so that each training fold is weighted by
+//! its own rows' weights.
 
-use super::lasso::Prepared;
-use super::path::{EnetPath, PathParams, path_on};
+use super::path::{ElasticNetPath, EnetPath, PathParams, path_on};
+use super::prepare::Prepared;
 use crate::error::{Error, Result, check};
-use crate::rng::Rng;
+use crate::estimator::{
+    Diagnostics, Fit, Fitted, Folds, ParamGuard, Predict, RegressionData, Rows, cross_validate,
+};
 use nalgebra::{DMatrix, DVector};
-use rand::RngExt;
-use rayon::prelude::*;
+use std::time::Instant;
 
-/// How rows are assigned to folds.
-#[derive(Debug, Clone)]
-pub enum Folds {
-    /// One label per row (like cv.glmnet's `foldid`); distinct labels are the folds.
-    Ids(Vec<i64>),
-    /// `k` folds of near-equal size from a seeded shuffle ([`fold_ids`] on stream
-    /// `rng::stream(seed, "sparse-cv-folds", 0)`).
-    Shuffled {
-        /// Number of folds.
-        k: usize,
-        /// Seed.
-        seed: u64,
-    },
-}
-
-/// Fold labels 0..k-1, `i mod k` permuted by a Fisher-Yates shuffle from `rng`.
-pub fn fold_ids(n: usize, k: usize, rng: &mut Rng) -> Result<Vec<i64>> {
-    check::at_least("n_folds", k, 2)?;
-    if k > n {
-        return Err(Error::param(
-            "n_folds",
-            k,
-            format!("must not exceed the number of rows ({n})"),
-        ));
-    }
-    let mut ids: Vec<i64> = (0..n).map(|i| (i % k) as i64).collect();
-    for i in (1..n).rev() {
-        let j = rng.random_range(0..=i);
-        ids.swap(i, j);
-    }
-    Ok(ids)
-}
-
-/// Cross-validated elastic net: path parameters plus the fold assignment.
+/// Unchecked cross-validated elastic net: path parameters plus the fold assignment.
 ///
 /// ```
 /// use nalgebra::{DMatrix, DVector};
-/// use veristat::sparse::{Folds, LassoCv, PathParams};
+/// use veristat::estimator::{Fit, Folds, RegressionData};
+/// use veristat::sparse::{LassoCvParams, PathParams};
 /// let x = DMatrix::from_fn(60, 4, |i, j| ((i * 13 + j * 5) % 17) as f64 / 17.0);
 /// let y = DVector::from_fn(60, |i, _| 3.0 * x[(i, 0)] + ((i * 7) % 5) as f64 * 0.01);
-/// let cv = LassoCv::new(PathParams::new().n_alphas(30)).fit(&x, &y, &Folds::Shuffled { k: 5, seed: 1 }).unwrap();
+/// let data = RegressionData::new(x, y).unwrap();
+/// let cv = LassoCvParams::new(PathParams::new().n_alphas(30))
+///     .folds(Folds::Shuffled { k: 5, seed: 1 })
+///     .fit(&data)
+///     .unwrap();
 /// assert!(cv.alpha_1se >= cv.alpha_min);
 /// ```
 #[derive(Debug, Clone)]
-pub struct LassoCv {
-    /// Path parameters (grid, mixing, solver options). Early stops apply to the full-data path
-    /// only; folds are fitted on the full-data grid.
-    pub path: PathParams,
+pub struct LassoCvParams {
+    path: PathParams,
+    folds: Folds,
 }
 
-/// The result of [`LassoCv::fit`].
+impl LassoCvParams {
+    /// Cross-validation of the path described by `path` (grid, mixing, solver options; early
+    /// stops apply to the full-data path only, folds are fitted on the full-data grid), by
+    /// default on 5 shuffled folds with seed 0 (scikit-learn's `LassoCV` fold count).
+    pub fn new(path: PathParams) -> Self {
+        Self {
+            path,
+            folds: Folds::Shuffled { k: 5, seed: 0 },
+        }
+    }
+
+    /// The fold assignment: `Folds::Ids` (cv.glmnet's `foldid`) or `Folds::Shuffled { k, seed }`.
+    pub fn folds(mut self, folds: Folds) -> Self {
+        self.folds = folds;
+        self
+    }
+}
+
+impl ParamGuard for LassoCvParams {
+    type Checked = LassoCv;
+    /// The path parameters, and the folds: at least 2 distinct labels (`foldid`) or
+    /// `k >= 2` (`n_folds`). That `k` does not exceed the rows is checked at fit time.
+    fn check(&self) -> Result<LassoCv> {
+        let path = self.path.check()?;
+        match &self.folds {
+            Folds::Ids(ids) => {
+                let mut distinct = ids.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.len() < 2 {
+                    return Err(Error::param(
+                        "foldid",
+                        format!("{} distinct value(s)", distinct.len()),
+                        "need at least 2 folds",
+                    ));
+                }
+            }
+            Folds::Shuffled { k, .. } => {
+                check::at_least("n_folds", *k, 2)?;
+            }
+        }
+        Ok(LassoCv {
+            path,
+            folds: self.folds.clone(),
+        })
+    }
+}
+
+/// Checked cross-validation parameters; fitted by [`Fit`].
 #[derive(Debug, Clone)]
-pub struct CvFit {
+pub struct LassoCv {
+    path: ElasticNetPath,
+    folds: Folds,
+}
+
+/// The result of cross-validating the path.
+///
+/// [`Predict`] is the alpha_min refit's; [`Fitted::diagnostics`] is the full-data path's (whose
+/// certificate covers both refits), with `fit_seconds` of the whole cross-validation.
+#[derive(Debug, Clone)]
+pub struct LassoCvFit {
     /// The full-data grid.
     pub alphas: Vec<f64>,
     /// CV(alpha): fold-weighted mean held-out MSE.
@@ -91,9 +127,10 @@ pub struct CvFit {
     pub alpha_1se: f64,
     /// The full-data path (its columns at `index_min` / `index_1se` are the refits).
     pub path: EnetPath,
+    diagnostics: Diagnostics,
 }
 
-impl CvFit {
+impl LassoCvFit {
     /// Refit coefficients (original scale) and intercept at alpha_min.
     pub fn refit_min(&self) -> (DVector<f64>, f64) {
         (
@@ -108,107 +145,115 @@ impl CvFit {
             self.path.intercepts[self.index_1se],
         )
     }
+}
+
+impl Predict for LassoCvFit {
+    type Output = DVector<f64>;
     /// Predictions of the alpha_min refit.
-    pub fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
-        self.path.predict(x, self.index_min)
+    fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
+        self.path.predict_at(x, self.index_min)
     }
 }
 
-impl LassoCv {
-    /// Cross-validation of the path described by `path`.
-    pub fn new(path: PathParams) -> Self {
-        Self { path }
+impl Fitted for LassoCvFit {
+    fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
     }
+}
 
-    /// Fit the full-data path and every fold's path; see the module docs for the arithmetic.
-    pub fn fit(&self, x: &DMatrix<f64>, y: &DVector<f64>, folds: &Folds) -> Result<CvFit> {
-        self.path.validate()?;
-        let n = x.nrows();
-        let labels: Vec<i64> = match folds {
-            Folds::Ids(ids) => {
-                if ids.len() != n {
-                    return Err(Error::DimensionMismatch {
-                        what: "fold ids",
-                        expected: n,
-                        got: ids.len(),
-                    });
-                }
-                ids.clone()
-            }
-            Folds::Shuffled { k, seed } => {
-                fold_ids(n, *k, &mut crate::rng::stream(*seed, "sparse-cv-folds", 0))?
-            }
-        };
-        let mut distinct = labels.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let k = distinct.len();
-        if k < 2 {
-            return Err(Error::param(
-                "foldid",
-                format!("{k} distinct value(s)"),
-                "need at least 2 folds",
+/// Regression data with the observation weights of its rows, so that a row subset keeps its
+/// own weights.
+struct Weighted {
+    data: RegressionData,
+    weights: Option<DVector<f64>>,
+}
+
+impl Rows for Weighted {
+    fn n_rows(&self) -> usize {
+        self.data.n_rows()
+    }
+    fn subset(&self, rows: &[usize]) -> Result<Self> {
+        Ok(Self {
+            data: self.data.subset(rows)?,
+            weights: self.weights.as_ref().map(|w| w.select_rows(rows)),
+        })
+    }
+}
+
+/// One fold's path: the full-data grid, no early stops, the training rows' own weights.
+struct FoldPath {
+    path: PathParams,
+}
+
+impl Fit<Weighted> for FoldPath {
+    type Fitted = EnetPath;
+    fn fit(&self, train: &Weighted) -> Result<EnetPath> {
+        if train.weights.as_ref().is_some_and(|w| w.sum() <= 0.0) {
+            return Err(Error::InvalidData(
+                "a cross-validation fold has zero total training weight".into(),
             ));
         }
-        let foldid: Vec<usize> = labels
-            .iter()
-            .map(|l| distinct.binary_search(l).expect("label present"))
-            .collect();
+        let mut p = self.path.clone();
+        p.options.weights = train.weights.clone();
+        let prep = Prepared::new(train.data.x(), train.data.y(), &p.options)?;
+        path_on(&prep, &p, Instant::now())
+    }
+}
 
-        let prep = Prepared::new(x, y, &self.path.options)?;
-        let path = path_on(&prep, &self.path)?;
+/// Held-out MSE of every point of a fold's path (weighted by the held-out rows' weights) and the
+/// fold weight `n_f` (their total weight).
+fn held_out_mse(fold_path: &EnetPath, test: &Weighted) -> Result<(Vec<f64>, f64)> {
+    let (xs, ys) = (test.data.x(), test.data.y());
+    let wt: Vec<f64> = (0..ys.len())
+        .map(|t| test.weights.as_ref().map_or(1.0, |w| w[t]))
+        .collect();
+    let wsum: f64 = wt.iter().sum();
+    let pred = xs * &fold_path.coefs;
+    let mse = (0..fold_path.alphas.len())
+        .map(|kk| {
+            let b = fold_path.intercepts[kk];
+            (0..ys.len())
+                .map(|t| wt[t] * (ys[t] - pred[(t, kk)] - b).powi(2))
+                .sum::<f64>()
+                / wsum
+        })
+        .collect();
+    Ok((mse, wsum))
+}
+
+impl Fit<RegressionData> for LassoCv {
+    type Fitted = LassoCvFit;
+    /// Fit the full-data path and every fold's path; see the module docs for the arithmetic.
+    fn fit(&self, data: &RegressionData) -> Result<LassoCvFit> {
+        let start = Instant::now();
+        let (x, y) = (data.x(), data.y());
+        let (foldid, k) = self.folds.assign(x.nrows())?;
+        let options = self.path.options();
+        let prep = Prepared::new(x, y, options)?;
+        let path = path_on(&prep, &self.path.params, start)?;
         let grid = path.alphas.clone();
-        let mut fold_params = self.path.clone();
+        let mut fold_params = self.path.params.clone();
         fold_params.alphas = Some(grid.clone());
         fold_params.early_stop = false;
         fold_params.dfmax = None;
-        let weights = self.path.options.weights.clone();
-
-        let per_fold: Vec<Result<(Vec<f64>, f64)>> = (0..k)
-            .into_par_iter()
-            .map(|f| {
-                let train: Vec<usize> = (0..n).filter(|&i| foldid[i] != f).collect();
-                let test: Vec<usize> = (0..n).filter(|&i| foldid[i] == f).collect();
-                let xt = x.select_rows(&train);
-                let yt = y.select_rows(&train);
-                let mut p = fold_params.clone();
-                p.options.weights = weights.as_ref().map(|w| w.select_rows(&train));
-                if p.options.weights.as_ref().is_some_and(|w| w.sum() <= 0.0) {
-                    return Err(Error::InvalidData(format!(
-                        "fold {} has zero total training weight",
-                        distinct[f]
-                    )));
-                }
-                let fp = Prepared::new(&xt, &yt, &p.options)?;
-                let fold_path = path_on(&fp, &p)?;
-                let xs = x.select_rows(&test);
-                let wt: Vec<f64> = test
-                    .iter()
-                    .map(|&i| weights.as_ref().map_or(1.0, |w| w[i]))
-                    .collect();
-                let wsum: f64 = wt.iter().sum();
-                let pred = &xs * &fold_path.coefs;
-                let mse = (0..grid.len())
-                    .map(|kk| {
-                        let b = fold_path.intercepts[kk];
-                        test.iter()
-                            .enumerate()
-                            .map(|(t, &i)| wt[t] * (y[i] - pred[(t, kk)] - b).powi(2))
-                            .sum::<f64>()
-                            / wsum
-                    })
-                    .collect();
-                Ok((mse, wsum))
-            })
-            .collect();
+        let weighted = Weighted {
+            data: data.clone(),
+            weights: options.weights.clone(),
+        };
+        let per_fold = cross_validate(
+            &FoldPath { path: fold_params },
+            &weighted,
+            &self.folds,
+            held_out_mse,
+        )?;
         let mut fold_mse = DMatrix::zeros(k, grid.len());
         let mut nf = vec![0.0; k];
-        for (f, r) in per_fold.into_iter().enumerate() {
-            let (mse, w) = r?;
+        for r in per_fold {
+            let (mse, w) = r.score;
             for (kk, v) in mse.into_iter().enumerate() {
-                fold_mse[(f, kk)] = v;
+                fold_mse[(r.fold, kk)] = v;
             }
-            nf[f] = w;
+            nf[r.fold] = w;
         }
         let ntot: f64 = nf.iter().sum();
         let mean: Vec<f64> = (0..grid.len())
@@ -241,7 +286,9 @@ impl LassoCv {
         }
         let thresh = mean[index_min] + se[index_min];
         let index_1se = largest_alpha_where(&|i| mean[i] <= thresh);
-        Ok(CvFit {
+        let mut diagnostics = path.diagnostics().clone();
+        diagnostics.fit_seconds = crate::estimator::seconds_since(start);
+        Ok(LassoCvFit {
             alpha_min: grid[index_min],
             alpha_1se: grid[index_1se],
             alphas: grid,
@@ -252,6 +299,7 @@ impl LassoCv {
             index_min,
             index_1se,
             path,
+            diagnostics,
         })
     }
 }

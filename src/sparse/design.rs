@@ -7,6 +7,7 @@
 //! multi-threaded kernel whose floating-point reduction order could depend on the thread count.
 
 use crate::error::{Error, Result};
+use crate::estimator::RegressionData;
 use crate::rng::Rng;
 use nalgebra::{DMatrix, DVector};
 use rand::RngExt;
@@ -249,6 +250,11 @@ impl Problem {
             w_true,
             support,
         })
+    }
+
+    /// The (X, y) pair as estimator data (a copy; the problem keeps w* and its support).
+    pub fn data(&self) -> Result<RegressionData> {
+        RegressionData::new(self.x.clone(), self.y.clone())
     }
 
     /// Prediction error (1/N)‖X(ŵ − w*)‖² (the loss of arXiv:2511.06211).

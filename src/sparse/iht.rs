@@ -13,9 +13,14 @@
 //!
 //! Stops when ‖Δw‖ ≤ tol·‖w‖ or after `max_iter` iterations (reported, not an error: an iterate of
 //! IHT is still a k-sparse estimate).
+//!
+//! Estimator chain: [`IhtParams`] `-> check() ->` [`Iht`] `-> fit(&RegressionData) ->` [`IhtFit`].
 
-use super::omp::{Prepared, predict_linear};
-use crate::error::{Error, Result};
+use super::linear::{Centered, predict_linear};
+use crate::error::{Error, Result, check};
+use crate::estimator::{
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
+};
 use nalgebra::{DMatrix, DVector};
 
 /// Step-size rule.
@@ -72,13 +77,18 @@ impl IhtParams {
         self.fit_intercept = yes;
         self
     }
+}
 
-    /// Validate: k >= 1, tol > 0, max_iter >= 1.
-    pub fn check(self) -> Result<Iht> {
-        crate::error::check::at_least("k", self.k, 1)?;
-        crate::error::check::positive("tol", self.tol)?;
-        crate::error::check::at_least("max_iter", self.max_iter, 1)?;
-        Ok(Iht { params: self })
+impl ParamGuard for IhtParams {
+    type Checked = Iht;
+    /// k >= 1, tol > 0, max_iter >= 1 (k <= d is checked at fit time).
+    fn check(&self) -> Result<Iht> {
+        check::at_least("k", self.k, 1)?;
+        check::positive("tol", self.tol)?;
+        check::at_least("max_iter", self.max_iter, 1)?;
+        Ok(Iht {
+            params: self.clone(),
+        })
     }
 }
 
@@ -88,35 +98,11 @@ pub struct Iht {
     params: IhtParams,
 }
 
-/// Why IHT stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IhtStop {
-    /// ‖Δw‖ ≤ tol·‖w‖.
-    Converged,
-    /// The gradient vanished (w = 0 is optimal, e.g. y ⟂ every column).
-    ZeroGradient,
-    /// `max_iter` reached.
-    MaxIterations,
-}
-
-/// What the fit did.
-#[derive(Debug, Clone)]
-pub struct IhtDiagnostics {
-    /// Iterations made.
-    pub iterations: usize,
-    /// Why it stopped.
-    pub stop: IhtStop,
-    /// L = σ_max(X)²/n (power iteration, with a 5% margin), when it was needed.
-    pub lipschitz: Option<f64>,
-    /// Step halvings over the run (normalized step only).
-    pub halvings: usize,
-    /// Final objective (1/2n)‖y − Xw‖².
-    pub objective: f64,
-    /// Final relative change ‖Δw‖/‖w‖.
-    pub relative_change: f64,
-}
-
 /// A fitted IHT model.
+///
+/// [`Fitted::diagnostics`]: iterations made; `Converged` (‖Δw‖ ≤ tol·‖w‖), `ZeroGradient` (w = 0
+/// is optimal, e.g. y ⟂ every column) or `MaxIterations`; the certificate
+/// `RelativeChange { change: ‖Δw‖/‖w‖ at the last step, target: tol }`.
 #[derive(Debug, Clone)]
 pub struct IhtFit {
     /// Coefficients (at most k nonzero).
@@ -125,14 +111,26 @@ pub struct IhtFit {
     pub intercept: f64,
     /// The k kept indices, sorted.
     pub support: Vec<usize>,
-    /// Diagnostics.
-    pub diagnostics: IhtDiagnostics,
+    /// L = σ_max(X)²/n (power iteration, with a 5% margin), when it was needed.
+    pub lipschitz: Option<f64>,
+    /// Step halvings over the run (normalized step only).
+    pub halvings: usize,
+    /// Final objective (1/2n)‖y − Xw‖².
+    pub objective: f64,
+    diagnostics: Diagnostics,
 }
 
-impl IhtFit {
+impl Predict for IhtFit {
+    type Output = DVector<f64>;
     /// X w + b.
-    pub fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
+    fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
         predict_linear(x, &self.coef, self.intercept)
+    }
+}
+
+impl Fitted for IhtFit {
+    fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
     }
 }
 
@@ -168,12 +166,15 @@ fn sparse_product(x: &DMatrix<f64>, w: &DVector<f64>, support: &[usize]) -> DVec
     out
 }
 
-impl Iht {
-    /// Run IHT. Errors: empty or non-finite data, length mismatch, k > d.
-    pub fn fit(&self, x: &DMatrix<f64>, y: &DVector<f64>) -> Result<IhtFit> {
+impl Fit<RegressionData> for Iht {
+    type Fitted = IhtFit;
+    /// Run IHT. Errors: empty or non-finite data, k > d.
+    fn fit(&self, rd: &RegressionData) -> Result<IhtFit> {
+        let start = std::time::Instant::now();
         let p = &self.params;
+        let (x, y) = (rd.x(), rd.y());
         crate::sparse::design::check_sparsity(p.k, x.ncols())?;
-        let data = Prepared::new(x, y, p.fit_intercept)?;
+        let data = Centered::new(x, y, p.fit_intercept)?;
         let (xc, yc) = (&data.x, &data.y);
         let n = xc.nrows() as f64;
         let objective = |fitted: &DVector<f64>| (yc - fitted).norm_squared() / (2.0 * n);
@@ -192,13 +193,13 @@ impl Iht {
         let mut support = top_k(&xc.tr_mul(yc), p.k);
         let mut halvings = 0;
         let mut iterations = 0;
-        let mut stop = IhtStop::MaxIterations;
+        let mut stop = Stop::MaxIterations;
         let mut relative_change = f64::INFINITY;
         while iterations < p.max_iter {
             iterations += 1;
             let g = xc.tr_mul(&(yc - &fitted)) / n;
             if g.amax() == 0.0 {
-                stop = IhtStop::ZeroGradient;
+                stop = Stop::ZeroGradient;
                 break;
             }
             let mut mu = match p.step {
@@ -245,7 +246,7 @@ impl Iht {
             f = f_new;
             support = support_new;
             if change <= p.tol * norm {
-                stop = IhtStop::Converged;
+                stop = Stop::Converged;
                 break;
             }
         }
@@ -257,13 +258,17 @@ impl Iht {
             coef: w,
             intercept,
             support,
-            diagnostics: IhtDiagnostics {
+            lipschitz,
+            halvings,
+            objective: f,
+            diagnostics: Diagnostics {
                 iterations,
                 stop,
-                lipschitz,
-                halvings,
-                objective: f,
-                relative_change,
+                certificate: Certificate::RelativeChange {
+                    change: relative_change,
+                    target: p.tol,
+                },
+                fit_seconds: seconds_since(start),
             },
         })
     }
@@ -274,6 +279,10 @@ mod tests {
     use super::*;
     use crate::rng::stream;
     use crate::sparse::design::{Design, Problem};
+
+    fn fit_iht(params: IhtParams, p: &Problem) -> IhtFit {
+        params.check().unwrap().fit(&p.data().unwrap()).unwrap()
+    }
 
     #[test]
     fn top_k_breaks_ties_by_index() {
@@ -287,15 +296,16 @@ mod tests {
     fn recovers_support_and_reaches_least_squares_fixed_point() {
         let p = Problem::sample(Design::Iid, 150, 300, 6, 0.1, &mut stream(1, "iht", 0)).unwrap();
         for step in [Step::Normalized, Step::Fixed] {
-            let fit = IhtParams::new(6)
-                .step(step)
-                .tol(1e-12)
-                .max_iter(5000)
-                .check()
-                .unwrap()
-                .fit(&p.x, &p.y)
-                .unwrap();
-            assert_eq!(fit.diagnostics.stop, IhtStop::Converged, "{step:?}");
+            let fit = fit_iht(IhtParams::new(6).step(step).tol(1e-12).max_iter(5000), &p);
+            assert_eq!(fit.diagnostics().stop, Stop::Converged, "{step:?}");
+            let Certificate::RelativeChange { change, target } = fit.diagnostics().certificate
+            else {
+                panic!("{step:?}: {:?}", fit.diagnostics().certificate)
+            };
+            assert!(
+                change <= target && target == 1e-12,
+                "{step:?}: {change} vs {target}"
+            );
             assert_eq!(fit.support, p.support, "{step:?}");
             // Certificate: at a fixed point on a stable support the gradient vanishes there, so w
             // is the least-squares fit (with intercept) on the support.
@@ -330,19 +340,13 @@ mod tests {
         .unwrap();
         let mut last = f64::INFINITY;
         for iters in [1, 2, 3, 5, 8, 13, 21, 34] {
-            let fit = IhtParams::new(5)
-                .max_iter(iters)
-                .tol(1e-300)
-                .check()
-                .unwrap()
-                .fit(&p.x, &p.y)
-                .unwrap();
+            let fit = fit_iht(IhtParams::new(5).max_iter(iters).tol(1e-300), &p);
             assert!(
-                fit.diagnostics.objective <= last * (1.0 + 1e-12),
+                fit.objective <= last * (1.0 + 1e-12),
                 "{iters}: {} > {last}",
-                fit.diagnostics.objective
+                fit.objective
             );
-            last = fit.diagnostics.objective;
+            last = fit.objective;
             assert!(fit.coef.iter().filter(|v| **v != 0.0).count() <= 5);
         }
     }
@@ -360,7 +364,8 @@ mod tests {
         );
         assert!(IhtParams::new(1).tol(0.0).check().is_err());
         assert!(IhtParams::new(1).max_iter(0).check().is_err());
-        let e = IhtParams::new(4).check().unwrap().fit(&x, &y).unwrap_err();
+        let data = RegressionData::new(x, y).unwrap();
+        let e = IhtParams::new(4).check().unwrap().fit(&data).unwrap_err();
         assert!(e.to_string().contains("`k` = 4"), "{e}");
     }
 }

@@ -7,19 +7,27 @@
 //! solves L v = X_Sᵀx_j and appends the row (vᵀ, √(‖x_j‖² − ‖v‖²)), so each step costs
 //! O(n d) for the correlations plus O(n |S| + |S|²) for the update, never a refactorization.
 //!
+//! Estimator chain: [`OmpParams`] `-> check() ->` [`Omp`] `-> fit(&RegressionData) ->` [`OmpFit`].
+//!
 //! ```
 //! use nalgebra::{DMatrix, DVector};
+//! use veristat::estimator::{Fit, RegressionData};
 //! use veristat::sparse::omp::OmpParams;
 //! let x = DMatrix::from_fn(30, 8, |i, j| ((i * 7 + j * 13) % 11) as f64 - 5.0 + (i * j) as f64 * 0.01);
 //! let mut w = DVector::zeros(8);
 //! w[2] = 1.5;
 //! w[5] = -2.0;
 //! let y = &x * &w;
-//! let fit = OmpParams::new().n_nonzero_coefs(2).fit_intercept(false).check().unwrap().fit(&x, &y).unwrap();
+//! let data = RegressionData::new(x, y).unwrap();
+//! let fit = OmpParams::new().n_nonzero_coefs(2).fit_intercept(false).fit(&data).unwrap();
 //! assert!((fit.coef - w).norm() < 1e-10);
 //! ```
 
-use crate::error::{Error, Result};
+use super::linear::{Centered, predict_linear};
+use crate::error::{Error, Result, check};
+use crate::estimator::{
+    Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
+};
 use nalgebra::{DMatrix, DVector};
 
 /// How OMP scores a candidate column.
@@ -81,14 +89,18 @@ impl OmpParams {
         self.selection = s;
         self
     }
+}
 
-    /// Validate: k >= 1 when given, tol finite and >= 0 when given, and at least one of them.
-    pub fn check(self) -> Result<Omp> {
+impl ParamGuard for OmpParams {
+    type Checked = Omp;
+    /// k >= 1 when given, tol finite and >= 0 when given, and at least one of them (k <= d is
+    /// checked at fit time).
+    fn check(&self) -> Result<Omp> {
         if let Some(k) = self.n_nonzero_coefs {
-            crate::error::check::at_least("n_nonzero_coefs", k, 1)?;
+            check::at_least("n_nonzero_coefs", k, 1)?;
         }
         if let Some(t) = self.tol {
-            crate::error::check::non_negative("tol", t)?;
+            check::non_negative("tol", t)?;
         }
         if self.n_nonzero_coefs.is_none() && self.tol.is_none() {
             return Err(Error::param(
@@ -97,7 +109,9 @@ impl OmpParams {
                 "give n_nonzero_coefs or tol",
             ));
         }
-        Ok(Omp { params: self })
+        Ok(Omp {
+            params: self.clone(),
+        })
     }
 }
 
@@ -121,18 +135,10 @@ pub enum OmpStop {
     AllSelected,
 }
 
-/// What the fit did.
-#[derive(Debug, Clone)]
-pub struct OmpDiagnostics {
-    /// Atoms selected.
-    pub steps: usize,
-    /// Final ‖r‖² (on centered data when an intercept is fitted).
-    pub residual_norm_sq: f64,
-    /// Why it stopped.
-    pub stop: OmpStop,
-}
-
 /// A fitted OMP model.
+///
+/// [`Fitted::diagnostics`]: atoms selected as iterations, `Finished`, no certificate (the greedy
+/// selection has no optimality gap; why it ended is [`stop_reason`](Self::stop_reason)).
 #[derive(Debug, Clone)]
 pub struct OmpFit {
     /// Coefficients, length d; zero off the support.
@@ -141,84 +147,24 @@ pub struct OmpFit {
     pub intercept: f64,
     /// Selected columns in selection order.
     pub support: Vec<usize>,
-    /// Diagnostics.
-    pub diagnostics: OmpDiagnostics,
+    /// Final ‖r‖² (on centered data when an intercept is fitted).
+    pub residual_norm_sq: f64,
+    /// Why the selection ended.
+    pub stop_reason: OmpStop,
+    diagnostics: Diagnostics,
 }
 
-impl OmpFit {
+impl Predict for OmpFit {
+    type Output = DVector<f64>;
     /// X w + b.
-    pub fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
+    fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
         predict_linear(x, &self.coef, self.intercept)
     }
 }
 
-/// X w + b with a dimension check (shared by the greedy estimators).
-pub(crate) fn predict_linear(
-    x: &DMatrix<f64>,
-    coef: &DVector<f64>,
-    intercept: f64,
-) -> Result<DVector<f64>> {
-    if x.ncols() != coef.len() {
-        return Err(Error::DimensionMismatch {
-            what: "predict: columns of X",
-            expected: coef.len(),
-            got: x.ncols(),
-        });
-    }
-    Ok((x * coef).add_scalar(intercept))
-}
-
-/// Data after the checks every greedy estimator makes, centered when an intercept is fitted
-/// (intercept ≡ centering, spec §2.1: b = ȳ − x̄ᵀw).
-pub(crate) struct Prepared {
-    pub x: DMatrix<f64>,
-    pub y: DVector<f64>,
-    pub x_mean: DVector<f64>,
-    pub y_mean: f64,
-}
-
-impl Prepared {
-    pub fn new(x: &DMatrix<f64>, y: &DVector<f64>, fit_intercept: bool) -> Result<Self> {
-        let (n, d) = x.shape();
-        if n == 0 || d == 0 {
-            return Err(Error::InvalidData(format!(
-                "design is {n} x {d}; need at least one row and one column"
-            )));
-        }
-        if y.len() != n {
-            return Err(Error::DimensionMismatch {
-                what: "rows of X vs length of y",
-                expected: n,
-                got: y.len(),
-            });
-        }
-        crate::error::check::all_finite("x", x.as_slice())?;
-        crate::error::check::all_finite("y", y.as_slice())?;
-        if !fit_intercept {
-            return Ok(Self {
-                x: x.clone(),
-                y: y.clone(),
-                x_mean: DVector::zeros(d),
-                y_mean: 0.0,
-            });
-        }
-        let x_mean = DVector::from_fn(d, |j, _| x.column(j).mean());
-        let y_mean = y.mean();
-        let mut xc = x.clone();
-        for (j, mut c) in xc.column_iter_mut().enumerate() {
-            c.add_scalar_mut(-x_mean[j]);
-        }
-        Ok(Self {
-            x: xc,
-            y: y.add_scalar(-y_mean),
-            x_mean,
-            y_mean,
-        })
-    }
-
-    /// Intercept b = ȳ − x̄ᵀw.
-    pub fn intercept(&self, coef: &DVector<f64>) -> f64 {
-        self.y_mean - self.x_mean.dot(coef)
+impl Fitted for OmpFit {
+    fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
     }
 }
 
@@ -285,10 +231,13 @@ impl GrowingCholesky {
     }
 }
 
-impl Omp {
-    /// Run OMP on (x, y). Errors: empty or non-finite data, length mismatch, k > d.
-    pub fn fit(&self, x: &DMatrix<f64>, y: &DVector<f64>) -> Result<OmpFit> {
+impl Fit<RegressionData> for Omp {
+    type Fitted = OmpFit;
+    /// Run OMP. Errors: empty or non-finite data, k > d.
+    fn fit(&self, rd: &RegressionData) -> Result<OmpFit> {
+        let start = std::time::Instant::now();
         let p = &self.params;
+        let (x, y) = (rd.x(), rd.y());
         let d = x.ncols();
         if let Some(k) = p.n_nonzero_coefs {
             crate::sparse::design::check_sparsity(k, d).map_err(|_| {
@@ -299,7 +248,7 @@ impl Omp {
                 )
             })?;
         }
-        let data = Prepared::new(x, y, p.fit_intercept)?;
+        let data = Centered::new(x, y, p.fit_intercept)?;
         let (xc, yc) = (&data.x, &data.y);
         let max_atoms = p.n_nonzero_coefs.unwrap_or(d).min(d);
         let sq_norms: Vec<f64> = xc.column_iter().map(|c| c.norm_squared()).collect();
@@ -380,10 +329,13 @@ impl Omp {
         Ok(OmpFit {
             coef,
             intercept,
-            diagnostics: OmpDiagnostics {
-                steps: support.len(),
-                residual_norm_sq: residual.norm_squared(),
-                stop,
+            residual_norm_sq: residual.norm_squared(),
+            stop_reason: stop,
+            diagnostics: Diagnostics {
+                iterations: support.len(),
+                stop: Stop::Finished,
+                certificate: Certificate::None,
+                fit_seconds: seconds_since(start),
             },
             support,
         })
@@ -396,6 +348,10 @@ mod tests {
     use crate::rng::stream;
     use crate::sparse::design::{Design, Problem};
 
+    fn data(x: &DMatrix<f64>, y: &DVector<f64>) -> RegressionData {
+        RegressionData::new(x.clone(), y.clone()).unwrap()
+    }
+
     #[test]
     fn coefficients_are_least_squares_on_the_selected_support() {
         let p = Problem::sample(Design::Iid, 60, 40, 5, 0.3, &mut stream(1, "omp", 0)).unwrap();
@@ -403,9 +359,10 @@ mod tests {
             .n_nonzero_coefs(8)
             .check()
             .unwrap()
-            .fit(&p.x, &p.y)
+            .fit(&p.data().unwrap())
             .unwrap();
-        assert_eq!(fit.diagnostics.stop, OmpStop::SparsityReached);
+        assert_eq!(fit.stop_reason, OmpStop::SparsityReached);
+        assert_eq!(fit.diagnostics().iterations, 8);
         assert_eq!(fit.support.len(), 8);
         // Reference: least squares (column-pivoted QR) with an intercept column on the support.
         let mut xs = DMatrix::from_element(60, 9, 1.0);
@@ -437,7 +394,7 @@ mod tests {
             .fit_intercept(false)
             .check()
             .unwrap()
-            .fit(&p.x, &p.y)
+            .fit(&p.data().unwrap())
             .unwrap();
         let mut s = fit.support.clone();
         s.sort_unstable();
@@ -458,7 +415,7 @@ mod tests {
             .fit_intercept(false)
             .check()
             .unwrap()
-            .fit(&x, &y)
+            .fit(&data(&x, &y))
             .unwrap();
         assert!(fit.support.len() <= 2);
         assert!(fit.coef.iter().all(|v| v.is_finite()));
@@ -476,7 +433,7 @@ mod tests {
             .n_nonzero_coefs(4)
             .check()
             .unwrap()
-            .fit(&x, &y)
+            .fit(&data(&x, &y))
             .unwrap_err();
         assert!(
             e.to_string().contains("n_nonzero_coefs") && e.to_string().contains('4'),
@@ -489,17 +446,10 @@ mod tests {
                 .n_nonzero_coefs(1)
                 .check()
                 .unwrap()
-                .fit(&xn, &y)
+                .fit(&data(&xn, &y))
                 .is_err()
         );
         let y4 = DVector::from_element(4, 1.0);
-        assert!(
-            OmpParams::new()
-                .n_nonzero_coefs(1)
-                .check()
-                .unwrap()
-                .fit(&x, &y4)
-                .is_err()
-        );
+        assert!(RegressionData::new(x.clone(), y4).is_err());
     }
 }

@@ -12,10 +12,19 @@
 //! Step 0, and the default here, is column normalization `S = D^{-1}`,
 //! `D_jj = ||x_j|| / sqrt(N)` (a zero column keeps `D_jj = 1`). A user-supplied `S` is any
 //! invertible d x d matrix; choosing it well is the open part (any heuristic is veristat's own).
+//!
+//! As an estimator: [`PrecondLassoParams::new`]`(lasso)` (a fixed penalty) or
+//! [`PrecondLassoParams::cv`]`(cv)` (alpha_min by cross-validation on `X S`), optionally
+//! `.preconditioner(S)`, `-> check() ->` [`PrecondLasso`] `-> fit(&RegressionData) ->`
+//! [`PrecondLassoFit`].
 
-use super::cv::{CvFit, Folds, LassoCv};
-use super::lasso::{ElasticNet, EnetFit};
+use super::cv::{LassoCv, LassoCvFit, LassoCvParams};
+use super::lasso::{ElasticNet, ElasticNetParams, EnetFit};
+use super::linear::predict_linear;
 use crate::error::{Error, Result};
+use crate::estimator::{
+    Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, seconds_since,
+};
 use nalgebra::{DMatrix, DVector};
 
 /// The preconditioner S of phase 1.
@@ -29,6 +38,34 @@ pub enum Preconditioner {
 }
 
 impl Preconditioner {
+    /// The checks that need no design: a user S is square, finite and invertible.
+    fn check(&self) -> Result<()> {
+        if let Preconditioner::Matrix(s) = self {
+            if s.nrows() != s.ncols() {
+                return Err(Error::param(
+                    "preconditioner",
+                    format!("{} x {}", s.nrows(), s.ncols()),
+                    "S must be square",
+                ));
+            }
+            if let Some(pos) = s.iter().position(|v| !v.is_finite()) {
+                return Err(Error::param(
+                    "preconditioner",
+                    s[pos],
+                    "entries must be finite",
+                ));
+            }
+            if s.clone().lu().determinant() == 0.0 {
+                return Err(Error::param(
+                    "preconditioner",
+                    "singular matrix",
+                    "S must be invertible",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The matrix S for design X (diagonal for column normalization).
     pub fn matrix(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
         let d = x.ncols();
@@ -44,20 +81,7 @@ impl Preconditioner {
                         got: s.nrows(),
                     });
                 }
-                if let Some(pos) = s.iter().position(|v| !v.is_finite()) {
-                    return Err(Error::param(
-                        "preconditioner",
-                        s[pos],
-                        "entries must be finite",
-                    ));
-                }
-                if s.clone().lu().determinant() == 0.0 {
-                    return Err(Error::param(
-                        "preconditioner",
-                        "singular matrix",
-                        "S must be invertible",
-                    ));
-                }
+                self.check()?;
                 Ok(s.clone())
             }
         }
@@ -76,31 +100,122 @@ pub fn column_normalization(x: &DMatrix<f64>) -> DVector<f64> {
     )
 }
 
-/// A preconditioned-Lasso fit.
+/// How phase 2 sets the penalty (unchecked).
 #[derive(Debug, Clone)]
-pub struct PrecondFit {
+enum Phase2Params {
+    Fixed(ElasticNetParams),
+    Cv(LassoCvParams),
+}
+
+/// How phase 2 sets the penalty (checked).
+#[derive(Debug, Clone)]
+enum Phase2 {
+    Fixed(ElasticNet),
+    Cv(LassoCv),
+}
+
+/// Unchecked preconditioned-Lasso parameters: S and phase 2's Lasso.
+///
+/// ```
+/// use nalgebra::{DMatrix, DVector};
+/// use veristat::estimator::{Fit, Predict, RegressionData};
+/// use veristat::sparse::{Lasso, PrecondLassoParams, Preconditioner};
+/// let x = DMatrix::from_fn(40, 4, |i, j| ((i * 5 + j * 3) % 7) as f64 * (j + 1) as f64);
+/// let y = DVector::from_fn(40, |i, _| x[(i, 1)] - 2.0 * x[(i, 3)]);
+/// let data = RegressionData::new(x, y).unwrap();
+/// let fit = PrecondLassoParams::new(Lasso::new(0.01))
+///     .preconditioner(Preconditioner::ColumnNormalization)
+///     .fit(&data)
+///     .unwrap();
+/// assert_eq!(fit.predict(data.x()).unwrap().len(), 40);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PrecondLassoParams {
+    preconditioner: Preconditioner,
+    phase2: Phase2Params,
+}
+
+impl PrecondLassoParams {
+    /// Phase 2 at a fixed penalty: `lasso`'s alpha, l1_ratio and options, applied to `X S`;
+    /// column normalization unless [`preconditioner`](Self::preconditioner) says otherwise.
+    pub fn new(lasso: ElasticNetParams) -> Self {
+        Self {
+            preconditioner: Preconditioner::default(),
+            phase2: Phase2Params::Fixed(lasso),
+        }
+    }
+
+    /// Phase 2 with alpha chosen by cross-validation on `X S` (alpha_min).
+    pub fn cv(cv: LassoCvParams) -> Self {
+        Self {
+            preconditioner: Preconditioner::default(),
+            phase2: Phase2Params::Cv(cv),
+        }
+    }
+
+    /// The preconditioner S (default: column normalization).
+    pub fn preconditioner(mut self, s: Preconditioner) -> Self {
+        self.preconditioner = s;
+        self
+    }
+}
+
+impl ParamGuard for PrecondLassoParams {
+    type Checked = PrecondLasso;
+    /// Phase 2's parameters, and a user S square, finite and invertible (its size against the
+    /// design is checked at fit time).
+    fn check(&self) -> Result<PrecondLasso> {
+        self.preconditioner.check()?;
+        let phase2 = match &self.phase2 {
+            Phase2Params::Fixed(p) => Phase2::Fixed(p.check()?),
+            Phase2Params::Cv(p) => Phase2::Cv(p.check()?),
+        };
+        Ok(PrecondLasso {
+            preconditioner: self.preconditioner.clone(),
+            phase2,
+        })
+    }
+}
+
+/// Checked preconditioned-Lasso parameters; fitted by [`Fit`].
+#[derive(Debug, Clone)]
+pub struct PrecondLasso {
+    preconditioner: Preconditioner,
+    phase2: Phase2,
+}
+
+/// A preconditioned-Lasso fit.
+///
+/// [`Fitted::diagnostics`] is phase 2's (the Lasso on `X S`, or its cross-validation's), with
+/// `fit_seconds` of the whole fit.
+#[derive(Debug, Clone)]
+pub struct PrecondLassoFit {
     /// `w^ = S v^` on the original scale of X.
     pub coef: DVector<f64>,
     /// Intercept (0 unless the Lasso options fit one).
     pub intercept: f64,
-    /// `v^`, the Lasso solution on `X S`, with its certificate.
+    /// `v^`, the Lasso solution on `X S`, with its certificate (the alpha_min refit under CV).
     pub inner: EnetFit,
+    /// The cross-validation on `X S`, when phase 2 chose alpha by it.
+    pub cv: Option<LassoCvFit>,
+    diagnostics: Diagnostics,
 }
 
-impl PrecondFit {
+impl Predict for PrecondLassoFit {
+    type Output = DVector<f64>;
     /// Predictions `X w^ + b`.
-    pub fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
-        if x.ncols() != self.coef.len() {
-            return Err(Error::DimensionMismatch {
-                what: "design columns",
-                expected: self.coef.len(),
-                got: x.ncols(),
-            });
-        }
-        Ok(x * &self.coef + DVector::from_element(x.nrows(), self.intercept))
+    fn predict(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
+        predict_linear(x, &self.coef, self.intercept)
     }
 }
 
+impl Fitted for PrecondLassoFit {
+    fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
+    }
+}
+
+/// S and `X S`.
 fn apply(x: &DMatrix<f64>, s: &Preconditioner) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
     let sm = s.matrix(x)?;
     let xs = match s {
@@ -117,55 +232,31 @@ fn apply(x: &DMatrix<f64>, s: &Preconditioner) -> Result<(DMatrix<f64>, DMatrix<
     Ok((sm, xs))
 }
 
-/// Preconditioned Lasso at a fixed penalty: phase 2 runs `lasso` (its alpha, l1_ratio and
-/// options, applied to `X S`) and maps back with `w^ = S v^`.
-pub fn lasso_precond(
-    x: &DMatrix<f64>,
-    y: &DVector<f64>,
-    s: &Preconditioner,
-    lasso: &ElasticNet,
-) -> Result<PrecondFit> {
-    lasso.validate()?;
-    let (sm, xs) = apply(x, s)?;
-    let inner = lasso.fit(&xs, y)?;
-    Ok(PrecondFit {
-        coef: &sm * &inner.coef,
-        intercept: inner.intercept,
-        inner,
-    })
-}
-
-/// Preconditioned Lasso with alpha chosen by cross-validation on `X S` (alpha_min).
-pub fn lasso_precond_cv(
-    x: &DMatrix<f64>,
-    y: &DVector<f64>,
-    s: &Preconditioner,
-    cv: &LassoCv,
-    folds: &Folds,
-) -> Result<(PrecondFit, CvFit)> {
-    let (sm, xs) = apply(x, s)?;
-    let cvfit = cv.fit(&xs, y, folds)?;
-    let (v, b) = cvfit.refit_min();
-    let k = cvfit.index_min;
-    let path = &cvfit.path;
-    let inner = EnetFit {
-        coef: v.clone(),
-        intercept: b,
-        alpha: path.alphas[k],
-        l1_ratio: path.l1_ratio,
-        duality_gap: path.duality_gaps[k],
-        gap_tol: path.gap_tol,
-        n_iter: path.n_iter[k],
-        n_full_passes: path.n_full_passes[k],
-        converged: path.converged[k],
-        used_gram: path.used_gram,
-    };
-    Ok((
-        PrecondFit {
-            coef: &sm * v,
-            intercept: b,
+impl Fit<RegressionData> for PrecondLasso {
+    type Fitted = PrecondLassoFit;
+    /// Phase 1 builds `X S` from X alone; phase 2 fits the Lasso on it and maps back with
+    /// `w^ = S v^`.
+    fn fit(&self, data: &RegressionData) -> Result<PrecondLassoFit> {
+        let start = std::time::Instant::now();
+        let (sm, xs) = apply(data.x(), &self.preconditioner)?;
+        let (inner, cv) = match &self.phase2 {
+            Phase2::Fixed(lasso) => (lasso.fit_xy(&xs, data.y())?, None),
+            Phase2::Cv(cv) => {
+                let cvfit = cv.fit(&RegressionData::new(xs, data.y().clone())?)?;
+                (cvfit.path.point(cvfit.index_min), Some(cvfit))
+            }
+        };
+        let mut diagnostics = match &cv {
+            Some(c) => c.diagnostics().clone(),
+            None => inner.diagnostics().clone(),
+        };
+        diagnostics.fit_seconds = seconds_since(start);
+        Ok(PrecondLassoFit {
+            coef: &sm * &inner.coef,
+            intercept: inner.intercept,
             inner,
-        },
-        cvfit,
-    ))
+            cv,
+            diagnostics,
+        })
+    }
 }

@@ -5,7 +5,8 @@
 //! `lam2 = n alpha (1 - rho)`; the elastic net is the Lasso on the augmented design
 //! `[X; sqrt(lam2) I]`, `[y; 0]`, whose residual correlations are `X^T r - lam2 w`.
 
-use super::lasso::{Prepared, SolverOptions};
+use super::options::SolverOptions;
+use super::prepare::Prepared;
 use crate::error::{Error, Result};
 use nalgebra::{DMatrix, DVector};
 

@@ -4,7 +4,8 @@
 //! the other fourth derivatives vanish.
 
 use crate::error::{Error, Result};
-use crate::expfam::family::{ExponentialFamily, ModelCumulants};
+use crate::expfam::family::{ExponentialFamily, ModelCumulants, Projection};
+use crate::expfam::projection::information_projection;
 use crate::expfam::special::polygamma;
 use crate::expfam::tensor::{Fourth, Tensor3, Tensor4};
 use crate::rng::Rng;
@@ -110,6 +111,10 @@ impl ExponentialFamily for GammaFamily {
         Self::natural(k, k / eta[0].max(1e-300))
     }
     fn natural_from_mean(&self, eta: &DVector<f64>) -> Result<DVector<f64>> {
+        Ok(self.project_mean(eta)?.theta)
+    }
+    /// Newton's moment matching: the shape has no closed form.
+    fn project_mean(&self, eta: &DVector<f64>) -> Result<Projection> {
         // Jensen: log E x > E log x strictly unless x is constant; otherwise no MLE exists.
         if eta[0].is_nan() || eta[0] <= 0.0 || eta[0].ln() - eta[1] <= 0.0 {
             return Err(Error::NotIdentifiable(format!(
@@ -117,6 +122,6 @@ impl ExponentialFamily for GammaFamily {
                 eta[0], eta[1]
             )));
         }
-        Ok(crate::expfam::projection::information_projection(self, eta)?.theta)
+        information_projection(self, eta)
     }
 }

@@ -15,13 +15,15 @@
 //! Gaussian.
 
 use crate::error::{Error, Result};
-use crate::expfam::family::{ExponentialFamily, ModelCumulants, TruthMoments};
-use crate::expfam::tensor::{Fourth, Tensor3, Tensor4};
+use crate::expfam::family::{ExponentialFamily, ModelCumulants, Projection, TruthMoments};
+use crate::expfam::projection::information_projection;
+use crate::expfam::tensor::{Fourth, QuarticForm, Tensor3, Tensor4};
 use crate::expfam::truth::{Truth, Univariate};
 use crate::linalg::Cholesky;
 use crate::rng::Rng;
 use nalgebra::{DMatrix, DVector};
 use rand_distr::{Distribution, StandardNormal};
+use std::sync::Arc;
 
 /// Which covariance matrices the model allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -436,9 +438,11 @@ impl GaussianQuartic {
         }
         trace_part + 4.0 * chain
     }
+}
 
+impl QuarticForm for GaussianQuartic {
     /// Every entry of the fourth cumulant tensor (O(p⁴ d³): for tests and small models).
-    pub fn dense(&self) -> Tensor4 {
+    fn dense(&self) -> Tensor4 {
         let p = self.a.len();
         let mut t = Tensor4::zeros(p);
         for i in 0..p {
@@ -460,7 +464,7 @@ impl GaussianQuartic {
 
     /// Σ_abcd k4_abcd M_ab M_cd: with M = Σ_i μ_i v_i v_iᵀ this is Σ_ij μ_i μ_j κ(Q_i,Q_i,Q_j,Q_j)
     /// for the combined forms Q_i = Σ_a v_ia t_a, O(p² d³) instead of O(p⁴).
-    pub fn contract2(&self, m: &DMatrix<f64>) -> Result<f64> {
+    fn contract2(&self, m: &DMatrix<f64>) -> Result<f64> {
         let p = self.a.len();
         if m.nrows() != p || m.ncols() != p {
             return Err(Error::DimensionMismatch {
@@ -602,7 +606,7 @@ impl ExponentialFamily for Gaussian {
             mean,
             fisher,
             k3,
-            k4: Fourth::Gaussian(q),
+            k4: Fourth::ClosedForm(Arc::new(q)),
         })
     }
     fn sample(&self, theta: &DVector<f64>, rng: &mut Rng, x: &mut [f64]) -> Result<()> {
@@ -683,16 +687,31 @@ impl ExponentialFamily for Gaussian {
                     .inverse();
                 Ok(self.natural_from_precision(&m, &k))
             }
-            Structure::Graphical(_) => {
-                for i in 0..self.d {
-                    let v = eta[self.d + i] - m[i] * m[i];
-                    if v.is_nan() || v <= 0.0 {
-                        return Err(var_err(format!("variance of x{i}")));
-                    }
-                }
-                Ok(crate::expfam::projection::information_projection(self, eta)?.theta)
+            Structure::Graphical(_) => Ok(self.project_mean(eta)?.theta),
+        }
+    }
+    /// Closed forms except for a graphical structure, whose zero-precision constraints leave
+    /// Newton's moment matching (the MLE exists when every variance is positive).
+    fn project_mean(&self, eta: &DVector<f64>) -> Result<Projection> {
+        if !matches!(self.structure, Structure::Graphical(_)) {
+            return Ok(Projection::closed_form(self.natural_from_mean(eta)?));
+        }
+        if eta.len() != self.dim() {
+            return Err(Error::DimensionMismatch {
+                what: "mean parameter",
+                expected: self.dim(),
+                got: eta.len(),
+            });
+        }
+        for i in 0..self.d {
+            let v = eta[self.d + i] - eta[i] * eta[i];
+            if v.is_nan() || v <= 0.0 {
+                return Err(Error::Numerical(format!(
+                    "variance of x{i}: the sample covariance is singular, no MLE"
+                )));
             }
         }
+        information_projection(self, eta)
     }
     fn kl(&self, theta0: &DVector<f64>, theta1: &DVector<f64>) -> Result<f64> {
         // Closed form ½[tr(K₁Σ₀) + (m₁−m₀)ᵀK₁(m₁−m₀) − d + log det Σ₁/det Σ₀]; equal to the

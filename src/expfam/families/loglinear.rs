@@ -3,7 +3,8 @@
 //! needed), which is how the risk terms are obtained from moments alone.
 
 use crate::error::{Error, Result};
-use crate::expfam::family::{ExponentialFamily, ModelCumulants, TruthMoments};
+use crate::expfam::family::{ExponentialFamily, ModelCumulants, Projection, TruthMoments};
+use crate::expfam::projection::information_projection;
 use crate::expfam::tensor::{Fourth, Tensor3, Tensor4};
 use crate::expfam::truth::Truth;
 use crate::rng::Rng;
@@ -214,13 +215,16 @@ impl ExponentialFamily for LogLinear {
         DVector::zeros(self.dim())
     }
     fn natural_from_mean(&self, eta: &DVector<f64>) -> Result<DVector<f64>> {
+        Ok(self.project_mean(eta)?.theta)
+    }
+    /// Newton's moment matching: ψ has no closed-form inverse gradient.
+    fn project_mean(&self, eta: &DVector<f64>) -> Result<Projection> {
         // The MLE exists iff t̄ is interior to the convex hull of the feature rows; an empty
         // margin puts it on the boundary, where Newton diverges.
-        let proj = crate::expfam::projection::information_projection(self, eta).map_err(|e| {
+        information_projection(self, eta).map_err(|e| {
             Error::NotIdentifiable(format!(
                 "log-linear MLE does not exist (empty cell margin?): {e}"
             ))
-        })?;
-        Ok(proj.theta)
+        })
     }
 }

@@ -202,7 +202,7 @@ impl DiscreteMechanism for Grr {
     }
 }
 
-/// Unary encoding (Wang et al. 2017): one-hot encode v ∈ [K], keep the true bit at 1 with
+/// Unary encoding (Wang et al. 2017): one-hot encode v ∈ \[K\], keep the true bit at 1 with
 /// probability p and set every other bit to 1 with probability q, independently.
 /// OUE: p = 1/2, q = 1/(e^ε + 1) (per-user decoder variance at frequency 0: 4e^ε/(e^ε−1)²).
 /// SUE (basic RAPPOR): p = e^{ε/2}/(e^{ε/2} + 1), q = 1 − p.
@@ -405,8 +405,8 @@ pub fn olh_hash(seed: u32, v: usize, g: usize) -> usize {
     (splitmix64(u64::from(seed) ^ splitmix64(v as u64)) % g as u64) as usize
 }
 
-/// Optimized local hashing (Wang et al. 2017): the user draws a public hash h: [K] → [g],
-/// g = round(e^ε + 1), and reports (h, GRR_g(h(v))). Per-hash output law is GRR on [g], so the
+/// Optimized local hashing (Wang et al. 2017): the user draws a public hash h: \[K\] → \[g\],
+/// g = round(e^ε + 1), and reports (h, GRR_g(h(v))). Per-hash output law is GRR on \[g\], so the
 /// ratio is exactly e^ε for every hash. Decoder (1[h(u) = y] − 1/g)/(p − 1/g),
 /// p = e^ε/(e^ε + g − 1); its variance at frequency 0 is (1/g)(1 − 1/g)/(p − 1/g)²,
 /// = 4e^ε/(e^ε−1)² when g = e^ε + 1.
@@ -504,7 +504,7 @@ impl DiscreteMechanism for Olh {
     fn audit_inputs(&self) -> Vec<Vec<f64>> {
         (0..self.k).map(|v| vec![v as f64]).collect()
     }
-    /// One output space per hash seed 0..64: {(seed, y) : y ∈ [g]}.
+    /// One output space per hash seed 0..64: {(seed, y) : y ∈ \[g\]}.
     fn output_spaces(&self) -> Vec<Vec<Vec<f64>>> {
         (0..64u32)
             .map(|s| (0..self.g).map(|y| vec![f64::from(s), y as f64]).collect())

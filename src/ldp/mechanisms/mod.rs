@@ -4,9 +4,9 @@
 //! | mechanism | input | output | source |
 //! |---|---|---|---|
 //! | [`BinaryRr`] | bit | bit | Warner 1965 |
-//! | [`Grr`] | category in [K] | category | Kairouz et al. 2016 (direct encoding) |
+//! | [`Grr`] | category in \[K\] | category | Kairouz et al. 2016 (direct encoding) |
 //! | [`UnaryEncoding`] (OUE, SUE) | category | K bits | Wang et al. 2017, Erlingsson et al. 2014 |
-//! | [`Olh`] | category | (hash seed, value in [g]) | Wang et al. 2017 |
+//! | [`Olh`] | category | (hash seed, value in \[g\]) | Wang et al. 2017 |
 //! | [`DuchiScalar`], [`DuchiL2`], [`DuchiLinf`] | [−r, r], ℓ2 ball, ℓ∞ box | ±B, sphere, {±B}^d | Duchi, Jordan & Wainwright 2018 |
 //! | [`Piecewise`], [`Hybrid`] | [−1, 1] | [−C, C] | Wang et al. ICDE 2019 |
 //! | [`Laplace`] | box [−r, r]^d | R^d | Dwork et al. 2006 |
