@@ -111,7 +111,11 @@ fn cumulative_proba<'py>(
             got: coef.nrows(),
         }));
     }
-    let model = CumulativeLogit { cutpoints, coef };
+    let model = CumulativeLogit {
+        cutpoints,
+        coef,
+        link: veristat::ordinal::Link::Logit,
+    };
     let x = mat(&x);
     let p = detach(py, None, move || model.predict_proba(&x, policy))?;
     Ok((py_mat(py, &p.probs), p.n_crossing))

@@ -23,6 +23,12 @@ use crate::linalg::{log1pexp, sigmoid};
 use libm::erfc;
 use std::f64::consts::{FRAC_1_SQRT_2, LN_2, PI};
 
+/// A linear predictor that moves by more than this (log-odds) across the training rows is
+/// taken as (quasi-)complete separation under the logit link: the MLE does not exist and Newton
+/// only walks the coefficients off to infinity (σ(30) = 1 − 9e−14). [`Link::separation_span`]
+/// carries the same tail probability over to the other links.
+pub const SEPARATION_LOGIT_SPAN: f64 = 30.0;
+
 /// ln √(2π).
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 
@@ -153,6 +159,21 @@ impl Link {
     /// every link but the Cauchy one (Christensen 2019, Sec. 3.3).
     pub fn log_concave(self) -> bool {
         self != Link::Cauchit
+    }
+
+    /// The span of a linear predictor beyond which a fit counts as (quasi-)separated: the
+    /// distance from the median of F to the point where the farther tail has probability
+    /// σ(−30) ≈ 9.4e−14 ([`SEPARATION_LOGIT_SPAN`] = 30 for the logit link; about 7.4 for the
+    /// probit, 29.6 for the Gumbel links and 3.4e12 for the Cauchy link, whose tails are so
+    /// heavy that the span never flags it and the Newton probe alone does).
+    pub fn separation_span(self) -> f64 {
+        if self == Link::Logit {
+            return SEPARATION_LOGIT_SPAN;
+        }
+        let eps = sigmoid(-SEPARATION_LOGIT_SPAN);
+        let q = |p: f64| self.quantile(p).unwrap_or(f64::INFINITY);
+        let m = q(0.5);
+        (q(1.0 - eps) - m).max(m - q(eps))
     }
 
     /// F(t).

@@ -1,5 +1,6 @@
-//! Proportional odds MLE (`P(Y ≤ k | x) = σ(θ_k − xᵀ b)`) by Newton's method with ordered
-//! cutpoints, and the "logistic regression on the last class" baseline (spec §1.6, §3).
+//! Proportional odds MLE (`P(Y ≤ k | x) = F(θ_k − xᵀ b)`, F = σ by default or any other
+//! [`Link`], clm's cumulative link model, Christensen 2019, eq. (1)) by Newton's method with
+//! ordered cutpoints, and the "logistic regression on the last class" baseline (spec §1.6, §3).
 //!
 //! Ordering is built into the parameters as in statsmodels' `OrderedModel`:
 //! `θ_0`, `θ_k = θ_{k−1} + exp(δ_k)`, so every Newton iterate has strictly increasing
@@ -9,7 +10,9 @@
 //! (θ, b) directly.
 
 use super::data::OrdinalData;
+use super::identify::{check_design_rank, separating_feature};
 use super::likelihood::{Derivatives, po_derivatives};
+use super::link::Link;
 use super::model::{CumulativeLogit, Probabilities};
 use crate::error::{Error, Result, check};
 use crate::estimator::{
@@ -18,17 +21,15 @@ use crate::estimator::{
 use crate::linalg::Cholesky;
 use nalgebra::{DMatrix, DVector};
 
-/// A linear predictor that moves by more than this (log-odds) across the training rows is
-/// taken as (quasi-)complete separation: the MLE does not exist and Newton only walks the
-/// coefficients off to infinity (σ(30) = 1 − 9e−14).
-pub const SEPARATION_LOGIT_SPAN: f64 = 30.0;
+pub use super::link::SEPARATION_LOGIT_SPAN;
 
-/// Proportional-odds parameters (builder; unchecked). Defaults: at most 100 Newton steps,
-/// converged when max |∇(−loglik/N)| ≤ 1e-10.
+/// Proportional-odds parameters (builder; unchecked). Defaults: logit link, at most 100
+/// Newton steps, converged when max |∇(−loglik/N)| ≤ 1e-10.
 #[derive(Debug, Clone)]
 pub struct ProportionalOddsParams {
     max_iter: usize,
     tol: f64,
+    link: Link,
 }
 
 impl Default for ProportionalOddsParams {
@@ -36,6 +37,7 @@ impl Default for ProportionalOddsParams {
         Self {
             max_iter: 100,
             tol: 1e-10,
+            link: Link::Logit,
         }
     }
 }
@@ -45,6 +47,7 @@ impl Default for ProportionalOddsParams {
 pub struct ProportionalOdds {
     max_iter: usize,
     tol: f64,
+    link: Link,
 }
 
 /// A proportional-odds (or binary logistic) fit.
@@ -60,6 +63,9 @@ pub struct ProportionalOddsFit {
     pub std_errors: Vec<f64>,
     /// Standard errors of `cutpoints`.
     pub cutpoint_std_errors: Vec<f64>,
+    /// Inverse observed information, (K−1+p) square, cutpoints first then slopes (clm's
+    /// `vcov` order).
+    pub cov: DMatrix<f64>,
     /// Weighted log-likelihood at the optimum.
     pub loglik: f64,
     /// Newton steps; the certificate is max |∂(−loglik/N)| against the tolerance. A fit that
@@ -128,6 +134,12 @@ impl ProportionalOddsParams {
         self.tol = v;
         self
     }
+
+    /// Inverse link F of P(Y ≤ k | x) = F(θ_k − xᵀb) (default logit: proportional odds).
+    pub fn link(mut self, link: Link) -> Self {
+        self.link = link;
+        self
+    }
 }
 
 impl ParamGuard for ProportionalOddsParams {
@@ -138,6 +150,7 @@ impl ParamGuard for ProportionalOddsParams {
         Ok(ProportionalOdds {
             max_iter: self.max_iter,
             tol: self.tol,
+            link: self.link,
         })
     }
 }
@@ -147,20 +160,23 @@ impl Fit<OrdinalData> for ProportionalOdds {
 
     /// Fit by Newton with Armijo step halving.
     ///
-    /// Errors: [`Error::NotIdentifiable`] on an empty class, on (quasi-)separation (a linear
-    /// predictor spanning more than [`SEPARATION_LOGIT_SPAN`]) or a singular information matrix
-    /// (collinear or constant columns); [`Error::NotConverged`] when the iteration limit is hit.
+    /// Errors: [`Error::NotIdentifiable`] on an empty class, a rank-deficient design (naming the
+    /// constant or aliased feature), on (quasi-)separation (a linear predictor spanning more than
+    /// [`Link::separation_span`], [`SEPARATION_LOGIT_SPAN`] for the logit link; naming the
+    /// separating feature when one feature alone separates) or a singular information matrix;
+    /// [`Error::NotConverged`] when the iteration limit is hit.
     fn fit(&self, data: &OrdinalData) -> Result<ProportionalOddsFit> {
         let start = std::time::Instant::now();
         data.check_levels()?;
         check_design_rank(data)?;
         let (p, k1) = (data.n_features(), data.n_classes() - 1);
         let n_w = data.total_weight();
+        let link = self.link;
         let theta0: Vec<f64> = data
             .cumulative_proportions()
             .iter()
-            .map(|&q| (q / (1.0 - q)).ln())
-            .collect();
+            .map(|&q| link.quantile(q))
+            .collect::<Result<_>>()?;
         let mut phi = DVector::zeros(k1 + p);
         phi[0] = theta0[0];
         for m in 1..k1 {
@@ -174,12 +190,12 @@ impl Fit<OrdinalData> for ProportionalOdds {
         };
         let eval = |phi: &DVector<f64>| -> Option<Derivatives> {
             let (t, b) = split(phi);
-            po_derivatives(data, &t, &b)
+            po_derivatives(data, &t, &b, link)
         };
         let nll = |phi: &DVector<f64>| -> f64 {
             let (t, b) = split(phi);
             let bm = DMatrix::from_fn(p, k1, |j, _| b[j]);
-            super::likelihood::loglik(data, &t, &bm).map_or(f64::INFINITY, |l| -l)
+            super::likelihood::loglik(data, &t, &bm, link).map_or(f64::INFINITY, |l| -l)
         };
         let mut der = eval(&phi)
             .ok_or_else(|| Error::Numerical("proportional odds: invalid start".into()))?;
@@ -256,19 +272,26 @@ impl Fit<OrdinalData> for ProportionalOdds {
             hess: der.hess.clone(),
         };
         newton(&mut probe, &mut probe_der, 0.0, 10)?;
-        let moved = (probe.rows(k1, p) - &before).amax();
+        let drift = probe.rows(k1, p) - &before;
+        let moved = drift.amax();
         if moved > 1.0 {
             return Err(Error::NotIdentifiable(format!(
-                "proportional odds: the slopes keep growing (by {moved:.2} in 10 extra Newton steps) while the \
-                 log-likelihood still increases; the classes are (quasi-)completely separated and the MLE does not exist"
+                "proportional odds: the slopes keep growing (by {moved:.2} in 10 extra Newton steps, most for {}) \
+                 while the log-likelihood still increases; the classes are (quasi-)completely separated and the MLE \
+                 does not exist{}",
+                data.feature_label(drift.iamax()),
+                separation_note(data)
             )));
         }
         let (theta, b) = split(&phi);
-        if predictor_span(data.x(), &b) > SEPARATION_LOGIT_SPAN {
+        let span = link.separation_span();
+        if predictor_span(data.x(), &b) > span {
             return Err(Error::NotIdentifiable(format!(
-                "proportional odds: the linear predictor spans more than {SEPARATION_LOGIT_SPAN} log-odds (max |b| = {:.3e}); \
-                 the classes are (quasi-)completely separated and the MLE does not exist",
-                b.amax()
+                "proportional odds: the linear predictor spans more than {span:.3} ({link} link scale; max |b| = \
+                 {:.3e}, for {}); the classes are (quasi-)completely separated and the MLE does not exist{}",
+                b.amax(),
+                data.feature_label(b.iamax()),
+                separation_note(data)
             )));
         }
         // At machine precision the line search can stall just above a tight tolerance.
@@ -292,6 +315,7 @@ impl Fit<OrdinalData> for ProportionalOdds {
         let model = CumulativeLogit {
             cutpoints: theta.clone(),
             coef: DMatrix::from_fn(k1, p, |_, j| b[j]),
+            link,
         };
         let stop = if converged {
             Stop::Converged
@@ -306,6 +330,7 @@ impl Fit<OrdinalData> for ProportionalOdds {
             cutpoints: theta,
             std_errors: se[k1..].to_vec(),
             cutpoint_std_errors: se[..k1].to_vec(),
+            cov,
             loglik: der.ll,
             diagnostics: Diagnostics {
                 iterations: n_iter,
@@ -320,69 +345,12 @@ impl Fit<OrdinalData> for ProportionalOdds {
     }
 }
 
-/// Relative size below which a column's residual, after projecting out the intercept and the
-/// columns before it, counts as zero: exact dependence leaves rounding (~1e-15), while a design
-/// this close to dependent has no usable MLE either.
-const RANK_TOL: f64 = 1e-10;
-
-/// Identifiability of the proportional-odds design, checked before any Newton step. The K − 1
-/// cutpoints act as an intercept, so the slopes b are identified only when [1, X] (over the rows
-/// of positive weight) has full column rank p + 1; otherwise the observed information is
-/// singular everywhere and Newton only wanders (113 s on 5 rows × 3000 columns before reporting
-/// separation). More slopes than rows, a constant column, or a column that is a linear
-/// combination of the intercept and the columns before it is an [`Error::NotIdentifiable`]
-/// naming the cause and the column.
-fn check_design_rank(data: &OrdinalData) -> Result<()> {
-    let x = data.x();
-    let rows: Vec<usize> = (0..x.nrows())
-        .filter(|&i| data.weights()[i] > 0.0)
-        .collect();
-    let (n, p) = (rows.len(), x.ncols());
-    if p + 1 > n {
-        return Err(Error::NotIdentifiable(format!(
-            "proportional odds: {p} feature columns and the cutpoints' intercept need at least {} \
-             rows of positive weight, the data have {n}; [1, X] has rank at most {n} < {}, so the \
-             MLE is not unique (fewer features, or a penalized model such as PRESTO)",
-            p + 1,
-            p + 1
-        )));
+/// "; `name` alone separates them (…)" when a single feature separates an extreme class.
+fn separation_note(data: &OrdinalData) -> String {
+    match separating_feature(data) {
+        Some((j, how)) => format!("; {} alone separates them ({how})", data.feature_label(j)),
+        None => String::new(),
     }
-    // Classical Gram–Schmidt with one reorthogonalization ("twice is enough") on the centred
-    // columns, in order, so the column named is the first that depends on earlier ones.
-    let mut basis = DMatrix::<f64>::zeros(n, p);
-    for j in 0..p {
-        let col = DVector::from_iterator(n, rows.iter().map(|&i| x[(i, j)]));
-        if col.iter().all(|&v| v == col[0]) {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: feature column {j} (0-based) is constant ({}), which the \
-                 cutpoints already absorb; drop it",
-                col[0]
-            )));
-        }
-        let mut v = col.add_scalar(-col.mean());
-        let norm0 = v.norm();
-        if norm0 <= 1e-13 * col.norm() {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: feature column {j} (0-based) is constant up to rounding; drop it"
-            )));
-        }
-        for _ in 0..2 {
-            let q = basis.columns(0, j);
-            let c = q.tr_mul(&v);
-            v -= q * c;
-        }
-        let r = v.norm();
-        if r <= RANK_TOL * norm0 {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: feature column {j} (0-based) is a linear combination of the \
-                 intercept and the columns before it (residual {:.1e} of its norm); [1, X] is \
-                 rank-deficient, drop the column",
-                r / norm0
-            )));
-        }
-        basis.set_column(j, &(v / r));
-    }
-    Ok(())
 }
 
 /// Newton direction −H⁻¹g; Levenberg damping when H is not positive definite (the δ-curvature

@@ -248,7 +248,13 @@ fn presto_fixed_lambdas_match_the_spec_table_and_scipy() {
                 "cumulative psi",
             );
         }
-        let ll = likelihood::loglik(&a, &fit.model.cutpoints, &fit.model.coef.transpose()).unwrap();
+        let ll = likelihood::loglik(
+            &a,
+            &fit.model.cutpoints,
+            &fit.model.coef.transpose(),
+            fit.model.link,
+        )
+        .unwrap();
         close(ll, fit.loglik, 1e-12, "loglik identity");
     }
 }

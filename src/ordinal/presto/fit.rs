@@ -5,6 +5,7 @@ use super::problem::{Problem, Solution};
 use crate::error::{Error, Result, check};
 use crate::estimator::{Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, seconds_since};
 use crate::ordinal::data::OrdinalData;
+use crate::ordinal::link::Link;
 use crate::ordinal::model::{CumulativeLogit, Probabilities};
 use nalgebra::{DMatrix, DVector};
 use std::time::Instant;
@@ -17,6 +18,7 @@ pub(crate) struct Settings {
     pub(crate) standardize: bool,
     pub(crate) tol: f64,
     pub(crate) max_iter: usize,
+    pub(crate) link: Link,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             standardize: false,
             tol: 1e-9,
             max_iter: 200,
+            link: Link::Logit,
         }
     }
 }
@@ -54,6 +57,7 @@ impl Settings {
             self.penalize_first,
             self.a,
             self.standardize,
+            self.link,
         ))
     }
 
@@ -120,6 +124,12 @@ macro_rules! settings_setters {
         /// Maximum proximal Newton steps per λ (≥ 1; default 200).
         pub fn max_iter(mut self, v: usize) -> Self {
             self.settings.max_iter = v;
+            self
+        }
+
+        /// Inverse link F of P(Y ≤ k | x) = F(θ_k − xᵀb_k) (default logit, the paper's model).
+        pub fn link(mut self, link: $crate::ordinal::link::Link) -> Self {
+            self.settings.link = link;
             self
         }
     };
@@ -223,7 +233,7 @@ impl Fit<OrdinalData> for Presto {
     fn fit(&self, data: &OrdinalData) -> Result<PrestoFit> {
         let t0 = Instant::now();
         let prob = self.settings.problem(data)?;
-        let start = prob.intercept_only();
+        let start = prob.intercept_only()?;
         Ok(self.settings.fit_from(&prob, self.lambda, start, t0)?.0)
     }
 }
