@@ -44,6 +44,7 @@ pub mod data;
 pub mod identify;
 pub mod inference;
 pub mod likelihood;
+pub mod likelihood_ratio;
 pub mod link;
 pub mod model;
 pub mod presto;

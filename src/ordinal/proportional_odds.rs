@@ -11,9 +11,11 @@
 
 use super::data::OrdinalData;
 use super::identify::{check_design_rank, separating_feature};
+use super::inference::{Wald, information_criteria, wald};
 use super::likelihood::{Derivatives, po_derivatives};
 use super::link::Link;
 use super::model::{CumulativeLogit, Probabilities};
+use super::uncertainty::{ModelWithCovariance, po_covariance};
 use crate::error::{Error, Result, check};
 use crate::estimator::{
     Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, Stop, seconds_since,
@@ -68,6 +70,8 @@ pub struct ProportionalOddsFit {
     pub cov: DMatrix<f64>,
     /// Weighted log-likelihood at the optimum.
     pub loglik: f64,
+    /// Total frequency weight N = Σ w_i (clm's `nobs`; n for unit weights).
+    pub nobs: f64,
     /// Newton steps; the certificate is max |∂(−loglik/N)| against the tolerance. A fit that
     /// stalls at the gradient's precision floor above the tolerance, but below 1e-6, is
     /// returned with [`Stop::Stalled`]; worse is an error.
@@ -82,6 +86,44 @@ impl ProportionalOddsFit {
             Certificate::GradientNorm { norm, .. } => norm,
             _ => f64::NAN,
         }
+    }
+}
+
+impl ProportionalOddsFit {
+    /// The inverse link of the fit.
+    pub fn link(&self) -> Link {
+        self.model.link
+    }
+
+    /// Free parameters: K − 1 cutpoints and p slopes.
+    pub fn n_params(&self) -> usize {
+        self.cutpoints.len() + self.coef.len()
+    }
+
+    /// (AIC, BIC) = (−2ℓ + 2k, −2ℓ + k log N).
+    pub fn information_criteria(&self) -> Result<(f64, f64)> {
+        information_criteria(self.loglik, self.n_params(), self.nobs)
+    }
+
+    /// Wald statistics at confidence `level` of the slopes and of the cutpoints, from the
+    /// inverse observed information (clm's `summary` and `confint(type = "Wald")`).
+    pub fn wald(&self, level: f64) -> Result<(Vec<Wald>, Vec<Wald>)> {
+        Ok((
+            wald(&self.coef, &self.std_errors, level)?,
+            wald(&self.cutpoints, &self.cutpoint_std_errors, level)?,
+        ))
+    }
+
+    /// The fit with the covariance of its estimates, for predictions with standard errors and
+    /// average marginal effects ([`super::uncertainty`]).
+    pub fn uncertainty(&self) -> Result<ModelWithCovariance> {
+        let (k1, p) = (self.cutpoints.len(), self.coef.len());
+        ModelWithCovariance::new(
+            self.model.link,
+            self.cutpoints.clone(),
+            self.model.coef.clone(),
+            po_covariance(&self.cov, k1, p)?,
+        )
     }
 }
 
@@ -332,6 +374,7 @@ impl Fit<OrdinalData> for ProportionalOdds {
             cutpoint_std_errors: se[..k1].to_vec(),
             cov,
             loglik: der.ll,
+            nobs: n_w,
             diagnostics: Diagnostics {
                 iterations: n_iter,
                 stop,

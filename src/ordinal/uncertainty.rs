@@ -21,12 +21,12 @@ use crate::error::{Error, Result};
 use nalgebra::{DMatrix, DVector};
 
 /// A fitted cumulative link model with the covariance of its estimates.
-#[derive(Debug, Clone)]
-pub struct ModelWithCovariance<'a> {
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelWithCovariance {
     link: Link,
-    cutpoints: &'a [f64],
-    coef: &'a DMatrix<f64>,
-    cov: &'a DMatrix<f64>,
+    cutpoints: Vec<f64>,
+    coef: DMatrix<f64>,
+    cov: DMatrix<f64>,
 }
 
 /// Cumulative probabilities P(Y ≤ k | x), k = 0..K−2, of each row, with their uncertainty.
@@ -85,14 +85,14 @@ pub fn po_covariance(cov: &DMatrix<f64>, k1: usize, p: usize) -> Result<DMatrix<
     Ok(DMatrix::from_fn(d, d, |i, j| cov[(map(i), map(j))]))
 }
 
-impl<'a> ModelWithCovariance<'a> {
+impl ModelWithCovariance {
     /// `coef` is (K−1) × p with row k = b_k; `cov` is the covariance in the layout of the
     /// module docs (size (K−1)(1+p)).
     pub fn new(
         link: Link,
-        cutpoints: &'a [f64],
-        coef: &'a DMatrix<f64>,
-        cov: &'a DMatrix<f64>,
+        cutpoints: Vec<f64>,
+        coef: DMatrix<f64>,
+        cov: DMatrix<f64>,
     ) -> Result<Self> {
         let k1 = cutpoints.len();
         if coef.nrows() != k1 {
@@ -161,7 +161,7 @@ impl<'a> ModelWithCovariance<'a> {
     }
 
     fn quad(&self, g: &DVector<f64>) -> f64 {
-        (g.transpose() * self.cov * g)[(0, 0)].max(0.0)
+        (g.transpose() * &self.cov * g)[(0, 0)].max(0.0)
     }
 
     /// Cumulative probabilities with standard errors and link-scale intervals at `level`.
@@ -374,7 +374,8 @@ mod tests {
         let x = DMatrix::from_row_slice(3, 2, &[0.2, -1.0, 1.5, 0.3, -0.7, 0.9]);
         let psi = pack(&theta, &coef);
         for link in Link::ALL {
-            let m = ModelWithCovariance::new(link, &theta, &coef, &cov).unwrap();
+            let m =
+                ModelWithCovariance::new(link, theta.clone(), coef.clone(), cov.clone()).unwrap();
             let cum = m.cumulative(&x, 0.95).unwrap();
             let cls = m.classes(&x, 0.95).unwrap();
             for i in 0..3 {
@@ -417,7 +418,8 @@ mod tests {
         let w = [1.0, 2.0, 1.0, 3.0];
         let psi = pack(&theta, &coef);
         for link in Link::ALL {
-            let m = ModelWithCovariance::new(link, &theta, &coef, &cov).unwrap();
+            let m =
+                ModelWithCovariance::new(link, theta.clone(), coef.clone(), cov.clone()).unwrap();
             let me = m.marginal_effects(&x, Some(&w)).unwrap();
             // AME by differentiating the class probabilities in x numerically.
             let ame_at = |q: &DVector<f64>, j: usize, c: usize| {
@@ -449,7 +451,7 @@ mod tests {
                     // numerical gradient (nested differences) is compared loosely.
                     let want = fd_se(&psi, &cov, |q| {
                         let (t, b) = unpack(q, 2, 2);
-                        let mm = ModelWithCovariance::new(link, &t, &b, &cov).unwrap();
+                        let mm = ModelWithCovariance::new(link, t, b, cov.clone()).unwrap();
                         mm.marginal_effects(&x, Some(&w)).unwrap().effect[(j, c)]
                     });
                     assert!((me.se[(j, c)] - want).abs() < 1e-7, "{link} AME se");
@@ -467,6 +469,6 @@ mod tests {
         assert_eq!(full[(5, 1)], v[(3, 1)]);
         assert!(po_covariance(&v, 3, 2).is_err());
         let coef = DMatrix::zeros(2, 2);
-        assert!(ModelWithCovariance::new(Link::Logit, &[0.0, 1.0], &coef, &v).is_err());
+        assert!(ModelWithCovariance::new(Link::Logit, vec![0.0, 1.0], coef, v).is_err());
     }
 }
