@@ -222,6 +222,10 @@ mod tests {
         assert_eq!(log1pexp(1000.0), 1000.0);
         assert!(log1pexp(-1000.0) >= 0.0);
         assert!((logsumexp(&[1000.0, 1000.0]) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+        assert!((log_add_exp(1000.0, 1000.0) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+        assert_eq!(log_add_exp(f64::NEG_INFINITY, -3.5), -3.5);
+        assert_eq!(log_add_exp(2.0, f64::NEG_INFINITY), 2.0);
+        assert_eq!(log_add_exp(-1.0, 0.5), logsumexp(&[-1.0, 0.5]));
         assert_eq!(soft_threshold(3.0, 1.0), 2.0);
         assert_eq!(soft_threshold(-3.0, 1.0), -2.0);
         assert_eq!(soft_threshold(0.5, 1.0), 0.0);

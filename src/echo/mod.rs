@@ -12,7 +12,7 @@
 //! | [`template`] | the QNM comb `qnmcomb_cut` and the triangle comb | §3.1, §3.4 |
 //! | [`bessel`] | `ln I₀` via the exponentially scaled `I₀e` (never overflows) | §3.3 |
 //! | [`likelihood`] | phase-marginalised likelihood ratios, per bin ("old") and per QNM ("new") | §3.3 |
-//! | [`search`] | priors, the nested-sampling search (ln B), detection rate | §3.2, §4 |
+//! | [`search`](mod@search) | priors, the nested-sampling search (ln B), detection rate | §3.2, §4 |
 //!
 //! The sampler is [`crate::inference::nested`].
 //!

@@ -14,8 +14,6 @@ BIN=$(realpath "${1:-target/debug/veristat}")
 CLAIM=${CLAIM:-expfam-c1-correct}
 REPLICATES=${REPLICATES:-100000}
 SHARDS=${SHARDS:-4}
-CTLD_PORT=${SLURMCTLD_PORT:-6817}
-SLURMD_PORT=${SLURMD_PORT:-6818}
 KILLED=0 # the array task that is killed midway and resubmitted
 T0=$(date +%s)
 
@@ -78,10 +76,24 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Slurm's ports, 6817 and 6818 unless taken (another cluster of this test running beside it):
+# then the next free pair.
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ -n "${SLURMCTLD_PORT:-}" ]; then
+    CTLD_PORT=$SLURMCTLD_PORT
+else
+    CTLD_PORT=none
+    for p in $(seq 6817 2 6915); do
+        if ! in_use "$p" && ! in_use "$((p + 1))"; then
+            CTLD_PORT=$p
+            break
+        fi
+    done
+    [ "$CTLD_PORT" != none ] || fail "no free port pair in 6817-6916"
+fi
+SLURMD_PORT=${SLURMD_PORT:-$((CTLD_PORT + 1))}
 for port in "$CTLD_PORT" "$SLURMD_PORT"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        fail "port $port is in use (another Slurm?); set SLURMCTLD_PORT/SLURMD_PORT"
-    fi
+    if in_use "$port"; then fail "port $port is in use; set SLURMCTLD_PORT/SLURMD_PORT"; fi
 done
 
 # munge: a fresh key from /dev/urandom, socket and state in the temporary folder.
@@ -140,7 +152,7 @@ for _ in $(seq 120); do
     sleep 0.5
 done
 [ "$state" = idle ] || fail "node not idle after 60 s (state '$state')"
-say "cluster up: $(sinfo -h -N -o '%N %T %c CPUs')"
+say "cluster up: $(sinfo -h -N -o '%N %T %c CPUs'), ports $CTLD_PORT/$SLURMD_PORT"
 
 # The README's job array, one CPU (and one rayon thread) per task.
 cat >"$WORK/job.sh" <<JOB

@@ -110,8 +110,9 @@ struct Ellipsoid {
 }
 
 impl Clusters {
-    /// dynesty's `bounding_ellipsoids` (Speagle 2020; after Feroz & Hobson 2008): coordinates are divided by each axis' spread so k-means sees a roughly isotropic
-    /// cloud, then clusters are split recursively.
+    /// dynesty's `bounding_ellipsoids` (Speagle 2020; after Feroz & Hobson 2008): coordinates
+    /// are divided by each axis' spread so k-means sees a roughly isotropic cloud, then clusters
+    /// are split recursively.
     ///
     /// Periodic axes are clustered as if they were not periodic: a mode straddling the wrap then
     /// looks like two blobs at both ends of the axis, which the splitting separates (their

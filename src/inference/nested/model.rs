@@ -27,13 +27,13 @@ pub trait PriorModel: Sync {
     }
     /// Whether the sampler should evaluate the replacements' likelihoods in batches across the
     /// replacements of an iteration: the uniform proposals from the bounds in rounds, the random
-    /// walks in lockstep, one batch per step (see `batches.rs`). Default
-    /// `false`: proposals are evaluated one at a time inside each replacement, as always. A
+    /// walks in lockstep, one batch per step (see `batches.rs`). Default `false`: proposals are
+    /// evaluated one at a time inside each replacement, as always. A
     /// model whose [`PriorModel::log_likelihood_batch`] is much cheaper per point than single
     /// calls (a GPU) returns `true`; the proposals, the random stream and the result are the
     /// same either way (given the same values), only extra uniform candidates beyond a
-    /// replacement's first hit are evaluated, and [`Diagnostics::n_calls`](super::Diagnostics::n_calls) counts the points
-    /// evaluated.
+    /// replacement's first hit are evaluated, and
+    /// [`Diagnostics::n_calls`](super::Diagnostics::n_calls) counts the points evaluated.
     fn prefers_batches(&self) -> bool {
         false
     }

@@ -205,9 +205,8 @@ mod tests {
                 matches!(p.check(), Err(Error::InvalidParameter { name: n, .. }) if n == name),
                 "{p:?} should fail on {name}"
             );
-            assert!(
-                matches!(NestedSampler::new(p, 2), Err(Error::InvalidParameter { name: n, .. }) if n == name)
-            );
+            let sampler = NestedSampler::new(p, 2);
+            assert!(matches!(sampler, Err(Error::InvalidParameter { name: n, .. }) if n == name));
         }
         let ok = NestedParams::new(10).check().unwrap();
         assert_eq!(ok.params(), &NestedParams::new(10));

@@ -24,9 +24,10 @@ pub struct Diagnostics {
     /// Likelihood calls, including the initial prior draws. One at a time (the default), each
     /// replacement counts its uniform draws up to the first hit and one per random-walk step
     /// (a step that leaves the cube counts though it needs no evaluation, as in the acceptance
-    /// rate). With [`PriorModel::prefers_batches`](super::PriorModel::prefers_batches), every point the batch evaluator evaluated
-    /// and nothing else: uniform candidates beyond a replacement's first hit count, walk steps
-    /// outside the cube do not. The `max_calls` cap applies to this count.
+    /// rate). With [`PriorModel::prefers_batches`](super::PriorModel::prefers_batches), every
+    /// point the batch evaluator evaluated and nothing else: uniform candidates beyond a
+    /// replacement's first hit count, walk steps outside the cube do not. The `max_calls` cap
+    /// applies to this count.
     pub n_calls: u64,
     /// Accepted / proposed cluster-local random-walk steps.
     pub acceptance: f64,
@@ -42,8 +43,9 @@ pub struct Diagnostics {
     pub converged: bool,
     /// Final `ln X` of the prior volume.
     pub log_volume: f64,
-    /// Calls of [`PriorModel::log_likelihood_batch`](super::PriorModel::log_likelihood_batch) (the initial prior draws included; on the
-    /// default path only those, the replacements evaluating one point at a time).
+    /// Calls of [`PriorModel::log_likelihood_batch`](super::PriorModel::log_likelihood_batch)
+    /// (the initial prior draws included; on the default path only those, the replacements
+    /// evaluating one point at a time).
     pub batches: u64,
     /// Points evaluated in those calls (`batch_points / batches` is the mean batch size).
     pub batch_points: u64,
