@@ -7,6 +7,14 @@
 //! The cauchit references are the fixture's `cauchit_exact` block: clm puts ±1e5 where the
 //! model has ±∞ for the outer thresholds, which only matters for the Cauchy link (F(−1e5) =
 //! 3.2e−6; see the fixture README); `cauchit_exact` is clm's Newton with the limits at ±1e300.
+//!
+//! `cli.rs` runs the `veristat fit ordinal` binary on the same data against the same fixture.
+
+#[cfg(feature = "cli")]
+mod cli;
+#[cfg(feature = "cli")]
+#[path = "../common/mod.rs"]
+mod common;
 
 use nalgebra::DMatrix;
 use serde_json::Value;
