@@ -244,7 +244,11 @@ impl Folds {
         }
         let foldid = labels
             .iter()
-            .map(|l| distinct.binary_search(l).expect("label is in its own sorted set"))
+            .map(|l| {
+                distinct
+                    .binary_search(l)
+                    .expect("label is in its own sorted set")
+            })
             .collect();
         Ok((foldid, distinct.len()))
     }

@@ -158,7 +158,10 @@ fn every_link_matches_clm_on_soup() {
             1e-5,
             &format!("{link} cutpoint SE"),
         );
-        println!("{link:8} | {ll:.1e}    | {c:.1e}  | {t:.1e}  | {s:.1e}  | {ts:.1e}");
+        println!(
+            "{:8} | {ll:.1e}    | {c:.1e}  | {t:.1e}  | {s:.1e}  | {ts:.1e}",
+            link.name()
+        );
     }
     // clm's own cauchit fit (outer limits ±1e5) sits 0.0113 log-likelihood units lower.
     let clm = f["links"]["cauchit"]["loglik"].as_f64().unwrap();
@@ -268,7 +271,8 @@ fn likelihood_ratio_tests_match_clm() {
             assert!(rel(gp, wp) < 1e-5, "{link} nominal p {gp} vs {wp}");
         }
         println!(
-            "{link:8} nominal_test: worst |LR diff| {worst_stat:.1e} over {} features",
+            "{:8} nominal_test: worst |LR diff| {worst_stat:.1e} over {} features",
+            link.name(),
             nt.len()
         );
     }
@@ -309,17 +313,21 @@ fn predictions_with_standard_errors_match_clm() {
         let cls = u.classes(&x, 0.95).unwrap();
         let cum = u.cumulative(&x, 0.95).unwrap();
         let tag = |s: &str| format!("{link} {s}");
-        worst(
+        let p = worst(
             &rows_of(&cls.prob),
             &flat(&pr["prob"]),
             1e-7,
             &tag("class probabilities"),
         );
-        worst(
+        let se = worst(
             &rows_of(&cls.se),
             &flat(&pr["prob_se"]),
             1e-6,
             &tag("class probability SEs"),
+        );
+        println!(
+            "{:8} predictions: worst |prob diff| {p:.1e}, |prob SE diff| {se:.1e}",
+            link.name()
         );
         worst(
             &rows_of(&cls.lower),
@@ -407,11 +415,9 @@ fn frequency_weights_match_clm_and_aggregated_rows() {
     for link in Link::ALL {
         let r = &reference(&f, link)["weighted"];
         let m = fit(&weighted, link);
-        assert!(
-            rel(m.loglik, r["loglik"].as_f64().unwrap()) < 1e-8,
-            "{link} weighted loglik"
-        );
-        worst(
+        let ll = rel(m.loglik, r["loglik"].as_f64().unwrap());
+        assert!(ll < 1e-8, "{link} weighted loglik");
+        let c = worst(
             &m.coef,
             &vec_of(&r["coef"]),
             1e-6,
@@ -423,11 +429,15 @@ fn frequency_weights_match_clm_and_aggregated_rows() {
             1e-6,
             &format!("{link} weighted cutpoints"),
         );
-        worst(
+        let se = worst(
             &m.std_errors,
             &vec_of(&r["std_errors"]),
             1e-5,
             &format!("{link} weighted SE"),
+        );
+        println!(
+            "{:8} weighted: loglik rel {ll:.1e}, coef {c:.1e}, SE {se:.1e}",
+            link.name()
         );
         let (aic, bic) = m.information_criteria().unwrap();
         assert!(
