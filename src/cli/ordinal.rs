@@ -60,6 +60,10 @@ pub struct FitOrdinalArgs {
     /// Column of frequency weights (finite, > 0; clm's `weights`); never a feature.
     #[arg(long)]
     pub weights: Option<String>,
+    /// po and logit-last: ridge penalty alpha >= 0 on the slopes, minimizing
+    /// -loglik/N + alpha/2 |b|^2 (an estimate also where the classes are separated).
+    #[arg(long, default_value_t = 0.0)]
+    pub ridge: f64,
     /// Confidence level of the Wald, profile and prediction intervals.
     #[arg(long, default_value_t = 0.95)]
     pub level: f64,
@@ -284,6 +288,13 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
             format!("{flag} needs the proportional-odds model (--model po)"),
         ));
     }
+    if a.model == OrdinalModel::Presto && a.ridge != 0.0 {
+        return Err(Error::param(
+            "ridge",
+            a.ridge,
+            "--ridge is for po and logit-last; PRESTO's ridge is --a 0 with --lambda",
+        ));
+    }
     if a.model == OrdinalModel::LogitLast && a.link != Link::Logit {
         return Err(Error::param(
             "link",
@@ -302,9 +313,12 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
     let model = match a.model {
         OrdinalModel::Po | OrdinalModel::LogitLast => {
             let fit = if a.model == OrdinalModel::Po {
-                ProportionalOddsParams::new().link(a.link).fit(&data)?
+                ProportionalOddsParams::new()
+                    .link(a.link)
+                    .ridge(a.ridge)
+                    .fit(&data)?
             } else {
-                LogitLastParams::new().fit(&data)?
+                LogitLastParams::new().ridge(a.ridge).fit(&data)?
             };
             out["model"] = json!(if a.model == OrdinalModel::Po {
                 "po"

@@ -5,7 +5,7 @@
 //! cumulative probabilities.
 //!
 //! # Model and sign convention
-//! Classes are `0..K` (K ≥ 3 for PRESTO; K = 2 is plain logistic regression). Boundary
+//! Classes are `0..K` (K ≥ 2; for K = 2 PRESTO is a penalized binary model). Boundary
 //! `k = 0..K-1` has a cutpoint `θ_k` and slopes `b_k ∈ R^p`:
 //!
 //! ```text

@@ -8,6 +8,13 @@
 //! (θ, b) by the chain rule; at the optimum the Hessian term from the curvature of the
 //! reparameterization vanishes, so standard errors are read off the observed information in
 //! (θ, b) directly.
+//!
+//! An optional ridge penalty on the slopes (`ridge` = α ≥ 0) minimizes
+//! `−ℓ(θ, b)/N + (α/2)‖b‖²` instead (N the total weight, the per-observation scale of the
+//! gradient tolerance and of PRESTO's λ). The penalized estimate exists for every α > 0, also
+//! where the classes are separated and the MLE does not; its standard errors are read off the
+//! penalized information (the curvature of the penalized objective, a Bayesian posterior
+//! covariance under the Gaussian prior b ~ N(0, I/(αN)), not a frequentist sandwich).
 
 use super::data::OrdinalData;
 use super::identify::{check_design_rank, separating_feature};
@@ -25,13 +32,14 @@ use nalgebra::{DMatrix, DVector};
 
 pub use super::link::SEPARATION_LOGIT_SPAN;
 
-/// Proportional-odds parameters (builder; unchecked). Defaults: logit link, at most 100
-/// Newton steps, converged when max |∇(−loglik/N)| ≤ 1e-10.
+/// Proportional-odds parameters (builder; unchecked). Defaults: logit link, no ridge penalty,
+/// at most 100 Newton steps, converged when max |∇(−loglik/N)| ≤ 1e-10.
 #[derive(Debug, Clone)]
 pub struct ProportionalOddsParams {
     max_iter: usize,
     tol: f64,
     link: Link,
+    ridge: f64,
 }
 
 impl Default for ProportionalOddsParams {
@@ -40,6 +48,7 @@ impl Default for ProportionalOddsParams {
             max_iter: 100,
             tol: 1e-10,
             link: Link::Logit,
+            ridge: 0.0,
         }
     }
 }
@@ -50,6 +59,7 @@ pub struct ProportionalOdds {
     max_iter: usize,
     tol: f64,
     link: Link,
+    ridge: f64,
 }
 
 /// A proportional-odds (or binary logistic) fit.
@@ -182,6 +192,13 @@ impl ProportionalOddsParams {
         self.link = link;
         self
     }
+
+    /// Ridge penalty α ≥ 0 on the slopes: minimize −ℓ/N + (α/2)‖b‖² (module docs); 0, the
+    /// default, is the MLE.
+    pub fn ridge(mut self, alpha: f64) -> Self {
+        self.ridge = alpha;
+        self
+    }
 }
 
 impl ParamGuard for ProportionalOddsParams {
@@ -189,10 +206,12 @@ impl ParamGuard for ProportionalOddsParams {
     fn check(&self) -> Result<ProportionalOdds> {
         check::at_least("max_iter", self.max_iter, 1)?;
         check::positive("tol", self.tol)?;
+        check::non_negative("ridge", self.ridge)?;
         Ok(ProportionalOdds {
             max_iter: self.max_iter,
             tol: self.tol,
             link: self.link,
+            ridge: self.ridge,
         })
     }
 }
@@ -206,14 +225,21 @@ impl Fit<OrdinalData> for ProportionalOdds {
     /// constant or aliased feature), on (quasi-)separation (a linear predictor spanning more than
     /// [`Link::separation_span`], [`SEPARATION_LOGIT_SPAN`] for the logit link; naming the
     /// separating feature when one feature alone separates) or a singular information matrix;
-    /// [`Error::NotConverged`] when the iteration limit is hit.
+    /// [`Error::NotConverged`] when the iteration limit is hit. With a ridge penalty α > 0 the
+    /// rank, separation and span checks do not apply (the penalized objective is strictly
+    /// convex in b and bounded below); an empty class is still an error.
     fn fit(&self, data: &OrdinalData) -> Result<ProportionalOddsFit> {
         let start = std::time::Instant::now();
         data.check_levels()?;
-        check_design_rank(data)?;
+        let ridged = self.ridge > 0.0;
+        if !ridged {
+            check_design_rank(data)?;
+        }
         let (p, k1) = (data.n_features(), data.n_classes() - 1);
         let n_w = data.total_weight();
         let link = self.link;
+        // (α N / 2)‖b‖² in the log-likelihood's scale.
+        let pen = self.ridge * n_w;
         let theta0: Vec<f64> = data
             .cumulative_proportions()
             .iter()
@@ -230,14 +256,24 @@ impl Fit<OrdinalData> for ProportionalOdds {
                 phi.rows(k1, p).into_owned(),
             )
         };
+        // The (penalized) log-likelihood and its derivatives in (θ, b).
         let eval = |phi: &DVector<f64>| -> Option<Derivatives> {
             let (t, b) = split(phi);
-            po_derivatives(data, &t, &b, link)
+            let mut d = po_derivatives(data, &t, &b, link)?;
+            if ridged {
+                d.ll -= 0.5 * pen * b.norm_squared();
+                for j in 0..p {
+                    d.grad[k1 + j] -= pen * b[j];
+                    d.hess[(k1 + j, k1 + j)] -= pen;
+                }
+            }
+            Some(d)
         };
         let nll = |phi: &DVector<f64>| -> f64 {
             let (t, b) = split(phi);
             let bm = DMatrix::from_fn(p, k1, |j, _| b[j]);
-            super::likelihood::loglik(data, &t, &bm, link).map_or(f64::INFINITY, |l| -l)
+            super::likelihood::loglik(data, &t, &bm, link)
+                .map_or(f64::INFINITY, |l| -l + 0.5 * pen * b.norm_squared())
         };
         let mut der = eval(&phi)
             .ok_or_else(|| Error::Numerical("proportional odds: invalid start".into()))?;
@@ -304,37 +340,39 @@ impl Fit<OrdinalData> for ProportionalOdds {
         };
         let (n_iter, stalled) = newton(&mut phi, &mut der, self.tol, self.max_iter)?;
         let gnorm = der.grad.amax() / n_w;
-        // Separation probe: at an MLE more Newton steps change nothing; under (quasi-)separation
-        // the log-likelihood keeps creeping up while the slopes walk off to infinity.
-        let before = phi.rows(k1, p).into_owned();
-        let mut probe = phi.clone();
-        let mut probe_der = Derivatives {
-            ll: der.ll,
-            grad: der.grad.clone(),
-            hess: der.hess.clone(),
-        };
-        newton(&mut probe, &mut probe_der, 0.0, 10)?;
-        let drift = probe.rows(k1, p) - &before;
-        let moved = drift.amax();
-        if moved > 1.0 {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: the slopes keep growing (by {moved:.2} in 10 extra Newton steps, most for {}) \
-                 while the log-likelihood still increases; the classes are (quasi-)completely separated and the MLE \
-                 does not exist{}",
-                data.feature_label(drift.iamax()),
-                separation_note(data)
-            )));
-        }
         let (theta, b) = split(&phi);
-        let span = link.separation_span();
-        if predictor_span(data.x(), &b) > span {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: the linear predictor spans more than {span:.3} ({link} link scale; max |b| = \
-                 {:.3e}, for {}); the classes are (quasi-)completely separated and the MLE does not exist{}",
-                b.amax(),
-                data.feature_label(b.iamax()),
-                separation_note(data)
-            )));
+        // Separation probe: at an MLE more Newton steps change nothing; under (quasi-)separation
+        // the log-likelihood keeps creeping up while the slopes walk off to infinity. A ridge
+        // penalty bounds the slopes, so the probe and the span test are for the MLE only.
+        if !ridged {
+            let mut probe = phi.clone();
+            let mut probe_der = Derivatives {
+                ll: der.ll,
+                grad: der.grad.clone(),
+                hess: der.hess.clone(),
+            };
+            newton(&mut probe, &mut probe_der, 0.0, 10)?;
+            let drift = probe.rows(k1, p) - &b;
+            let moved = drift.amax();
+            if moved > 1.0 {
+                return Err(Error::NotIdentifiable(format!(
+                    "proportional odds: the slopes keep growing (by {moved:.2} in 10 extra Newton steps, most for {}) \
+                     while the log-likelihood still increases; the classes are (quasi-)completely separated and the MLE \
+                     does not exist{}",
+                    data.feature_label(drift.iamax()),
+                    separation_note(data)
+                )));
+            }
+            let span = link.separation_span();
+            if predictor_span(data.x(), &b) > span {
+                return Err(Error::NotIdentifiable(format!(
+                    "proportional odds: the linear predictor spans more than {span:.3} ({link} link scale; max |b| = \
+                     {:.3e}, for {}); the classes are (quasi-)completely separated and the MLE does not exist{}",
+                    b.amax(),
+                    data.feature_label(b.iamax()),
+                    separation_note(data)
+                )));
+            }
         }
         // At machine precision the line search can stall just above a tight tolerance.
         let converged = gnorm <= self.tol;
@@ -373,7 +411,8 @@ impl Fit<OrdinalData> for ProportionalOdds {
             std_errors: se[k1..].to_vec(),
             cutpoint_std_errors: se[..k1].to_vec(),
             cov,
-            loglik: der.ll,
+            // The log-likelihood itself, without the penalty.
+            loglik: der.ll + 0.5 * pen * b.norm_squared(),
             nobs: n_w,
             diagnostics: Diagnostics {
                 iterations: n_iter,
@@ -452,6 +491,12 @@ impl LogitLastParams {
     /// Gradient tolerance on the per-observation scale (> 0).
     pub fn tol(mut self, v: f64) -> Self {
         self.inner = self.inner.tol(v);
+        self
+    }
+
+    /// Ridge penalty α ≥ 0 on the slopes ([`ProportionalOddsParams::ridge`]).
+    pub fn ridge(mut self, alpha: f64) -> Self {
+        self.inner = self.inner.ridge(alpha);
         self
     }
 }

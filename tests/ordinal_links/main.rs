@@ -15,6 +15,7 @@ mod cli;
 #[cfg(feature = "cli")]
 #[path = "../common/mod.rs"]
 mod common;
+mod penalized;
 
 use nalgebra::DMatrix;
 use serde_json::Value;

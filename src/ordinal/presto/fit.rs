@@ -42,13 +42,15 @@ impl Settings {
         Ok(self.clone())
     }
 
-    /// The problem on `data`: PRESTO needs K ≥ 3 and a row in every class.
+    /// The problem on `data`: K ≥ 2 and a row in every class. For K = 2 there are no boundary
+    /// differences to fuse and PRESTO is the elastic-net-penalized binary cumulative link model
+    /// (with `penalize_first`; without it, the unpenalized one).
     pub(crate) fn problem(&self, data: &OrdinalData) -> Result<Problem> {
-        if data.n_classes() < 3 {
+        if data.n_classes() < 2 {
             return Err(Error::param(
                 "K",
                 data.n_classes(),
-                "PRESTO needs K >= 3 ordered classes (use proportional odds / logistic regression for K = 2)",
+                "PRESTO needs K >= 2 ordered classes",
             ));
         }
         data.check_levels()?;
@@ -227,7 +229,7 @@ impl Presto {
 
 impl Fit<OrdinalData> for Presto {
     type Fitted = PrestoFit;
-    /// Fit at λ, started from the intercept-only model. Errors: K < 3 (`K`), an empty class,
+    /// Fit at λ, started from the intercept-only model. Errors: K < 2 (`K`), an empty class,
     /// separation at λ = 0 ([`Error::NotIdentifiable`]), a KKT residual above 1e-6
     /// ([`Error::NotConverged`]).
     fn fit(&self, data: &OrdinalData) -> Result<PrestoFit> {

@@ -78,7 +78,7 @@ fn suffix_blocks_mat(h: &mut DMatrix<f64>, k1: usize, p: usize) {
 }
 
 impl Problem {
-    /// The problem for `data` (K ≥ 3 and every class present are the caller's checks):
+    /// The problem for `data` (K ≥ 2 and every class present are the caller's checks):
     /// first-block weight w_1 = `penalize_first`, mixing weight `a`, optional standardization,
     /// inverse link `link`.
     pub(crate) fn new(
