@@ -145,6 +145,9 @@ fn po_predict<'py>(
     Ok(d)
 }
 
+/// Two numpy matrices.
+type MatrixPair<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
+
 /// Average marginal effects (p x K) of each feature on each class probability over the rows
 /// of `x` (weighted by `sample_weight`), with delta-method standard errors.
 #[pyfunction]
@@ -157,7 +160,7 @@ fn po_marginal_effects<'py>(
     cov: PyReadonlyArray2<'py, f64>,
     x: PyReadonlyArray2<'py, f64>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
-) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
+) -> PyResult<MatrixPair<'py>> {
     let m = po_model(link, cutpoints, &coef, &cov)?;
     let x = mat(&x);
     let w = sample_weight.as_ref().map(vec);
