@@ -327,6 +327,7 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
             });
             out["loglik"] = json!(fit.loglik);
             out["lambda"] = json!(0.0);
+            out["ridge"] = json!(a.ridge);
             out["n_iter"] = json!(fit.diagnostics().iterations);
             out["converged"] = json!(fit.diagnostics().converged());
             out["gradient_norm"] = json!(fit.gradient_norm());

@@ -284,3 +284,29 @@ fn cli_presto_link_fuses_to_proportional_odds() {
         assert!(err.contains(names), "{args:?}: {err}");
     }
 }
+
+/// `--ridge` is the library's ridge fit (tests/ordinal_links/penalized.rs checks that against
+/// ridge logistic regression and a stationarity certificate), reported with its penalty. The
+/// binary and this test are built at different optimization levels: last-digit differences.
+#[test]
+fn cli_ridge_is_the_library_ridge_fit() {
+    let (data, _) = soup();
+    let v = fit_json(
+        &soup_csv(),
+        &["--model", "po", "--link", "cloglog", "--ridge", "0.01"],
+    );
+    let lib = ProportionalOddsParams::new()
+        .link(Link::Cloglog)
+        .ridge(0.01)
+        .fit(&data)
+        .unwrap();
+    assert_eq!(v["ridge"].as_f64(), Some(0.01));
+    assert!(rel(v["loglik"].as_f64().unwrap(), lib.loglik) < 1e-13);
+    worst(
+        &vec_of(&v["std_errors"]),
+        &lib.std_errors,
+        1e-13,
+        "ridge SE",
+    );
+    worst(&flat(&v["coef"])[..22], &lib.coef, 1e-13, "ridge coef");
+}
