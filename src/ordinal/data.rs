@@ -115,11 +115,12 @@ impl OrdinalData {
         self.names.as_deref()
     }
 
-    /// How errors name feature column `j`: its name in backticks, or "feature column j
-    /// (0-based)".
+    /// How errors name feature column `j`: "feature column j (`name`)", or "feature column j
+    /// (0-based)" without names.
     pub fn feature_label(&self, j: usize) -> String {
         match self.names.as_ref().and_then(|n| n.get(j)) {
-            Some(s) => format!("feature `{s}`"),
+            // The index too: the CLI's users and its tests find a column by either.
+            Some(s) => format!("feature column {j} (`{s}`)"),
             None => format!("feature column {j} (0-based)"),
         }
     }

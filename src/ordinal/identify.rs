@@ -78,7 +78,7 @@ pub fn check_design_rank(data: &OrdinalData) -> Result<()> {
     Ok(())
 }
 
-/// ", feature `a`, feature `b`": the earlier features with a nonzero coefficient in the least
+/// ", feature column 0 (`a`), feature column 1 (`b`)": the earlier features with a nonzero coefficient in the least
 /// squares fit of the centred column `j` on them (only computed for the error message).
 fn partners(data: &OrdinalData, rows: &[usize], j: usize, centred: &DVector<f64>) -> String {
     let x = data.x();
@@ -170,13 +170,13 @@ mod tests {
         let e = check(&data(x.clone(), &y, &["a", "b", "c", "d"]))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("feature `b` is constant"), "{e}");
+        assert!(e.contains("feature column 1 (`b`) is constant"), "{e}");
         let e = check(&data(x.clone().remove_column(1), &y, &["a", "c", "d"]))
             .unwrap_err()
             .to_string();
         assert!(
             e.contains(
-                "feature `d` is a linear combination of the intercept, feature `a`, feature `c`"
+                "feature column 2 (`d`) is a linear combination of the intercept, feature column 0 (`a`), feature column 1 (`c`)"
             ),
             "{e}"
         );
@@ -200,7 +200,7 @@ mod tests {
         let y = [0.0, 1.0, 2.0, 0.0, 1.0, 2.0, 1.0, 0.0];
         let e = check(&data(x, &y, &["u", "rare"])).unwrap_err().to_string();
         assert!(
-            e.contains("feature `rare` separates the classes") && e.contains("class 2"),
+            e.contains("(`rare`) separates the classes") && e.contains("class 2"),
             "{e}"
         );
         // Mixed classes among its rows: identifiable.
