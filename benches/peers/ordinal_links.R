@@ -3,7 +3,11 @@
 #     cargo build --release --no-default-features --example ordinal_bench
 # run
 #     Rscript benches/peers/ordinal_links.R [n] [p] [reps]
-# (defaults n = 100000, p = 20, reps = 3; the median of `reps` fits is reported).
+# (defaults n = 100000, p = 20, reps = 3; the median of `reps` fits is reported). The driver is
+# `target/release/examples/ordinal_bench` unless VERISTAT_ORDINAL_BENCH names another build, e.g.
+# `cargo build --profile wheel --no-default-features --example ordinal_bench` (release without
+# thin LTO and with 16 codegen units: minutes instead of most of an hour on two shared cores)
+# and VERISTAT_ORDINAL_BENCH=target/wheel/examples/ordinal_bench.
 #
 # Data: K = 4 classes from the latent model y* = x'beta + e, e standard logistic, with
 # x ~ N(0, 1)^{n x p}, beta_j = 0.5 (-1)^j / sqrt(j), cutpoints (-1, 0.5, 2), R seed 20240517;
@@ -35,7 +39,7 @@ y <- findInterval(ystar, c(-1, 0.5, 2))  # 0..3
 d <- as.data.frame(X)
 names(d) <- paste0("x", 1:p)
 csv <- tempfile(fileext = ".csv")
-write.csv(cbind(d, y = y), csv, row.names = FALSE)
+write.csv(cbind(d, y = y), csv, row.names = FALSE, quote = FALSE)  # the driver reads bare names
 d$y <- factor(y, levels = 0:3, ordered = TRUE)
 f <- as.formula(paste("y ~", paste(paste0("x", 1:p), collapse = " + ")))
 cat(sprintf("data: n = %d, p = %d, K = 4, class counts %s\n", n, p,
