@@ -2,7 +2,8 @@
 //! every other column a feature) with the standard library only, fits one model and prints
 //! JSON with the fit time (excluding reading the file).
 //!
-//! `cargo run --release --no-default-features --example ordinal_bench -- FILE po`
+//! `cargo run --release --no-default-features --example ordinal_bench -- FILE po [LINK]`
+//! (LINK: logit, probit, cloglog, loglog or cauchit; benches/peers/ordinal_links.R)
 //! `... FILE presto-cv N_LAMBDAS FOLDS` or `... FILE presto-lambda LAMBDA`
 
 use nalgebra::DMatrix;
@@ -10,7 +11,7 @@ use std::time::Instant;
 use veristat::estimator::{Fit, Fitted, Folds};
 use veristat::ordinal::presto::round_robin_fold_ids;
 use veristat::ordinal::{
-    OrdinalData, PrestoCvParams, PrestoParams, PrestoPathParams, ProportionalOddsParams,
+    Link, OrdinalData, PrestoCvParams, PrestoParams, PrestoPathParams, ProportionalOddsParams,
 };
 use veristat::{Error, Result};
 
@@ -46,7 +47,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
         return Err(Error::InvalidData(
-            "usage: ordinal_bench FILE po|presto-cv N FOLDS|presto-lambda L".into(),
+            "usage: ordinal_bench FILE po [LINK]|presto-cv N FOLDS|presto-lambda L".into(),
         ));
     }
     let (_, x, y) = read_csv(&args[1])?;
@@ -55,8 +56,13 @@ fn main() -> Result<()> {
     let t0 = Instant::now();
     let out = match args[2].as_str() {
         "po" => {
-            let fit = ProportionalOddsParams::new().fit(&data)?;
-            serde_json::json!({"loglik": fit.loglik, "n_iter": fit.diagnostics().iterations, "coef": fit.coef, "cutpoints": fit.cutpoints})
+            let link: Link = if args.len() > 3 {
+                arg(3).parse()?
+            } else {
+                Link::Logit
+            };
+            let fit = ProportionalOddsParams::new().link(link).fit(&data)?;
+            serde_json::json!({"link": link.name(), "loglik": fit.loglik, "n_iter": fit.diagnostics().iterations, "coef": fit.coef, "cutpoints": fit.cutpoints})
         }
         "presto-cv" => {
             let n_lambdas: usize = arg(3).parse().unwrap_or(20);

@@ -1,5 +1,7 @@
 //! `veristat.ordinal`: proportional odds, PRESTO (one penalty and K-fold CV) and the
-//! logit-last baseline of [`veristat::ordinal`], on labels already coded `0..K-1`.
+//! logit-last baseline of [`veristat::ordinal`], on labels already coded `0..K-1`; every
+//! cumulative link of clm (`link`), Wald inference, delta-method predictions and average
+//! marginal effects of a proportional-odds fit.
 
 use crate::conv::{detach, mat, py_mat, vec};
 use crate::errors::{IntoPy, to_py};
@@ -7,10 +9,16 @@ use numpy::{PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use veristat::estimator::{Diagnostics, Fit, Fitted, Folds, ParamGuard, Stop};
+use veristat::ordinal::uncertainty::{ModelWithCovariance, po_covariance};
 use veristat::ordinal::{
-    CrossingPolicy, CumulativeLogit, LogitLastParams, OrdinalData, PrestoCvParams, PrestoFit,
+    CrossingPolicy, CumulativeLogit, Link, LogitLastParams, OrdinalData, PrestoCvParams, PrestoFit,
     PrestoParams, PrestoPathParams, ProportionalOddsFit, ProportionalOddsParams,
 };
+
+/// The inverse link named `name` (`logit`, `probit`, `cloglog`, `loglog`, `cauchit`).
+fn link_of(name: &str) -> PyResult<Link> {
+    name.parse::<Link>().py()
+}
 
 fn data(
     x: &PyReadonlyArray2<'_, f64>,
@@ -41,12 +49,32 @@ fn po_dict<'py>(py: Python<'py>, f: &ProportionalOddsFit) -> PyResult<Bound<'py,
     d.set_item("n_iter", n_iter)?;
     d.set_item("gradient_norm", f.gradient_norm())?;
     d.set_item("converged", converged)?;
+    d.set_item("cov", py_mat(py, &f.cov))?;
+    let (aic, bic) = f.information_criteria().py()?;
+    d.set_item("aic", aic)?;
+    d.set_item("bic", bic)?;
+    d.set_item("nobs", f.nobs)?;
+    // p values do not depend on the level; intervals are formed in Python at any level.
+    let (slopes, cuts) = f.wald(0.95).py()?;
+    d.set_item("z", slopes.iter().map(|w| w.z).collect::<Vec<_>>())?;
+    d.set_item(
+        "pvalues",
+        slopes.iter().map(|w| w.p_value).collect::<Vec<_>>(),
+    )?;
+    d.set_item("cutpoint_z", cuts.iter().map(|w| w.z).collect::<Vec<_>>())?;
+    d.set_item(
+        "cutpoint_pvalues",
+        cuts.iter().map(|w| w.p_value).collect::<Vec<_>>(),
+    )?;
     Ok(d)
 }
 
-/// Proportional-odds MLE by Newton (statsmodels' `OrderedModel(distr="logit")` sign).
+/// Proportional-odds MLE by Newton under the inverse link `link` (clm's parametrisation,
+/// statsmodels' `OrderedModel` sign); with `ridge` > 0 the minimizer of -loglik/N +
+/// ridge/2 |b|^2.
 #[pyfunction]
-#[pyo3(signature = (x, y, n_classes, max_iter, tol, sample_weight=None))]
+#[pyo3(signature = (x, y, n_classes, max_iter, tol, sample_weight=None, link="logit", ridge=0.0))]
+#[allow(clippy::too_many_arguments)]
 fn po_fit<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
@@ -55,42 +83,131 @@ fn po_fit<'py>(
     max_iter: usize,
     tol: f64,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    link: &str,
+    ridge: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let link = link_of(link)?;
     let d = data(&x, &y, n_classes, sample_weight.as_ref())?;
     let fit = detach(py, None, move || {
         ProportionalOddsParams::new()
             .max_iter(max_iter)
             .tol(tol)
+            .link(link)
+            .ridge(ridge)
             .fit(&d)
     })?;
     po_dict(py, &fit)
 }
 
-/// Logistic regression of `1{y = K-1}` on x (the rare-class baseline).
+/// A proportional-odds fit with its covariance (cutpoints first, clm's `vcov` order).
+fn po_model(
+    link: &str,
+    cutpoints: Vec<f64>,
+    coef: &PyReadonlyArray1<'_, f64>,
+    cov: &PyReadonlyArray2<'_, f64>,
+) -> PyResult<ModelWithCovariance> {
+    let link = link_of(link)?;
+    let coef = vec(coef);
+    let (k1, p) = (cutpoints.len(), coef.len());
+    let slopes = nalgebra::DMatrix::from_fn(k1, p, |_, j| coef[j]);
+    let cov = po_covariance(&mat(cov), k1, p).py()?;
+    ModelWithCovariance::new(link, cutpoints, slopes, cov).py()
+}
+
+/// Class and cumulative probabilities of the rows of `x` under a proportional-odds fit, with
+/// delta-method standard errors and intervals at `level` (clm's `predict(se.fit = TRUE,
+/// interval = TRUE)`).
 #[pyfunction]
-#[pyo3(signature = (x, y, n_classes, sample_weight=None))]
+#[allow(clippy::too_many_arguments)]
+fn po_predict<'py>(
+    py: Python<'py>,
+    link: &str,
+    cutpoints: Vec<f64>,
+    coef: PyReadonlyArray1<'py, f64>,
+    cov: PyReadonlyArray2<'py, f64>,
+    x: PyReadonlyArray2<'py, f64>,
+    level: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let m = po_model(link, cutpoints, &coef, &cov)?;
+    let x = mat(&x);
+    let (cls, cum) = detach(py, None, move || {
+        Ok((m.classes(&x, level)?, m.cumulative(&x, level)?))
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("prob", py_mat(py, &cls.prob))?;
+    d.set_item("se", py_mat(py, &cls.se))?;
+    d.set_item("lower", py_mat(py, &cls.lower))?;
+    d.set_item("upper", py_mat(py, &cls.upper))?;
+    d.set_item("cum_prob", py_mat(py, &cum.prob))?;
+    d.set_item("cum_se", py_mat(py, &cum.se))?;
+    d.set_item("cum_lower", py_mat(py, &cum.lower))?;
+    d.set_item("cum_upper", py_mat(py, &cum.upper))?;
+    Ok(d)
+}
+
+/// Two numpy matrices.
+type MatrixPair<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
+
+/// Average marginal effects (p x K) of each feature on each class probability over the rows
+/// of `x` (weighted by `sample_weight`), with delta-method standard errors.
+#[pyfunction]
+#[pyo3(signature = (link, cutpoints, coef, cov, x, sample_weight=None))]
+fn po_marginal_effects<'py>(
+    py: Python<'py>,
+    link: &str,
+    cutpoints: Vec<f64>,
+    coef: PyReadonlyArray1<'py, f64>,
+    cov: PyReadonlyArray2<'py, f64>,
+    x: PyReadonlyArray2<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+) -> PyResult<MatrixPair<'py>> {
+    let m = po_model(link, cutpoints, &coef, &cov)?;
+    let x = mat(&x);
+    let w = sample_weight.as_ref().map(vec);
+    let me = detach(py, None, move || m.marginal_effects(&x, w.as_deref()))?;
+    Ok((py_mat(py, &me.effect), py_mat(py, &me.se)))
+}
+
+/// Logistic regression of `1{y = K-1}` on x (the rare-class baseline), ridge-penalized by
+/// `ridge` >= 0.
+#[pyfunction]
+#[pyo3(signature = (x, y, n_classes, sample_weight=None, max_iter=100, tol=1e-10, ridge=0.0))]
+#[allow(clippy::too_many_arguments)]
 fn logit_last_fit<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
     y: PyReadonlyArray1<'py, f64>,
     n_classes: usize,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    max_iter: usize,
+    tol: f64,
+    ridge: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = data(&x, &y, n_classes, sample_weight.as_ref())?;
-    let fit = detach(py, None, move || LogitLastParams::new().fit(&d))?;
+    let fit = detach(py, None, move || {
+        LogitLastParams::new()
+            .max_iter(max_iter)
+            .tol(tol)
+            .ridge(ridge)
+            .fit(&d)
+    })?;
     po_dict(py, &fit)
 }
 
-/// Class probabilities (n x K) of the cumulative-logit model with `cutpoints` (K-1) and slope
-/// rows `coef` ((K-1) x p), crossing rows handled by `policy`; and the number of crossing rows.
+/// Class probabilities (n x K) of the cumulative link model with `cutpoints` (K-1), slope rows
+/// `coef` ((K-1) x p) and inverse link `link`, crossing rows handled by `policy`; and the
+/// number of crossing rows.
 #[pyfunction]
+#[pyo3(signature = (cutpoints, coef, x, policy, link="logit"))]
 fn cumulative_proba<'py>(
     py: Python<'py>,
     cutpoints: Vec<f64>,
     coef: PyReadonlyArray2<'py, f64>,
     x: PyReadonlyArray2<'py, f64>,
     policy: &str,
+    link: &str,
 ) -> PyResult<(Bound<'py, PyArray2<f64>>, usize)> {
+    let link = link_of(link)?;
     let policy = match policy {
         "clamp" => CrossingPolicy::Clamp,
         "rearrange" => CrossingPolicy::Rearrange,
@@ -111,7 +228,11 @@ fn cumulative_proba<'py>(
             got: coef.nrows(),
         }));
     }
-    let model = CumulativeLogit { cutpoints, coef };
+    let model = CumulativeLogit {
+        cutpoints,
+        coef,
+        link,
+    };
     let x = mat(&x);
     let p = detach(py, None, move || model.predict_proba(&x, policy))?;
     Ok((py_mat(py, &p.probs), p.n_crossing))
@@ -134,7 +255,7 @@ fn presto_dict<'py>(py: Python<'py>, f: &PrestoFit) -> PyResult<Bound<'py, PyDic
 
 /// PRESTO at one penalty `lam` (Faletto and Bien 2023).
 #[pyfunction]
-#[pyo3(signature = (x, y, n_classes, lam, mixing, penalize_first, standardize, tol, max_iter))]
+#[pyo3(signature = (x, y, n_classes, lam, mixing, penalize_first, standardize, tol, max_iter, link="logit"))]
 #[allow(clippy::too_many_arguments)]
 fn presto_fit<'py>(
     py: Python<'py>,
@@ -147,9 +268,12 @@ fn presto_fit<'py>(
     standardize: bool,
     tol: f64,
     max_iter: usize,
+    link: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let link = link_of(link)?;
     let d = data(&x, &y, n_classes, None)?;
     let p = PrestoParams::new(lam)
+        .link(link)
         .a(mixing)
         .penalize_first(penalize_first)
         .standardize(standardize)
@@ -161,7 +285,7 @@ fn presto_fit<'py>(
 
 /// K-fold CV of the PRESTO path on the held-out multiclass Brier score, folds given per row.
 #[pyfunction]
-#[pyo3(signature = (x, y, n_classes, fold_ids, n_lambdas, lambda_ratio, mixing, penalize_first, standardize, tol, max_iter, n_jobs))]
+#[pyo3(signature = (x, y, n_classes, fold_ids, n_lambdas, lambda_ratio, mixing, penalize_first, standardize, tol, max_iter, n_jobs, link="logit"))]
 #[allow(clippy::too_many_arguments)]
 fn presto_cv<'py>(
     py: Python<'py>,
@@ -177,9 +301,12 @@ fn presto_cv<'py>(
     tol: f64,
     max_iter: usize,
     n_jobs: Option<usize>,
+    link: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let link = link_of(link)?;
     let d = data(&x, &y, n_classes, None)?;
     let path = PrestoPathParams::new()
+        .link(link)
         .n_lambdas(n_lambdas)
         .lambda_ratio(lambda_ratio)
         .a(mixing)
@@ -202,6 +329,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(po_fit, m)?)?;
     m.add_function(wrap_pyfunction!(logit_last_fit, m)?)?;
     m.add_function(wrap_pyfunction!(cumulative_proba, m)?)?;
+    m.add_function(wrap_pyfunction!(po_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(po_marginal_effects, m)?)?;
     m.add_function(wrap_pyfunction!(presto_fit, m)?)?;
     m.add_function(wrap_pyfunction!(presto_cv, m)?)?;
     Ok(())

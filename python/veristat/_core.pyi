@@ -27,9 +27,10 @@ def comb(freq: Any, params_row: Any, duration: Any) -> Any:
     over `freq`, for a segment of `duration`.
     """
 
-def cumulative_proba(cutpoints: Any, coef: Any, x: Any, policy: Any) -> Any:
-    """Class probabilities (n x K) of the cumulative-logit model with `cutpoints` (K-1) and slope
-    rows `coef` ((K-1) x p), crossing rows handled by `policy`; and the number of crossing rows.
+def cumulative_proba(cutpoints: Any, coef: Any, x: Any, policy: Any, link: Any = "logit") -> Any:
+    """Class probabilities (n x K) of the cumulative link model with `cutpoints` (K-1), slope rows
+    `coef` ((K-1) x p) and inverse link `link`, crossing rows handled by `policy`; and the
+    number of crossing rows.
     """
 
 def enet_cv(x: Any, y: Any, fold_ids: Any, l1_ratio: Any, eps: Any, n_alphas: Any, alphas: Any, fit_intercept: Any, standardize: Any, tol: Any, max_iter: Any, precompute: Any, n_jobs: Any) -> Any:
@@ -107,8 +108,10 @@ def list_claims(scale_name: Any) -> Any:
 def log_loss(y: Any, p: Any) -> Any:
     """Log loss (probabilities clipped to [eps, 1 - eps])."""
 
-def logit_last_fit(x: Any, y: Any, n_classes: Any, sample_weight: Any = None) -> Any:
-    """Logistic regression of `1{y = K-1}` on x (the rare-class baseline)."""
+def logit_last_fit(x: Any, y: Any, n_classes: Any, sample_weight: Any = None, max_iter: Any = 100, tol: Any = 1e-10, ridge: Any = 0.0) -> Any:
+    """Logistic regression of `1{y = K-1}` on x (the rare-class baseline), ridge-penalized by
+    `ridge` >= 0.
+    """
 
 def loglike(freq: Any, data_re: Any, data_im: Any, psd: Any, params_rows: Any, kind_name: Any) -> Any:
     """`ln Λ` (new: per-QNM phase marginalisation; old: per bin) at every row of `params` (m x 6),
@@ -142,13 +145,27 @@ def pn_simulate(family_name: Any, truth: Any, dim: Any, ns: Any, replicates: Any
 def pn_threshold(delta: Any, bound: Any) -> Any:
     """Epsilon from delta through the named bound."""
 
-def po_fit(x: Any, y: Any, n_classes: Any, max_iter: Any, tol: Any, sample_weight: Any = None) -> Any:
-    """Proportional-odds MLE by Newton (statsmodels' `OrderedModel(distr="logit")` sign)."""
+def po_fit(x: Any, y: Any, n_classes: Any, max_iter: Any, tol: Any, sample_weight: Any = None, link: Any = "logit", ridge: Any = 0.0) -> Any:
+    """Proportional-odds MLE by Newton under the inverse link `link` (clm's parametrisation,
+    statsmodels' `OrderedModel` sign); with `ridge` > 0 the minimizer of -loglik/N +
+    ridge/2 |b|^2.
+    """
 
-def presto_cv(x: Any, y: Any, n_classes: Any, fold_ids: Any, n_lambdas: Any, lambda_ratio: Any, mixing: Any, penalize_first: Any, standardize: Any, tol: Any, max_iter: Any, n_jobs: Any) -> Any:
+def po_marginal_effects(link: Any, cutpoints: Any, coef: Any, cov: Any, x: Any, sample_weight: Any = None) -> Any:
+    """Average marginal effects (p x K) of each feature on each class probability over the rows
+    of `x` (weighted by `sample_weight`), with delta-method standard errors.
+    """
+
+def po_predict(link: Any, cutpoints: Any, coef: Any, cov: Any, x: Any, level: Any) -> Any:
+    """Class and cumulative probabilities of the rows of `x` under a proportional-odds fit, with
+    delta-method standard errors and intervals at `level` (clm's `predict(se.fit = TRUE,
+    interval = TRUE)`).
+    """
+
+def presto_cv(x: Any, y: Any, n_classes: Any, fold_ids: Any, n_lambdas: Any, lambda_ratio: Any, mixing: Any, penalize_first: Any, standardize: Any, tol: Any, max_iter: Any, n_jobs: Any, link: Any = "logit") -> Any:
     """K-fold CV of the PRESTO path on the held-out multiclass Brier score, folds given per row."""
 
-def presto_fit(x: Any, y: Any, n_classes: Any, lam: Any, mixing: Any, penalize_first: Any, standardize: Any, tol: Any, max_iter: Any) -> Any:
+def presto_fit(x: Any, y: Any, n_classes: Any, lam: Any, mixing: Any, penalize_first: Any, standardize: Any, tol: Any, max_iter: Any, link: Any = "logit") -> Any:
     """PRESTO at one penalty `lam` (Faletto and Bien 2023)."""
 
 def rare_calibration_error(y: Any, p: Any) -> Any:

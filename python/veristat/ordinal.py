@@ -3,11 +3,15 @@
 Classes are the sorted distinct labels of ``y`` (their order is the outcome's order). Boundary
 ``k`` has a cutpoint ``theta_k`` and slopes ``b_k``::
 
-    P(Y <= k | x) = sigmoid(theta_k - x^T b_k)
+    P(Y <= k | x) = F(theta_k - x^T b_k)
 
-the sign of MASS::polr and statsmodels' ``OrderedModel`` (the paper's ``beta_k = -b_k``).
+with ``F`` the inverse link (``link``: ``"logit"``, the default, ``"probit"``, ``"cloglog"``,
+``"loglog"`` or ``"cauchit"``, R ``ordinal::clm``'s parametrisation), the sign of MASS::polr
+and statsmodels' ``OrderedModel`` (the paper's ``beta_k = -b_k``).
 :class:`ProportionalOdds` has one slope vector for every boundary (its ``coef_``, ``bse_``,
-``loglik_`` and :meth:`~ProportionalOdds.summary` are statsmodels' ``OrderedModel`` results);
+``loglik_`` and :meth:`~ProportionalOdds.summary` are statsmodels' ``OrderedModel`` results;
+``pvalues_``, :meth:`~ProportionalOdds.conf_int`, ``aic_``, ``bic_`` and the delta-method
+standard errors of :meth:`~ProportionalOdds.predict_proba` are clm's);
 :class:`PRESTO` (Faletto and Bien, ICML 2023) lets the slopes differ across boundaries and
 shrinks adjacent differences ``psi_k = b_k - b_{k-1}`` with an L1 (or L2) penalty, so it borrows
 strength from the common classes to estimate the rare one; :class:`PRESTOCV` chooses the
@@ -87,8 +91,22 @@ def _positive_int(name: str, v: Any) -> int:
     return int(v)
 
 
+LINKS = ("logit", "probit", "cloglog", "loglog", "cauchit")
+
+
+def _link(v: Any) -> str:
+    if not isinstance(v, str) or v not in LINKS:
+        raise InvalidParameterError(
+            f"invalid parameter `link` = {v!r}: must be one of {', '.join(LINKS)}",
+            param="link",
+            value=repr(v),
+            reason=f"one of {', '.join(LINKS)}",
+        )
+    return v
+
+
 class _Cumulative(ClassifierMixin, BaseEstimator):
-    """``predict_proba`` / ``predict`` of a fitted cumulative-logit model."""
+    """``predict_proba`` / ``predict`` of a fitted cumulative link model."""
 
     cutpoints_: NDArray[np.float64]
     classes_: NDArray[Any]
@@ -97,6 +115,9 @@ class _Cumulative(ClassifierMixin, BaseEstimator):
     crossing = "clamp"
     # Each estimator defines ``_slopes()``: its (K-1) x p slope rows.
     _slopes: Any
+
+    def _link_name(self) -> str:
+        return _link(getattr(self, "link", "logit"))
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Class probabilities ``P(Y = k | x)``.
@@ -118,6 +139,7 @@ class _Cumulative(ClassifierMixin, BaseEstimator):
             np.ascontiguousarray(self._slopes()),
             X,
             self.crossing,
+            self._link_name(),
         )
         return probs
 
@@ -145,10 +167,21 @@ class _Cumulative(ClassifierMixin, BaseEstimator):
 
 
 class ProportionalOdds(_Cumulative):
-    """Proportional-odds (ordered logit) model by Newton's method, statsmodels' parameterization.
+    """Proportional-odds cumulative link model by Newton's method (R ``ordinal::clm``).
+
+    ``P(Y <= k | x) = F(theta_k - x^T b)``; with ``link="logit"`` this is statsmodels'
+    ``OrderedModel(distr="logit")`` and MASS::polr.
 
     Parameters
     ----------
+    link : {"logit", "probit", "cloglog", "loglog", "cauchit"}, default="logit"
+        Inverse link ``F``: logistic, standard normal, ``1 - exp(-exp(t))``,
+        ``exp(-exp(-t))`` or Cauchy (clm's ``link``).
+    alpha : float, default=0.0
+        Ridge penalty on the slopes: minimize ``-loglik / N + alpha / 2 * ||b||^2`` (``N`` the
+        total weight). 0 is the MLE, which does not exist when the classes are separated; any
+        ``alpha > 0`` gives an estimate there. With ``alpha > 0`` the standard errors are the
+        penalized curvature's and ``aic_`` / ``bic_`` count the slopes as free.
     max_iter : int, default=100
         Newton iterations.
     tol : float, default=1e-10
@@ -159,13 +192,25 @@ class ProportionalOdds(_Cumulative):
     classes_ : ndarray
         The ordered classes (sorted distinct labels).
     coef_ : ndarray of shape (n_features,)
-        Common slopes ``b`` (``P(Y <= k) = sigmoid(theta_k - x^T b)``).
+        Common slopes ``b``.
     cutpoints_ : ndarray of shape (n_classes - 1,)
         Increasing cutpoints ``theta``.
     bse_, cutpoint_bse_ : ndarray
-        Standard errors from the observed information.
+        Standard errors from the observed information (clm's ``vcov``).
+    zvalues_, cutpoint_zvalues_ : ndarray
+        Wald statistics ``estimate / bse``.
+    pvalues_, cutpoint_pvalues_ : ndarray
+        Two-sided normal p values of the Wald statistics.
+    cov_params_ : ndarray of shape (n_features + n_classes - 1,) * 2
+        Inverse observed information, slopes first then cutpoints (the order of
+        :meth:`summary`).
     loglik_ : float
-        Log-likelihood at the optimum (statsmodels' ``llf``).
+        Log-likelihood at the optimum (statsmodels' ``llf``; weighted by ``sample_weight``).
+    aic_, bic_ : float
+        ``-2 loglik + 2 k`` and ``-2 loglik + k log nobs_`` with ``k = n_features + n_classes
+        - 1``.
+    nobs_ : float
+        Number of observations: the sum of the frequency weights (clm's ``nobs``).
     n_iter_ : int
         Newton iterations.
     n_features_in_ : int
@@ -174,7 +219,11 @@ class ProportionalOdds(_Cumulative):
         Column names, when ``X`` was a DataFrame.
     """
 
-    def __init__(self, *, max_iter: int = 100, tol: float = 1e-10) -> None:
+    def __init__(
+        self, *, link: str = "logit", alpha: float = 0.0, max_iter: int = 100, tol: float = 1e-10
+    ) -> None:
+        self.link = link
+        self.alpha = alpha
         self.max_iter = max_iter
         self.tol = tol
 
@@ -193,17 +242,26 @@ class ProportionalOdds(_Cumulative):
         y : array-like of shape (n_samples,)
             Ordered labels.
         sample_weight : array-like of shape (n_samples,), optional
-            Observation weights.
+            Frequency weights (clm's ``weights``): a row of weight 2 counts as two rows.
 
         Returns
         -------
         self
             The fitted estimator.
         """
+        link = _link(self.link)
         X, codes, k, w = _codes(self, X, y, 2, sample_weight)
-        fit = _core.po_fit(
-            X, codes, k, _positive_int("max_iter", self.max_iter), float(self.tol), w
-        )
+        with python_names({"ridge": "alpha"}):
+            fit = _core.po_fit(
+                X,
+                codes,
+                k,
+                _positive_int("max_iter", self.max_iter),
+                float(self.tol),
+                w,
+                link,
+                float(self.alpha),
+            )
         self._store(fit)
         return self
 
@@ -214,6 +272,18 @@ class ProportionalOdds(_Cumulative):
         self.cutpoint_bse_ = np.asarray(fit["cutpoint_bse"])
         self.loglik_ = float(fit["loglik"])
         self.n_iter_ = int(fit["n_iter"])
+        self.zvalues_ = np.asarray(fit["z"])
+        self.pvalues_ = np.asarray(fit["pvalues"])
+        self.cutpoint_zvalues_ = np.asarray(fit["cutpoint_z"])
+        self.cutpoint_pvalues_ = np.asarray(fit["cutpoint_pvalues"])
+        self.aic_ = float(fit["aic"])
+        self.bic_ = float(fit["bic"])
+        self.nobs_ = float(fit["nobs"])
+        # The core's covariance has the cutpoints first (clm's order); the attribute follows
+        # the summary's order, slopes first.
+        k1, p = len(self.cutpoints_), len(self.coef_)
+        order = np.r_[k1 : k1 + p, 0:k1]
+        self.cov_params_ = np.asarray(fit["cov"])[np.ix_(order, order)]
         if not fit["converged"]:
             warnings.warn(
                 f"{type(self).__name__} stopped at gradient norm {fit['gradient_norm']:.3e} "
@@ -222,6 +292,120 @@ class ProportionalOdds(_Cumulative):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _core_model(self) -> tuple[Any, ...]:
+        """(link, cutpoints, coef, covariance with the cutpoints first) for the core."""
+        check_is_fitted(self)
+        k1, p = len(self.cutpoints_), len(self.coef_)
+        order = np.r_[p : p + k1, 0:p]
+        return (
+            self._link_name(),
+            [float(c) for c in self.cutpoints_],
+            np.ascontiguousarray(self.coef_, dtype=np.float64),
+            np.ascontiguousarray(self.cov_params_[np.ix_(order, order)]),
+        )
+
+    def conf_int(self, alpha: float = 0.05) -> NDArray[np.float64]:
+        """Wald confidence intervals ``estimate -+ z_{1 - alpha/2} bse`` (statsmodels'
+        ``conf_int``, clm's ``confint(type = "Wald")``).
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            One minus the confidence level, in (0, 1).
+
+        Returns
+        -------
+        ndarray of shape (n_features + n_classes - 1, 2)
+            Lower and upper ends, slopes first then cutpoints (the rows of :meth:`summary`).
+        """
+        from scipy.stats import norm
+
+        check_is_fitted(self)
+        if not isinstance(alpha, (float, int)) or not 0 < alpha < 1:
+            raise InvalidParameterError(
+                f"invalid parameter `alpha` = {alpha!r}: must be in (0, 1)",
+                param="alpha",
+                value=repr(alpha),
+                reason="must be in (0, 1)",
+            )
+        est = np.concatenate([self.coef_, self.cutpoints_])
+        se = np.concatenate([self.bse_, self.cutpoint_bse_])
+        q = norm.ppf(1 - alpha / 2)
+        return np.column_stack([est - q * se, est + q * se])
+
+    def predict_proba(
+        self, X: ArrayLike, return_std: bool = False
+    ) -> NDArray[np.float64] | tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Class probabilities ``P(Y = k | x)``, optionally with delta-method standard errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        return_std : bool, default=False
+            Also return the standard errors (clm's ``predict(se.fit = TRUE)``).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``; rows sum to 1.
+        std : ndarray of shape (n_samples, n_classes)
+            Their standard errors, only when ``return_std`` is true.
+        """
+        proba = super().predict_proba(X)
+        if not return_std:
+            return proba
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return proba, _core.po_predict(*self._core_model(), X, 0.95)["se"]
+
+    def predict_proba_interval(
+        self, X: ArrayLike, alpha: float = 0.05
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Confidence intervals of the class probabilities at level ``1 - alpha``, formed on the
+        logit scale and mapped back so that they stay in (0, 1) (clm's ``predict(interval =
+        TRUE)``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        alpha : float, default=0.05
+            One minus the confidence level.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_samples, n_classes)
+            The interval ends.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        out = _core.po_predict(*self._core_model(), X, 1.0 - float(alpha))
+        return out["lower"], out["upper"]
+
+    def average_marginal_effects(
+        self, X: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Average marginal effect of each feature on each class probability, the (weighted)
+        mean over the rows of ``X`` of ``d P(Y = k | x) / d x_j``, with delta-method standard
+        errors (statsmodels' ``get_margeff(at="overall")``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to average over (usually the training rows).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the average.
+
+        Returns
+        -------
+        effect, std : ndarray of shape (n_features, n_classes)
+            The effects and their standard errors.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        w = sample_weight_f64(sample_weight, X.shape[0])
+        return _core.po_marginal_effects(*self._core_model(), X, w)
 
     def summary(self) -> pd.DataFrame:
         """Coefficient table like statsmodels' ``OrderedModel`` results summary.
@@ -233,29 +417,26 @@ class ProportionalOdds(_Cumulative):
         Returns
         -------
         pandas.DataFrame
-            The table.
+            The table; its index is named with the link and the log-likelihood.
         """
-        from scipy.stats import norm
-
         check_is_fitted(self)
         names = list(
             getattr(self, "feature_names_in_", [f"x{j + 1}" for j in range(self.n_features_in_)])
         )
         names += [f"{a}/{b}" for a, b in zip(self.classes_[:-1], self.classes_[1:])]
-        est = np.concatenate([self.coef_, self.cutpoints_])
-        se = np.concatenate([self.bse_, self.cutpoint_bse_])
-        z = est / se
-        q = norm.ppf(0.975)
+        ci = self.conf_int(0.05)
         return pd.DataFrame(
             {
-                "coef": est,
-                "std err": se,
-                "z": z,
-                "P>|z|": 2 * norm.sf(np.abs(z)),
-                "[0.025": est - q * se,
-                "0.975]": est + q * se,
+                "coef": np.concatenate([self.coef_, self.cutpoints_]),
+                "std err": np.concatenate([self.bse_, self.cutpoint_bse_]),
+                "z": np.concatenate([self.zvalues_, self.cutpoint_zvalues_]),
+                "P>|z|": np.concatenate([self.pvalues_, self.cutpoint_pvalues_]),
+                "[0.025": ci[:, 0],
+                "0.975]": ci[:, 1],
             },
-            index=pd.Index(names, name=f"loglik = {self.loglik_:.6f}"),
+            index=pd.Index(
+                names, name=f"link = {self._link_name()}, loglik = {self.loglik_:.6f}"
+            ),
         )
 
 
@@ -268,6 +449,8 @@ class LogitLast(ProportionalOdds):
 
     Parameters
     ----------
+    alpha : float, default=0.0
+        Ridge penalty on the slopes, as :class:`ProportionalOdds`.
     max_iter : int, default=100
         Newton iterations.
     tol : float, default=1e-10
@@ -278,8 +461,18 @@ class LogitLast(ProportionalOdds):
     classes_ : ndarray
         ``y``'s ordered classes.
     coef_, cutpoints_, bse_, cutpoint_bse_, loglik_, n_iter_
-        As :class:`ProportionalOdds` for the two-class problem.
+        As :class:`ProportionalOdds` for the two-class problem (and its Wald and information
+        criteria attributes).
     """
+
+    def __init__(self, *, alpha: float = 0.0, max_iter: int = 100, tol: float = 1e-10) -> None:
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def _link_name(self) -> str:
+        # Logistic regression of the last class; the core has no other link for it.
+        return "logit"
 
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
@@ -301,7 +494,16 @@ class LogitLast(ProportionalOdds):
             The fitted estimator.
         """
         X, codes, k, w = _codes(self, X, y, 2, sample_weight)
-        fit = _core.logit_last_fit(X, codes, k, w)
+        with python_names({"ridge": "alpha"}):
+            fit = _core.logit_last_fit(
+                X,
+                codes,
+                k,
+                w,
+                _positive_int("max_iter", self.max_iter),
+                float(self.tol),
+                float(self.alpha),
+            )
         self._store(fit)
         return self
 
@@ -334,6 +536,8 @@ class PRESTO(_Cumulative):
     ----------
     alpha : float, default=0.01
         Penalty strength (the paper's lambda), >= 0.
+    link : {"logit", "probit", "cloglog", "loglog", "cauchit"}, default="logit"
+        Inverse link of ``P(Y <= k | x) = F(theta_k - x^T b_k)``.
     mixing : float, default=1.0
         L1 share of the penalty in [0, 1]: 1 is PRESTO, 0 "PRESTO_L2".
     penalize_first : bool, default=True
@@ -349,7 +553,8 @@ class PRESTO(_Cumulative):
     Attributes
     ----------
     classes_ : ndarray
-        The ordered classes (at least 3).
+        The ordered classes (at least 2; with 2 there are no differences to fuse and PRESTO is
+        the elastic-net-penalized binary cumulative link model).
     cutpoints_ : ndarray of shape (n_classes - 1,)
         Cutpoints.
     coef_ : ndarray of shape (n_classes - 1, n_features)
@@ -366,6 +571,7 @@ class PRESTO(_Cumulative):
         self,
         alpha: float = 0.01,
         *,
+        link: str = "logit",
         mixing: float = 1.0,
         penalize_first: bool = True,
         standardize: bool = False,
@@ -373,6 +579,7 @@ class PRESTO(_Cumulative):
         max_iter: int = 200,
     ) -> None:
         self.alpha = alpha
+        self.link = link
         self.mixing = mixing
         self.penalize_first = penalize_first
         self.standardize = standardize
@@ -415,16 +622,19 @@ class PRESTO(_Cumulative):
         X : array-like of shape (n_samples, n_features)
             Covariates.
         y : array-like of shape (n_samples,)
-            Ordered labels (at least 3 classes).
+            Ordered labels (at least 2 classes).
 
         Returns
         -------
         self
             The fitted estimator.
         """
-        X, codes, k, _ = _codes(self, X, y, 3)
+        link = _link(self.link)
+        X, codes, k, _ = _codes(self, X, y, 2)
         with python_names(_PRESTO_NAMES):
-            self._store(_core.presto_fit(X, codes, k, float(self.alpha), *self._settings()))
+            self._store(
+                _core.presto_fit(X, codes, k, float(self.alpha), *self._settings(), link=link)
+            )
         return self
 
 
@@ -447,7 +657,7 @@ class PRESTOCV(PRESTO):
         ``StratifiedKFold`` or ``PredefinedSplit``).
     n_jobs : int, optional
         Threads for the folds; results do not depend on it.
-    mixing, penalize_first, standardize, tol, max_iter
+    link, mixing, penalize_first, standardize, tol, max_iter
         As :class:`PRESTO`.
 
     Attributes
@@ -469,6 +679,7 @@ class PRESTOCV(PRESTO):
         alpha_ratio: float = 0.01,
         cv: Any = 5,
         n_jobs: int | None = None,
+        link: str = "logit",
         mixing: float = 1.0,
         penalize_first: bool = True,
         standardize: bool = False,
@@ -479,6 +690,7 @@ class PRESTOCV(PRESTO):
         self.alpha_ratio = alpha_ratio
         self.cv = cv
         self.n_jobs = n_jobs
+        self.link = link
         self.mixing = mixing
         self.penalize_first = penalize_first
         self.standardize = standardize
@@ -493,14 +705,15 @@ class PRESTOCV(PRESTO):
         X : array-like of shape (n_samples, n_features)
             Covariates.
         y : array-like of shape (n_samples,)
-            Ordered labels (at least 3 classes).
+            Ordered labels (at least 2 classes).
 
         Returns
         -------
         self
             The fitted estimator.
         """
-        X, codes, k, _ = _codes(self, X, y, 3)
+        link = _link(self.link)
+        X, codes, k, _ = _codes(self, X, y, 2)
         ids = np.full(X.shape[0], -1, dtype=np.int64)
         for f, (_, test) in enumerate(check_cv(self.cv, codes, classifier=True).split(X, codes)):
             if np.any(ids[test] != -1):
@@ -528,6 +741,7 @@ class PRESTOCV(PRESTO):
                 float(self.alpha_ratio),
                 *self._settings(),
                 n_jobs_threads(self.n_jobs),
+                link=link,
             )
         self._store(out)
         self.alphas_ = np.asarray(out["lambdas"])

@@ -16,6 +16,7 @@ pub struct OrdinalData {
     y: Vec<usize>,
     weights: Vec<f64>,
     n_classes: usize,
+    names: Option<Vec<String>>,
 }
 
 impl OrdinalData {
@@ -68,6 +69,7 @@ impl OrdinalData {
             y,
             weights: vec![1.0; labels.len()],
             n_classes: k,
+            names: None,
         };
         data.check_levels()?;
         Ok(data)
@@ -92,6 +94,57 @@ impl OrdinalData {
         }
         self.weights = weights;
         Ok(self)
+    }
+
+    /// Attach feature names (one per column), used by identifiability errors to name the
+    /// offending feature.
+    pub fn with_feature_names(mut self, names: Vec<String>) -> Result<Self> {
+        if names.len() != self.x.ncols() {
+            return Err(Error::DimensionMismatch {
+                what: "feature names",
+                expected: self.x.ncols(),
+                got: names.len(),
+            });
+        }
+        self.names = Some(names);
+        Ok(self)
+    }
+
+    /// The feature names, when attached.
+    pub fn feature_names(&self) -> Option<&[String]> {
+        self.names.as_deref()
+    }
+
+    /// How errors name feature column `j`: "feature column j (`name`)", or "feature column j
+    /// (0-based)" without names.
+    pub fn feature_label(&self, j: usize) -> String {
+        match self.names.as_ref().and_then(|n| n.get(j)) {
+            // The index too: the CLI's users and its tests find a column by either.
+            Some(s) => format!("feature column {j} (`{s}`)"),
+            None => format!("feature column {j} (0-based)"),
+        }
+    }
+
+    /// The same rows with only the feature columns `cols` (in that order), e.g. a reduced model
+    /// for a likelihood-ratio test. Errors on an index out of range.
+    pub fn select_features(&self, cols: &[usize]) -> Result<Self> {
+        if let Some(&j) = cols.iter().find(|&&j| j >= self.x.ncols()) {
+            return Err(Error::param(
+                "features",
+                j,
+                format!("column index out of range (p = {})", self.x.ncols()),
+            ));
+        }
+        Ok(Self {
+            x: self.x.select_columns(cols),
+            y: self.y.clone(),
+            weights: self.weights.clone(),
+            n_classes: self.n_classes,
+            names: self
+                .names
+                .as_ref()
+                .map(|n| cols.iter().map(|&j| n[j].clone()).collect()),
+        })
     }
 
     /// Every class has a row; else [`Error::NotIdentifiable`] naming the empty class (the fits
@@ -168,6 +221,7 @@ impl OrdinalData {
             y: self.y.clone(),
             weights: self.weights.clone(),
             n_classes: self.n_classes,
+            names: self.names.clone(),
         }
     }
 
@@ -180,6 +234,7 @@ impl OrdinalData {
             y,
             weights: self.weights.clone(),
             n_classes: 2,
+            names: self.names.clone(),
         }
     }
 }
@@ -197,6 +252,7 @@ impl Rows for OrdinalData {
             y: rows.iter().map(|&i| self.y[i]).collect(),
             weights: rows.iter().map(|&i| self.weights[i]).collect(),
             n_classes: self.n_classes,
+            names: self.names.clone(),
         })
     }
 }

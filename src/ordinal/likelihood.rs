@@ -1,80 +1,23 @@
-//! Log-likelihood of the cumulative-logit model and its analytic derivatives.
+//! Log-likelihood of the cumulative link model and its analytic derivatives, for any
+//! [`Link`].
 //!
-//! Row i with class c contributes `log p_ic`, `p_ic = σ(η_c) − σ(η_{c−1})`, with
-//! `η_k = θ_k − xᵢᵀ b_k`, `σ(η_{−1}) = 0`, `σ(η_{K−1}) = 1` (spec §1.1). Only the two
-//! boundaries adjacent to the observed class enter, so the per-row Hessian in η is tridiagonal
-//! and the full Hessian costs O(n p² K) (spec §3). `log(σ(a) − σ(b))` is evaluated as
-//! `log σ(a) + log σ(−b) + log(1 − e^{b−a})`, which keeps its precision in both tails.
+//! Row i with class c contributes `log p_ic`, `p_ic = F(η_c) − F(η_{c−1})`, with
+//! `η_k = θ_k − xᵢᵀ b_k`, `F(η_{−1}) = 0`, `F(η_{K−1}) = 1` (spec §1.1 for the logit link;
+//! Christensen 2019, eq. (1) and (3), for every link). Only the two boundaries adjacent to the
+//! observed class enter, so the per-row Hessian in η is tridiagonal and the full Hessian costs
+//! O(n p² K) (spec §3). The row terms ([`Link::row_terms`]) keep their precision in both tails.
 //!
 //! Sums over rows run in parallel over fixed chunks of [`CHUNK`] rows and the chunk results are
 //! added in chunk order, so every number is the same whatever the thread count.
 
 use super::data::OrdinalData;
-use crate::linalg::log1pexp;
+use super::link::Link;
+pub use super::link::RowTerms;
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 
 /// Rows per parallel chunk (fixed, so sums do not depend on the number of threads).
 pub const CHUNK: usize = 2048;
-
-/// Log-likelihood terms of one row: value, first and second derivatives with respect to the
-/// lower (`lo`, η_{c−1}) and upper (`hi`, η_c) boundary.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct RowTerms {
-    /// log p_ic.
-    pub ll: f64,
-    /// ∂ log p / ∂η_{c−1}.
-    pub g_lo: f64,
-    /// ∂ log p / ∂η_c.
-    pub g_hi: f64,
-    /// ∂² log p / ∂η_{c−1}².
-    pub h_lo: f64,
-    /// ∂² log p / ∂η_c².
-    pub h_hi: f64,
-    /// ∂² log p / ∂η_{c−1}∂η_c.
-    pub h_lohi: f64,
-}
-
-fn log_sigmoid(t: f64) -> f64 {
-    -log1pexp(-t)
-}
-
-/// Terms of a row of class `c` out of K = `k1 + 1`; `eta(k)` is η_k. `None` when the row's
-/// probability is not positive (crossing cutpoints), where the log-likelihood is −∞ (spec §1.3).
-pub fn row_terms(c: usize, k1: usize, eta: impl Fn(usize) -> f64) -> Option<RowTerms> {
-    let mut t = RowTerms::default();
-    if c == 0 {
-        let a = eta(0);
-        let f = crate::linalg::sigmoid(a);
-        t.ll = log_sigmoid(a);
-        t.g_hi = crate::linalg::sigmoid(-a);
-        t.h_hi = -f * (1.0 - f);
-    } else if c == k1 {
-        let b = eta(k1 - 1);
-        let f = crate::linalg::sigmoid(b);
-        t.ll = log_sigmoid(-b);
-        t.g_lo = -f;
-        t.h_lo = -f * (1.0 - f);
-    } else {
-        let (a, b) = (eta(c), eta(c - 1));
-        if a.is_nan() || b.is_nan() || a <= b {
-            return None;
-        }
-        t.ll = log_sigmoid(a) + log_sigmoid(-b) + (-(b - a).exp_m1()).ln();
-        let p = t.ll.exp();
-        if p <= 0.0 || !t.ll.is_finite() {
-            return None;
-        }
-        let (fa, fb) = (crate::linalg::sigmoid(a), crate::linalg::sigmoid(b));
-        let (da, db) = (fa * (1.0 - fa), fb * (1.0 - fb));
-        t.g_hi = da / p;
-        t.g_lo = -db / p;
-        t.h_hi = da * (1.0 - 2.0 * fa) / p - t.g_hi * t.g_hi;
-        t.h_lo = -db * (1.0 - 2.0 * fb) / p - t.g_lo * t.g_lo;
-        t.h_lohi = -t.g_hi * t.g_lo;
-    }
-    if t.ll.is_finite() { Some(t) } else { None }
-}
 
 /// η = 1θᵀ − X B for slopes `b` (p × (K−1), column k = b_k).
 pub fn linear_predictors(x: &DMatrix<f64>, theta: &[f64], b: &DMatrix<f64>) -> DMatrix<f64> {
@@ -86,21 +29,21 @@ pub fn linear_predictors(x: &DMatrix<f64>, theta: &[f64], b: &DMatrix<f64>) -> D
 }
 
 /// Per-row terms for all rows, or `None` if some training probability is not positive.
-pub fn all_row_terms(data: &OrdinalData, eta: &DMatrix<f64>) -> Option<Vec<RowTerms>> {
+pub fn all_row_terms(data: &OrdinalData, eta: &DMatrix<f64>, link: Link) -> Option<Vec<RowTerms>> {
     let k1 = data.n_classes() - 1;
     let y = data.y();
     let out: Vec<Option<RowTerms>> = (0..y.len())
         .into_par_iter()
         .with_min_len(CHUNK)
-        .map(|i| row_terms(y[i], k1, |k| eta[(i, k)]))
+        .map(|i| link.row_terms(y[i], k1, |k| eta[(i, k)]))
         .collect();
     out.into_iter().collect()
 }
 
 /// Weighted log-likelihood Σ w_i log p_i,y_i; `None` (−∞) when a training probability is ≤ 0.
-pub fn loglik(data: &OrdinalData, theta: &[f64], b: &DMatrix<f64>) -> Option<f64> {
+pub fn loglik(data: &OrdinalData, theta: &[f64], b: &DMatrix<f64>, link: Link) -> Option<f64> {
     let eta = linear_predictors(data.x(), theta, b);
-    let terms = all_row_terms(data, &eta)?;
+    let terms = all_row_terms(data, &eta, link)?;
     Some(ordered_sum(
         terms.iter().zip(data.weights()).map(|(t, w)| w * t.ll),
     ))
@@ -172,10 +115,14 @@ pub struct EtaDerivatives {
 }
 
 /// The η-space derivatives at η, or `None` if a training probability is not positive.
-pub fn eta_derivatives(data: &OrdinalData, eta: &DMatrix<f64>) -> Option<EtaDerivatives> {
+pub fn eta_derivatives(
+    data: &OrdinalData,
+    eta: &DMatrix<f64>,
+    link: Link,
+) -> Option<EtaDerivatives> {
     let n = data.n_rows();
     let k1 = data.n_classes() - 1;
-    let terms = all_row_terms(data, eta)?;
+    let terms = all_row_terms(data, eta, link)?;
     let mut g = DMatrix::zeros(n, k1);
     let mut hd = DMatrix::zeros(n, k1);
     let mut ho = DMatrix::zeros(n, k1.saturating_sub(1));
@@ -208,8 +155,8 @@ pub struct Derivatives {
     pub ll: f64,
     /// Gradient.
     pub grad: DVector<f64>,
-    /// Hessian (negative semidefinite: log p is concave in η because the logistic density is
-    /// log-concave).
+    /// Hessian (negative semidefinite for every link with a log-concave density, i.e. all but
+    /// the Cauchy one: then log p is concave in η).
     pub hess: DMatrix<f64>,
 }
 
@@ -218,10 +165,11 @@ pub fn nonparallel_derivatives(
     data: &OrdinalData,
     theta: &[f64],
     b: &DMatrix<f64>,
+    link: Link,
 ) -> Option<Derivatives> {
     let (p, k1) = (data.n_features(), data.n_classes() - 1);
     let eta = linear_predictors(data.x(), theta, b);
-    let ed = eta_derivatives(data, &eta)?;
+    let ed = eta_derivatives(data, &eta, link)?;
     // Weight columns: g_k (gradient), then hd_k, then ho_k (Hessian blocks).
     let mut wcols = DMatrix::zeros(data.n_rows(), k1 + k1 + ed.ho.ncols());
     wcols.columns_mut(0, k1).copy_from(&ed.g);
@@ -277,11 +225,16 @@ pub fn nonparallel_derivatives(
 
 /// Derivatives of the proportional-odds model (one slope vector b shared by all boundaries)
 /// with respect to (θ, b); layout θ (K−1) then b (p).
-pub fn po_derivatives(data: &OrdinalData, theta: &[f64], b: &DVector<f64>) -> Option<Derivatives> {
+pub fn po_derivatives(
+    data: &OrdinalData,
+    theta: &[f64],
+    b: &DVector<f64>,
+    link: Link,
+) -> Option<Derivatives> {
     let (n, p, k1) = (data.n_rows(), data.n_features(), data.n_classes() - 1);
     let bm = DMatrix::from_fn(p, k1, |j, _| b[j]);
     let eta = linear_predictors(data.x(), theta, &bm);
-    let ed = eta_derivatives(data, &eta)?;
+    let ed = eta_derivatives(data, &eta, link)?;
     let ho = |i: usize, k: usize| {
         if k < ed.ho.ncols() {
             ed.ho[(i, k)]
@@ -346,10 +299,16 @@ mod tests {
 
     #[test]
     fn gradient_and_hessian_match_finite_differences() {
+        for link in Link::ALL {
+            gradient_and_hessian_match_for(link);
+        }
+    }
+
+    fn gradient_and_hessian_match_for(link: Link) {
         let d = data();
         let theta = [-0.4, 0.9];
         let b = DMatrix::from_column_slice(2, 2, &[0.3, -0.2, 0.6, 0.1]);
-        let der = nonparallel_derivatives(&d, &theta, &b).unwrap();
+        let der = nonparallel_derivatives(&d, &theta, &b, link).unwrap();
         let pack = |z: &DVector<f64>| {
             (
                 vec![z[0], z[1]],
@@ -365,19 +324,20 @@ mod tests {
             zm[j] -= h;
             let (tp, bp) = pack(&zp);
             let (tm, bm) = pack(&zm);
-            let fd = (loglik(&d, &tp, &bp).unwrap() - loglik(&d, &tm, &bm).unwrap()) / (2.0 * h);
+            let fd = (loglik(&d, &tp, &bp, link).unwrap() - loglik(&d, &tm, &bm, link).unwrap())
+                / (2.0 * h);
             assert!(
                 (fd - der.grad[j]).abs() < 1e-8,
-                "grad {j}: {fd} vs {}",
+                "{link} grad {j}: {fd} vs {}",
                 der.grad[j]
             );
-            let gp = nonparallel_derivatives(&d, &tp, &bp).unwrap().grad;
-            let gm = nonparallel_derivatives(&d, &tm, &bm).unwrap().grad;
+            let gp = nonparallel_derivatives(&d, &tp, &bp, link).unwrap().grad;
+            let gm = nonparallel_derivatives(&d, &tm, &bm, link).unwrap().grad;
             for i in 0..6 {
                 let fd = (gp[i] - gm[i]) / (2.0 * h);
                 assert!(
                     (fd - der.hess[(i, j)]).abs() < 1e-7,
-                    "hess {i},{j}: {fd} vs {}",
+                    "{link} hess {i},{j}: {fd} vs {}",
                     der.hess[(i, j)]
                 );
             }
@@ -386,11 +346,18 @@ mod tests {
 
     #[test]
     fn po_derivatives_are_the_nonparallel_ones_summed_over_boundaries() {
+        for link in Link::ALL {
+            po_is_nonparallel_summed_for(link);
+        }
+    }
+
+    fn po_is_nonparallel_summed_for(link: Link) {
         let d = data();
         let theta = [-0.4, 0.9];
         let b = DVector::from_vec(vec![0.3, -0.2]);
-        let po = po_derivatives(&d, &theta, &b).unwrap();
-        let np = nonparallel_derivatives(&d, &theta, &DMatrix::from_fn(2, 2, |j, _| b[j])).unwrap();
+        let po = po_derivatives(&d, &theta, &b, link).unwrap();
+        let np = nonparallel_derivatives(&d, &theta, &DMatrix::from_fn(2, 2, |j, _| b[j]), link)
+            .unwrap();
         // Chain rule with T: b_k = b for every k.
         let t = DMatrix::from_row_slice(
             6,
@@ -408,6 +375,8 @@ mod tests {
     #[test]
     fn crossing_cutpoints_give_minus_infinity() {
         let d = data();
-        assert!(loglik(&d, &[1.0, 0.5], &DMatrix::zeros(2, 2)).is_none());
+        for link in Link::ALL {
+            assert!(loglik(&d, &[1.0, 0.5], &DMatrix::zeros(2, 2), link).is_none());
+        }
     }
 }

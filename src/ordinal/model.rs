@@ -1,8 +1,8 @@
-//! A fitted cumulative-logit model and its predicted class probabilities.
+//! A fitted cumulative link model (logit by default) and its predicted class probabilities.
 
+use super::link::Link;
 use crate::error::{Error, Result};
 use crate::estimator::Predict;
-use crate::linalg::sigmoid;
 use nalgebra::DMatrix;
 
 /// Floor for clamped probabilities (ordinalNet's `pMin`, spec §1.3).
@@ -30,14 +30,17 @@ pub struct Probabilities {
     pub n_crossing: usize,
 }
 
-/// `P(Y ≤ k | x) = σ(θ_k − xᵀ b_k)`, k = 0..K−1 (polr / statsmodels sign; the paper's
-/// `β_k = −b_k`, see the [module docs](super)).
+/// `P(Y ≤ k | x) = F(θ_k − xᵀ b_k)`, k = 0..K−1, with F the inverse [`Link`] (σ for the
+/// cumulative logit model; polr / statsmodels / clm sign; the paper's `β_k = −b_k`, see the
+/// [module docs](super)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CumulativeLogit {
     /// Cutpoints θ_k (K−1).
     pub cutpoints: Vec<f64>,
     /// Slopes, (K−1) × p: row k is b_k. Equal rows for proportional odds.
     pub coef: DMatrix<f64>,
+    /// The inverse link F ([`Link::Logit`] for the cumulative logit model).
+    pub link: Link,
 }
 
 impl CumulativeLogit {
@@ -69,7 +72,7 @@ impl CumulativeLogit {
         for (k, &t) in self.cutpoints.iter().enumerate() {
             eta.column_mut(k)
                 .iter_mut()
-                .for_each(|v| *v = sigmoid(t - *v));
+                .for_each(|v| *v = self.link.cdf(t - *v));
         }
         Ok(eta)
     }
@@ -131,7 +134,7 @@ impl CumulativeLogit {
         Ok(Probabilities { probs, n_crossing })
     }
 
-    /// Probability of the last (rare) class, 1 − σ(θ_{K−2} − xᵀ b_{K−2}): always valid, never
+    /// Probability of the last (rare) class, 1 − F(θ_{K−2} − xᵀ b_{K−2}): always valid, never
     /// needs a crossing correction (spec §1.5).
     pub fn last_class_probability(&self, x: &DMatrix<f64>) -> Result<Vec<f64>> {
         self.check_x(x)?;
@@ -139,7 +142,7 @@ impl CumulativeLogit {
         let eta = x * self.coef.row(k).transpose();
         Ok(eta
             .iter()
-            .map(|&v| sigmoid(v - self.cutpoints[k]))
+            .map(|&v| self.link.sf(self.cutpoints[k] - v))
             .collect())
     }
 }
@@ -162,6 +165,7 @@ mod tests {
         CumulativeLogit {
             cutpoints: vec![-0.5, 0.5],
             coef: DMatrix::from_row_slice(2, 1, &[2.0, -2.0]),
+            link: Link::Logit,
         }
     }
 

@@ -1,5 +1,6 @@
-//! Proportional odds MLE (`P(Y ≤ k | x) = σ(θ_k − xᵀ b)`) by Newton's method with ordered
-//! cutpoints, and the "logistic regression on the last class" baseline (spec §1.6, §3).
+//! Proportional odds MLE (`P(Y ≤ k | x) = F(θ_k − xᵀ b)`, F = σ by default or any other
+//! [`Link`], clm's cumulative link model, Christensen 2019, eq. (1)) by Newton's method with
+//! ordered cutpoints, and the "logistic regression on the last class" baseline (spec §1.6, §3).
 //!
 //! Ordering is built into the parameters as in statsmodels' `OrderedModel`:
 //! `θ_0`, `θ_k = θ_{k−1} + exp(δ_k)`, so every Newton iterate has strictly increasing
@@ -7,10 +8,21 @@
 //! (θ, b) by the chain rule; at the optimum the Hessian term from the curvature of the
 //! reparameterization vanishes, so standard errors are read off the observed information in
 //! (θ, b) directly.
+//!
+//! An optional ridge penalty on the slopes (`ridge` = α ≥ 0) minimizes
+//! `−ℓ(θ, b)/N + (α/2)‖b‖²` instead (N the total weight, the per-observation scale of the
+//! gradient tolerance and of PRESTO's λ). The penalized estimate exists for every α > 0, also
+//! where the classes are separated and the MLE does not; its standard errors are read off the
+//! penalized information (the curvature of the penalized objective, a Bayesian posterior
+//! covariance under the Gaussian prior b ~ N(0, I/(αN)), not a frequentist sandwich).
 
 use super::data::OrdinalData;
+use super::identify::{check_design_rank, separating_feature};
+use super::inference::{Wald, information_criteria, wald};
 use super::likelihood::{Derivatives, po_derivatives};
+use super::link::Link;
 use super::model::{CumulativeLogit, Probabilities};
+use super::uncertainty::{ModelWithCovariance, po_covariance};
 use crate::error::{Error, Result, check};
 use crate::estimator::{
     Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, Stop, seconds_since,
@@ -18,17 +30,16 @@ use crate::estimator::{
 use crate::linalg::Cholesky;
 use nalgebra::{DMatrix, DVector};
 
-/// A linear predictor that moves by more than this (log-odds) across the training rows is
-/// taken as (quasi-)complete separation: the MLE does not exist and Newton only walks the
-/// coefficients off to infinity (σ(30) = 1 − 9e−14).
-pub const SEPARATION_LOGIT_SPAN: f64 = 30.0;
+pub use super::link::SEPARATION_LOGIT_SPAN;
 
-/// Proportional-odds parameters (builder; unchecked). Defaults: at most 100 Newton steps,
-/// converged when max |∇(−loglik/N)| ≤ 1e-10.
+/// Proportional-odds parameters (builder; unchecked). Defaults: logit link, no ridge penalty,
+/// at most 100 Newton steps, converged when max |∇(−loglik/N)| ≤ 1e-10.
 #[derive(Debug, Clone)]
 pub struct ProportionalOddsParams {
     max_iter: usize,
     tol: f64,
+    link: Link,
+    ridge: f64,
 }
 
 impl Default for ProportionalOddsParams {
@@ -36,6 +47,8 @@ impl Default for ProportionalOddsParams {
         Self {
             max_iter: 100,
             tol: 1e-10,
+            link: Link::Logit,
+            ridge: 0.0,
         }
     }
 }
@@ -45,6 +58,8 @@ impl Default for ProportionalOddsParams {
 pub struct ProportionalOdds {
     max_iter: usize,
     tol: f64,
+    link: Link,
+    ridge: f64,
 }
 
 /// A proportional-odds (or binary logistic) fit.
@@ -60,8 +75,13 @@ pub struct ProportionalOddsFit {
     pub std_errors: Vec<f64>,
     /// Standard errors of `cutpoints`.
     pub cutpoint_std_errors: Vec<f64>,
+    /// Inverse observed information, (K−1+p) square, cutpoints first then slopes (clm's
+    /// `vcov` order).
+    pub cov: DMatrix<f64>,
     /// Weighted log-likelihood at the optimum.
     pub loglik: f64,
+    /// Total frequency weight N = Σ w_i (clm's `nobs`; n for unit weights).
+    pub nobs: f64,
     /// Newton steps; the certificate is max |∂(−loglik/N)| against the tolerance. A fit that
     /// stalls at the gradient's precision floor above the tolerance, but below 1e-6, is
     /// returned with [`Stop::Stalled`]; worse is an error.
@@ -76,6 +96,44 @@ impl ProportionalOddsFit {
             Certificate::GradientNorm { norm, .. } => norm,
             _ => f64::NAN,
         }
+    }
+}
+
+impl ProportionalOddsFit {
+    /// The inverse link of the fit.
+    pub fn link(&self) -> Link {
+        self.model.link
+    }
+
+    /// Free parameters: K − 1 cutpoints and p slopes.
+    pub fn n_params(&self) -> usize {
+        self.cutpoints.len() + self.coef.len()
+    }
+
+    /// (AIC, BIC) = (−2ℓ + 2k, −2ℓ + k log N).
+    pub fn information_criteria(&self) -> Result<(f64, f64)> {
+        information_criteria(self.loglik, self.n_params(), self.nobs)
+    }
+
+    /// Wald statistics at confidence `level` of the slopes and of the cutpoints, from the
+    /// inverse observed information (clm's `summary` and `confint(type = "Wald")`).
+    pub fn wald(&self, level: f64) -> Result<(Vec<Wald>, Vec<Wald>)> {
+        Ok((
+            wald(&self.coef, &self.std_errors, level)?,
+            wald(&self.cutpoints, &self.cutpoint_std_errors, level)?,
+        ))
+    }
+
+    /// The fit with the covariance of its estimates, for predictions with standard errors and
+    /// average marginal effects ([`super::uncertainty`]).
+    pub fn uncertainty(&self) -> Result<ModelWithCovariance> {
+        let (k1, p) = (self.cutpoints.len(), self.coef.len());
+        ModelWithCovariance::new(
+            self.model.link,
+            self.cutpoints.clone(),
+            self.model.coef.clone(),
+            po_covariance(&self.cov, k1, p)?,
+        )
     }
 }
 
@@ -128,6 +186,19 @@ impl ProportionalOddsParams {
         self.tol = v;
         self
     }
+
+    /// Inverse link F of P(Y ≤ k | x) = F(θ_k − xᵀb) (default logit: proportional odds).
+    pub fn link(mut self, link: Link) -> Self {
+        self.link = link;
+        self
+    }
+
+    /// Ridge penalty α ≥ 0 on the slopes: minimize −ℓ/N + (α/2)‖b‖² (module docs); 0, the
+    /// default, is the MLE.
+    pub fn ridge(mut self, alpha: f64) -> Self {
+        self.ridge = alpha;
+        self
+    }
 }
 
 impl ParamGuard for ProportionalOddsParams {
@@ -135,9 +206,12 @@ impl ParamGuard for ProportionalOddsParams {
     fn check(&self) -> Result<ProportionalOdds> {
         check::at_least("max_iter", self.max_iter, 1)?;
         check::positive("tol", self.tol)?;
+        check::non_negative("ridge", self.ridge)?;
         Ok(ProportionalOdds {
             max_iter: self.max_iter,
             tol: self.tol,
+            link: self.link,
+            ridge: self.ridge,
         })
     }
 }
@@ -147,20 +221,30 @@ impl Fit<OrdinalData> for ProportionalOdds {
 
     /// Fit by Newton with Armijo step halving.
     ///
-    /// Errors: [`Error::NotIdentifiable`] on an empty class, on (quasi-)separation (a linear
-    /// predictor spanning more than [`SEPARATION_LOGIT_SPAN`]) or a singular information matrix
-    /// (collinear or constant columns); [`Error::NotConverged`] when the iteration limit is hit.
+    /// Errors: [`Error::NotIdentifiable`] on an empty class, a rank-deficient design (naming the
+    /// constant or aliased feature), on (quasi-)separation (a linear predictor spanning more than
+    /// [`Link::separation_span`], [`SEPARATION_LOGIT_SPAN`] for the logit link; naming the
+    /// separating feature when one feature alone separates) or a singular information matrix;
+    /// [`Error::NotConverged`] when the iteration limit is hit. With a ridge penalty α > 0 the
+    /// rank, separation and span checks do not apply (the penalized objective is strictly
+    /// convex in b and bounded below); an empty class is still an error.
     fn fit(&self, data: &OrdinalData) -> Result<ProportionalOddsFit> {
         let start = std::time::Instant::now();
         data.check_levels()?;
-        check_design_rank(data)?;
+        let ridged = self.ridge > 0.0;
+        if !ridged {
+            check_design_rank(data)?;
+        }
         let (p, k1) = (data.n_features(), data.n_classes() - 1);
         let n_w = data.total_weight();
+        let link = self.link;
+        // (α N / 2)‖b‖² in the log-likelihood's scale.
+        let pen = self.ridge * n_w;
         let theta0: Vec<f64> = data
             .cumulative_proportions()
             .iter()
-            .map(|&q| (q / (1.0 - q)).ln())
-            .collect();
+            .map(|&q| link.quantile(q))
+            .collect::<Result<_>>()?;
         let mut phi = DVector::zeros(k1 + p);
         phi[0] = theta0[0];
         for m in 1..k1 {
@@ -172,14 +256,24 @@ impl Fit<OrdinalData> for ProportionalOdds {
                 phi.rows(k1, p).into_owned(),
             )
         };
+        // The (penalized) log-likelihood and its derivatives in (θ, b).
         let eval = |phi: &DVector<f64>| -> Option<Derivatives> {
             let (t, b) = split(phi);
-            po_derivatives(data, &t, &b)
+            let mut d = po_derivatives(data, &t, &b, link)?;
+            if ridged {
+                d.ll -= 0.5 * pen * b.norm_squared();
+                for j in 0..p {
+                    d.grad[k1 + j] -= pen * b[j];
+                    d.hess[(k1 + j, k1 + j)] -= pen;
+                }
+            }
+            Some(d)
         };
         let nll = |phi: &DVector<f64>| -> f64 {
             let (t, b) = split(phi);
             let bm = DMatrix::from_fn(p, k1, |j, _| b[j]);
-            super::likelihood::loglik(data, &t, &bm).map_or(f64::INFINITY, |l| -l)
+            super::likelihood::loglik(data, &t, &bm, link)
+                .map_or(f64::INFINITY, |l| -l + 0.5 * pen * b.norm_squared())
         };
         let mut der = eval(&phi)
             .ok_or_else(|| Error::Numerical("proportional odds: invalid start".into()))?;
@@ -246,30 +340,39 @@ impl Fit<OrdinalData> for ProportionalOdds {
         };
         let (n_iter, stalled) = newton(&mut phi, &mut der, self.tol, self.max_iter)?;
         let gnorm = der.grad.amax() / n_w;
-        // Separation probe: at an MLE more Newton steps change nothing; under (quasi-)separation
-        // the log-likelihood keeps creeping up while the slopes walk off to infinity.
-        let before = phi.rows(k1, p).into_owned();
-        let mut probe = phi.clone();
-        let mut probe_der = Derivatives {
-            ll: der.ll,
-            grad: der.grad.clone(),
-            hess: der.hess.clone(),
-        };
-        newton(&mut probe, &mut probe_der, 0.0, 10)?;
-        let moved = (probe.rows(k1, p) - &before).amax();
-        if moved > 1.0 {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: the slopes keep growing (by {moved:.2} in 10 extra Newton steps) while the \
-                 log-likelihood still increases; the classes are (quasi-)completely separated and the MLE does not exist"
-            )));
-        }
         let (theta, b) = split(&phi);
-        if predictor_span(data.x(), &b) > SEPARATION_LOGIT_SPAN {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: the linear predictor spans more than {SEPARATION_LOGIT_SPAN} log-odds (max |b| = {:.3e}); \
-                 the classes are (quasi-)completely separated and the MLE does not exist",
-                b.amax()
-            )));
+        // Separation probe: at an MLE more Newton steps change nothing; under (quasi-)separation
+        // the log-likelihood keeps creeping up while the slopes walk off to infinity. A ridge
+        // penalty bounds the slopes, so the probe and the span test are for the MLE only.
+        if !ridged {
+            let mut probe = phi.clone();
+            let mut probe_der = Derivatives {
+                ll: der.ll,
+                grad: der.grad.clone(),
+                hess: der.hess.clone(),
+            };
+            newton(&mut probe, &mut probe_der, 0.0, 10)?;
+            let drift = probe.rows(k1, p) - &b;
+            let moved = drift.amax();
+            if moved > 1.0 {
+                return Err(Error::NotIdentifiable(format!(
+                    "proportional odds: the slopes keep growing (by {moved:.2} in 10 extra Newton steps, most for {}) \
+                     while the log-likelihood still increases; the classes are (quasi-)completely separated and the MLE \
+                     does not exist{}",
+                    data.feature_label(drift.iamax()),
+                    separation_note(data)
+                )));
+            }
+            let span = link.separation_span();
+            if predictor_span(data.x(), &b) > span {
+                return Err(Error::NotIdentifiable(format!(
+                    "proportional odds: the linear predictor spans more than {span:.3} ({link} link scale; max |b| = \
+                     {:.3e}, for {}); the classes are (quasi-)completely separated and the MLE does not exist{}",
+                    b.amax(),
+                    data.feature_label(b.iamax()),
+                    separation_note(data)
+                )));
+            }
         }
         // At machine precision the line search can stall just above a tight tolerance.
         let converged = gnorm <= self.tol;
@@ -292,6 +395,7 @@ impl Fit<OrdinalData> for ProportionalOdds {
         let model = CumulativeLogit {
             cutpoints: theta.clone(),
             coef: DMatrix::from_fn(k1, p, |_, j| b[j]),
+            link,
         };
         let stop = if converged {
             Stop::Converged
@@ -306,7 +410,10 @@ impl Fit<OrdinalData> for ProportionalOdds {
             cutpoints: theta,
             std_errors: se[k1..].to_vec(),
             cutpoint_std_errors: se[..k1].to_vec(),
-            loglik: der.ll,
+            cov,
+            // The log-likelihood itself, without the penalty.
+            loglik: der.ll + 0.5 * pen * b.norm_squared(),
+            nobs: n_w,
             diagnostics: Diagnostics {
                 iterations: n_iter,
                 stop,
@@ -320,69 +427,12 @@ impl Fit<OrdinalData> for ProportionalOdds {
     }
 }
 
-/// Relative size below which a column's residual, after projecting out the intercept and the
-/// columns before it, counts as zero: exact dependence leaves rounding (~1e-15), while a design
-/// this close to dependent has no usable MLE either.
-const RANK_TOL: f64 = 1e-10;
-
-/// Identifiability of the proportional-odds design, checked before any Newton step. The K − 1
-/// cutpoints act as an intercept, so the slopes b are identified only when [1, X] (over the rows
-/// of positive weight) has full column rank p + 1; otherwise the observed information is
-/// singular everywhere and Newton only wanders (113 s on 5 rows × 3000 columns before reporting
-/// separation). More slopes than rows, a constant column, or a column that is a linear
-/// combination of the intercept and the columns before it is an [`Error::NotIdentifiable`]
-/// naming the cause and the column.
-fn check_design_rank(data: &OrdinalData) -> Result<()> {
-    let x = data.x();
-    let rows: Vec<usize> = (0..x.nrows())
-        .filter(|&i| data.weights()[i] > 0.0)
-        .collect();
-    let (n, p) = (rows.len(), x.ncols());
-    if p + 1 > n {
-        return Err(Error::NotIdentifiable(format!(
-            "proportional odds: {p} feature columns and the cutpoints' intercept need at least {} \
-             rows of positive weight, the data have {n}; [1, X] has rank at most {n} < {}, so the \
-             MLE is not unique (fewer features, or a penalized model such as PRESTO)",
-            p + 1,
-            p + 1
-        )));
+/// "; `name` alone separates them (…)" when a single feature separates an extreme class.
+fn separation_note(data: &OrdinalData) -> String {
+    match separating_feature(data) {
+        Some((j, how)) => format!("; {} alone separates them ({how})", data.feature_label(j)),
+        None => String::new(),
     }
-    // Classical Gram–Schmidt with one reorthogonalization ("twice is enough") on the centred
-    // columns, in order, so the column named is the first that depends on earlier ones.
-    let mut basis = DMatrix::<f64>::zeros(n, p);
-    for j in 0..p {
-        let col = DVector::from_iterator(n, rows.iter().map(|&i| x[(i, j)]));
-        if col.iter().all(|&v| v == col[0]) {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: feature column {j} (0-based) is constant ({}), which the \
-                 cutpoints already absorb; drop it",
-                col[0]
-            )));
-        }
-        let mut v = col.add_scalar(-col.mean());
-        let norm0 = v.norm();
-        if norm0 <= 1e-13 * col.norm() {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: feature column {j} (0-based) is constant up to rounding; drop it"
-            )));
-        }
-        for _ in 0..2 {
-            let q = basis.columns(0, j);
-            let c = q.tr_mul(&v);
-            v -= q * c;
-        }
-        let r = v.norm();
-        if r <= RANK_TOL * norm0 {
-            return Err(Error::NotIdentifiable(format!(
-                "proportional odds: feature column {j} (0-based) is a linear combination of the \
-                 intercept and the columns before it (residual {:.1e} of its norm); [1, X] is \
-                 rank-deficient, drop the column",
-                r / norm0
-            )));
-        }
-        basis.set_column(j, &(v / r));
-    }
-    Ok(())
 }
 
 /// Newton direction −H⁻¹g; Levenberg damping when H is not positive definite (the δ-curvature
@@ -441,6 +491,12 @@ impl LogitLastParams {
     /// Gradient tolerance on the per-observation scale (> 0).
     pub fn tol(mut self, v: f64) -> Self {
         self.inner = self.inner.tol(v);
+        self
+    }
+
+    /// Ridge penalty α ≥ 0 on the slopes ([`ProportionalOddsParams::ridge`]).
+    pub fn ridge(mut self, alpha: f64) -> Self {
+        self.inner = self.inner.ridge(alpha);
         self
     }
 }

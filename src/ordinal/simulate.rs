@@ -85,6 +85,7 @@ impl Design {
             let truth = CumulativeLogit {
                 cutpoints: self.intercepts.clone(),
                 coef: -beta,
+                link: crate::ordinal::link::Link::Logit,
             };
             for _ in 0..10 {
                 let x = DMatrix::from_fn(n, p, |_, _| 2.0 * rng.random::<f64>() - 1.0);

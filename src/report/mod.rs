@@ -12,6 +12,7 @@ mod expfam;
 mod ldp;
 mod multiplicity;
 mod ordinal;
+mod ordinal_links;
 mod sparse;
 
 use crate::claims;
@@ -179,13 +180,18 @@ pub fn build_on(
         runs,
     };
     type Builder = fn(&mut ReportContext) -> Result<Section>;
-    let builders: [(&'static str, &str, Builder); 6] = [
+    let builders: [(&'static str, &str, Builder); 7] = [
         ("sparse", "Sparse regression", sparse::section),
         ("ldp", "Local differential privacy", ldp::section),
         (
             "ordinal",
             "Ordinal regression and rare-event metrics",
             ordinal::section,
+        ),
+        (
+            "ordinal-links",
+            "Ordinal regression: links, inference, prediction intervals",
+            ordinal_links::section,
         ),
         (
             "expfam",

@@ -99,7 +99,9 @@ fn claim_part(ctx: &ReportContext) -> Result<String> {
     Ok(html)
 }
 
-fn soup_part(ctx: &ReportContext) -> Result<String> {
+/// The shipped soup data: target `sureness_rev`, every other column a feature; the feature
+/// names.
+pub(super) fn soup(ctx: &ReportContext) -> Result<(OrdinalData, Vec<String>)> {
     let path = ctx.dataset("soup.csv");
     let table = read_table(&path)?;
     let ds = table.dataset("sureness_rev", None, &[])?;
@@ -108,7 +110,12 @@ fn soup_part(ctx: &ReportContext) -> Result<String> {
         .into_iter()
         .map(|v| v as f64)
         .collect();
-    let data = OrdinalData::from_labels(ds.x.clone(), &labels, None)?;
+    let data = OrdinalData::from_labels(ds.x, &labels, None)?;
+    Ok((data, ds.feature_names))
+}
+
+fn soup_part(ctx: &ReportContext) -> Result<String> {
+    let (data, feature_names) = soup(ctx)?;
     let k = data.n_classes();
     let mut html = format!(
         "<h3>soup data (n = {}, K = {k}, {} dummy-coded features)</h3><p>Target: 6 &minus; SURENESS, so \
@@ -141,7 +148,7 @@ fn soup_part(ctx: &ReportContext) -> Result<String> {
                 .zip(&path_fit.fits)
                 .map(|(l, f)| (*l, f.model.coef[(last, j)]))
                 .collect();
-            Series::new(ds.feature_names[j].clone(), pts, Style::LinePoints)
+            Series::new(feature_names[j].clone(), pts, Style::LinePoints)
         })
         .collect();
     html.push_str(&ctx.figure(

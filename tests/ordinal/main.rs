@@ -248,7 +248,13 @@ fn presto_fixed_lambdas_match_the_spec_table_and_scipy() {
                 "cumulative psi",
             );
         }
-        let ll = likelihood::loglik(&a, &fit.model.cutpoints, &fit.model.coef.transpose()).unwrap();
+        let ll = likelihood::loglik(
+            &a,
+            &fit.model.cutpoints,
+            &fit.model.coef.transpose(),
+            fit.model.link,
+        )
+        .unwrap();
         close(ll, fit.loglik, 1e-12, "loglik identity");
     }
 }
@@ -410,13 +416,14 @@ fn path_warm_starts_and_cv_choice() {
 fn bad_inputs_are_typed_errors() {
     let a = dataset_a();
     let y: Vec<f64> = a.y().iter().map(|&v| v as f64).collect();
-    // K < 3 for PRESTO (PO allows K = 2).
+    // K = 2: PRESTO is the penalized binary model (issue 19; tests/ordinal_links/penalized.rs
+    // checks it against references), PO is logistic regression.
     let bin: Vec<f64> = y.iter().map(|&v| if v > 0.0 { 1.0 } else { 0.0 }).collect();
     let d2 = OrdinalData::from_labels(a.x().clone(), &bin, None).unwrap();
-    assert!(matches!(
-        PrestoParams::new(0.1).fit(&d2),
-        Err(Error::InvalidParameter { name: "K", .. })
-    ));
+    assert_eq!(
+        PrestoParams::new(0.1).fit(&d2).unwrap().model.coef.nrows(),
+        1
+    );
     assert!(ProportionalOddsParams::new().fit(&d2).is_ok());
     // A declared class with no rows: named.
     let shifted: Vec<f64> = y

@@ -5,6 +5,7 @@ use super::problem::{Problem, Solution};
 use crate::error::{Error, Result, check};
 use crate::estimator::{Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, seconds_since};
 use crate::ordinal::data::OrdinalData;
+use crate::ordinal::link::Link;
 use crate::ordinal::model::{CumulativeLogit, Probabilities};
 use nalgebra::{DMatrix, DVector};
 use std::time::Instant;
@@ -17,6 +18,7 @@ pub(crate) struct Settings {
     pub(crate) standardize: bool,
     pub(crate) tol: f64,
     pub(crate) max_iter: usize,
+    pub(crate) link: Link,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             standardize: false,
             tol: 1e-9,
             max_iter: 200,
+            link: Link::Logit,
         }
     }
 }
@@ -39,13 +42,15 @@ impl Settings {
         Ok(self.clone())
     }
 
-    /// The problem on `data`: PRESTO needs K ≥ 3 and a row in every class.
+    /// The problem on `data`: K ≥ 2 and a row in every class. For K = 2 there are no boundary
+    /// differences to fuse and PRESTO is the elastic-net-penalized binary cumulative link model
+    /// (with `penalize_first`; without it, the unpenalized one).
     pub(crate) fn problem(&self, data: &OrdinalData) -> Result<Problem> {
-        if data.n_classes() < 3 {
+        if data.n_classes() < 2 {
             return Err(Error::param(
                 "K",
                 data.n_classes(),
-                "PRESTO needs K >= 3 ordered classes (use proportional odds / logistic regression for K = 2)",
+                "PRESTO needs K >= 2 ordered classes",
             ));
         }
         data.check_levels()?;
@@ -54,6 +59,7 @@ impl Settings {
             self.penalize_first,
             self.a,
             self.standardize,
+            self.link,
         ))
     }
 
@@ -120,6 +126,12 @@ macro_rules! settings_setters {
         /// Maximum proximal Newton steps per λ (≥ 1; default 200).
         pub fn max_iter(mut self, v: usize) -> Self {
             self.settings.max_iter = v;
+            self
+        }
+
+        /// Inverse link F of P(Y ≤ k | x) = F(θ_k − xᵀb_k) (default logit, the paper's model).
+        pub fn link(mut self, link: $crate::ordinal::link::Link) -> Self {
+            self.settings.link = link;
             self
         }
     };
@@ -217,13 +229,13 @@ impl Presto {
 
 impl Fit<OrdinalData> for Presto {
     type Fitted = PrestoFit;
-    /// Fit at λ, started from the intercept-only model. Errors: K < 3 (`K`), an empty class,
+    /// Fit at λ, started from the intercept-only model. Errors: K < 2 (`K`), an empty class,
     /// separation at λ = 0 ([`Error::NotIdentifiable`]), a KKT residual above 1e-6
     /// ([`Error::NotConverged`]).
     fn fit(&self, data: &OrdinalData) -> Result<PrestoFit> {
         let t0 = Instant::now();
         let prob = self.settings.problem(data)?;
-        let start = prob.intercept_only();
+        let start = prob.intercept_only()?;
         Ok(self.settings.fit_from(&prob, self.lambda, start, t0)?.0)
     }
 }

@@ -14,10 +14,9 @@ use crate::estimator::{Fit, Stop};
 use crate::linalg::soft_threshold;
 use crate::ordinal::data::OrdinalData;
 use crate::ordinal::likelihood::{loglik, nonparallel_derivatives};
+use crate::ordinal::link::Link;
 use crate::ordinal::model::CumulativeLogit;
-use crate::ordinal::proportional_odds::{
-    ProportionalOddsParams, SEPARATION_LOGIT_SPAN, newton_step, predictor_span,
-};
+use crate::ordinal::proportional_odds::{ProportionalOddsParams, newton_step, predictor_span};
 use nalgebra::{DMatrix, DVector};
 
 /// The optimization problem on the fitting scale.
@@ -31,6 +30,7 @@ pub(crate) struct Problem {
     sds: Vec<f64>,
     k1: usize,
     p: usize,
+    link: Link,
 }
 
 /// Where [`Problem::solve`] stopped.
@@ -78,9 +78,16 @@ fn suffix_blocks_mat(h: &mut DMatrix<f64>, k1: usize, p: usize) {
 }
 
 impl Problem {
-    /// The problem for `data` (K ≥ 3 and every class present are the caller's checks):
-    /// first-block weight w_1 = `penalize_first`, mixing weight `a`, optional standardization.
-    pub(crate) fn new(data: &OrdinalData, penalize_first: bool, a: f64, standardize: bool) -> Self {
+    /// The problem for `data` (K ≥ 2 and every class present are the caller's checks):
+    /// first-block weight w_1 = `penalize_first`, mixing weight `a`, optional standardization,
+    /// inverse link `link`.
+    pub(crate) fn new(
+        data: &OrdinalData,
+        penalize_first: bool,
+        a: f64,
+        standardize: bool,
+        link: Link,
+    ) -> Self {
         let (n, p, k1) = (data.n_rows(), data.n_features(), data.n_classes() - 1);
         let (mut means, mut sds) = (vec![0.0; p], vec![1.0; p]);
         let data = if standardize {
@@ -119,6 +126,7 @@ impl Problem {
             sds,
             k1,
             p,
+            link,
         }
     }
 
@@ -154,7 +162,7 @@ impl Problem {
     /// (log-likelihood, objective); objective +∞ outside the valid domain.
     fn objective(&self, z: &DVector<f64>, lambda: f64) -> (f64, f64) {
         let (t, b) = self.theta_b(z);
-        match loglik(&self.data, &t, &b) {
+        match loglik(&self.data, &t, &b, self.link) {
             Some(ll) => (
                 ll,
                 -ll / self.n_w + self.ridge(z, lambda) + self.l1(z, lambda),
@@ -170,7 +178,7 @@ impl Problem {
         lambda: f64,
     ) -> Option<(f64, DVector<f64>, DMatrix<f64>)> {
         let (t, b) = self.theta_b(z);
-        let der = nonparallel_derivatives(&self.data, &t, &b)?;
+        let der = nonparallel_derivatives(&self.data, &t, &b, self.link)?;
         let mut g = -der.grad / self.n_w;
         let mut h = -der.hess / self.n_w;
         suffix_blocks_vec(&mut g, self.k1, self.p);
@@ -202,21 +210,24 @@ impl Problem {
         r
     }
 
-    /// Intercept-only start: θ_k = logit(cumulative weighted proportion), ψ = 0.
-    pub(crate) fn intercept_only(&self) -> DVector<f64> {
+    /// Intercept-only start: θ_k = F⁻¹(cumulative weighted proportion), ψ = 0 (every class has
+    /// rows, so each proportion lies strictly inside (0, 1)).
+    pub(crate) fn intercept_only(&self) -> Result<DVector<f64>> {
         let mut z = DVector::zeros(self.k1 * (self.p + 1));
         for (k, q) in self.data.cumulative_proportions().into_iter().enumerate() {
-            z[k] = (q / (1.0 - q)).ln();
+            z[k] = self.link.quantile(q)?;
         }
-        z
+        Ok(z)
     }
 
     /// The fit with every penalized coordinate at zero: intercept-only when the first block is
     /// penalized, the proportional-odds MLE when it is not.
     pub(crate) fn null_fit(&self) -> Result<DVector<f64>> {
-        let mut z = self.intercept_only();
+        let mut z = self.intercept_only()?;
         if self.c.rows(self.k1, self.p).iter().all(|&c| c == 0.0) {
-            let po = ProportionalOddsParams::new().fit(&self.data)?;
+            let po = ProportionalOddsParams::new()
+                .link(self.link)
+                .fit(&self.data)?;
             for k in 0..self.k1 {
                 z[k] = po.cutpoints[k];
             }
@@ -369,7 +380,7 @@ impl Problem {
         let mut z = start;
         let (mut ll, mut f) = self.objective(&z, lambda);
         if !f.is_finite() {
-            z = self.intercept_only();
+            z = self.intercept_only()?;
             (ll, f) = self.objective(&z, lambda);
         }
         let mut n_iter = 0;
@@ -467,13 +478,14 @@ impl Problem {
                      (use lambda > 0)"
                 )));
             }
+            let span = self.link.separation_span();
             for k in 0..k1 {
-                if predictor_span(self.data.x(), &b_std.column(k).into_owned())
-                    > SEPARATION_LOGIT_SPAN
-                {
+                if predictor_span(self.data.x(), &b_std.column(k).into_owned()) > span {
                     return Err(Error::NotIdentifiable(format!(
-                        "PRESTO at lambda = 0: boundary {k}'s linear predictor spans more than {SEPARATION_LOGIT_SPAN} \
-                         log-odds; the data are (quasi-)separated and the unpenalized MLE does not exist (use lambda > 0)"
+                        "PRESTO at lambda = 0: boundary {k}'s linear predictor spans more than {span:.3} \
+                         ({} link scale); the data are (quasi-)separated and the unpenalized MLE does not exist \
+                         (use lambda > 0)",
+                        self.link
                     )));
                 }
             }
@@ -495,7 +507,15 @@ impl Problem {
             })
             .collect();
         let psi = DMatrix::from_fn(k1, p, |k, j| s.z[k1 + k * p + j] / self.sds[j]);
-        Ok((CumulativeLogit { cutpoints, coef }, psi))
+        let link = self.link;
+        Ok((
+            CumulativeLogit {
+                cutpoints,
+                coef,
+                link,
+            },
+            psi,
+        ))
     }
 }
 
