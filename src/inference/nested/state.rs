@@ -10,6 +10,7 @@
 
 use super::batches::BatchCount;
 use super::bounds::{Clusters, live_cholesky};
+use super::checkpoint::Checkpointing;
 use super::model::PriorModel;
 use super::params::NestedSampler;
 use super::result::{Diagnostics, NestedResult, Sample};
@@ -33,31 +34,31 @@ const MIN_UNIFORM_SUCCESS: f64 = 0.1;
 #[derive(Debug, Clone, PartialEq)]
 pub struct NestedState {
     /// Live points in the unit cube, their parameters and log-likelihoods (index-aligned).
-    live_u: Vec<Vec<f64>>,
-    live_theta: Vec<Vec<f64>>,
-    live_l: Vec<f64>,
+    pub(super) live_u: Vec<Vec<f64>>,
+    pub(super) live_theta: Vec<Vec<f64>>,
+    pub(super) live_l: Vec<f64>,
     /// `ln X`, the expected log prior volume inside the lowest live likelihood.
-    log_x: f64,
+    pub(super) log_x: f64,
     /// `ln Z` accumulated over the dead points.
-    log_z: f64,
+    pub(super) log_z: f64,
     /// The removed points with their weights, in order of removal.
-    dead: Vec<Sample>,
+    pub(super) dead: Vec<Sample>,
     /// Random-walk scale in units of each cluster's covariance, adapted each iteration.
-    scale: f64,
+    pub(super) scale: f64,
     /// Likelihood calls a replacement may spend on uniform proposals in the next iteration.
-    uniform_budget: usize,
-    iterations: usize,
+    pub(super) uniform_budget: usize,
+    pub(super) iterations: usize,
     /// Likelihood calls as [`Diagnostics::n_calls`] counts them.
-    n_calls: u64,
+    pub(super) n_calls: u64,
     /// Accepted / proposed cluster-local walk steps, summed.
-    accepted: u64,
-    proposed: u64,
+    pub(super) accepted: u64,
+    pub(super) proposed: u64,
     /// Replacements that were uniform draws from the bounds.
-    n_uniform: u64,
-    max_clusters: usize,
-    evaluated: BatchCount,
+    pub(super) n_uniform: u64,
+    pub(super) max_clusters: usize,
+    pub(super) evaluated: BatchCount,
     /// The generator all draws come from, in order.
-    rng: Rng,
+    pub(super) rng: Rng,
 }
 
 impl NestedState {
@@ -142,13 +143,55 @@ impl NestedSampler {
     /// Run the sampler on `model`; all randomness comes from `rng`, which is left where the
     /// sampler's draws end (also when the run fails).
     pub fn run<M: PriorModel + ?Sized>(&self, model: &M, rng: &mut Rng) -> Result<NestedResult> {
+        self.run_saving(model, rng, None)
+    }
+
+    /// [`NestedSampler::run`], resumed from `checkpoint.path` when that file exists, and
+    /// writing the state there atomically every `checkpoint.every` iterations and when the run
+    /// stops. A run killed at any moment and run again with the same arguments (`rng` as it was
+    /// before the first run) returns the same result bit for bit as an uninterrupted run; a
+    /// checkpoint of other settings, another problem or another start of `rng` is refused with
+    /// [`Error::SamplerCheckpointMismatch`] (`checkpoint.rs`).
+    pub fn run_checkpointed<M: PriorModel + ?Sized>(
+        &self,
+        model: &M,
+        rng: &mut Rng,
+        checkpoint: &Checkpointing,
+    ) -> Result<NestedResult> {
+        self.run_saving(model, rng, Some(checkpoint))
+    }
+
+    fn run_saving<M: PriorModel + ?Sized>(
+        &self,
+        model: &M,
+        rng: &mut Rng,
+        checkpoint: Option<&Checkpointing>,
+    ) -> Result<NestedResult> {
         self.check_model(model)?;
-        let mut state = NestedState::empty(self, rng.clone());
-        let looped = self.populate(model, &mut state).and_then(|()| {
+        let start = rng.clone();
+        let saved = match checkpoint {
+            Some(c) => c.load(self, &start)?,
+            None => None,
+        };
+        let resumed = saved.is_some();
+        let mut state = saved.unwrap_or_else(|| NestedState::empty(self, start.clone()));
+        let save = |state: &NestedState| match checkpoint {
+            Some(c) => c.save(self, &start, state),
+            None => Ok(()),
+        };
+        let populated = if resumed {
+            Ok(())
+        } else {
+            self.populate(model, &mut state).and_then(|()| save(&state))
+        };
+        let looped = populated.and_then(|()| {
             while self.terminate(&state).is_none() {
                 self.step(model, &mut state)?;
+                if checkpoint.is_some_and(|c| c.due(state.iterations)) {
+                    save(&state)?;
+                }
             }
-            Ok(())
+            save(&state)
         });
         rng.clone_from(&state.rng);
         looped?;
