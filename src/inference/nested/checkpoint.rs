@@ -18,8 +18,9 @@
 //! [`Error::SamplerCheckpointMismatch`] naming the first that differs.
 
 use super::batches::BatchCount;
+use super::model::PriorModel;
 use super::params::NestedSampler;
-use super::result::Sample;
+use super::result::{NestedResult, Sample};
 use super::state::NestedState;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
@@ -87,7 +88,7 @@ impl Checkpointing {
 
     /// The saved state, when the file exists and was made with this configuration; `None` when
     /// there is no file.
-    pub(super) fn load(&self, sampler: &NestedSampler, start: &Rng) -> Result<Option<NestedState>> {
+    fn load(&self, sampler: &NestedSampler, start: &Rng) -> Result<Option<NestedState>> {
         self.check()?;
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
@@ -136,12 +137,7 @@ impl Checkpointing {
     }
 
     /// Write `state` atomically.
-    pub(super) fn save(
-        &self,
-        sampler: &NestedSampler,
-        start: &Rng,
-        state: &NestedState,
-    ) -> Result<()> {
+    fn save(&self, sampler: &NestedSampler, start: &Rng, state: &NestedState) -> Result<()> {
         let saved = Saved {
             config: self
                 .config(sampler, start)
@@ -158,8 +154,33 @@ impl Checkpointing {
     }
 
     /// Whether a state after `iterations` iterations is due to be written.
-    pub(super) fn due(&self, iterations: usize) -> bool {
+    fn due(&self, iterations: usize) -> bool {
         iterations.is_multiple_of(self.every)
+    }
+}
+
+impl NestedSampler {
+    /// [`NestedSampler::run`], resumed from `checkpoint.path` when that file exists, and
+    /// writing the state there atomically every `checkpoint.every` iterations and when the run
+    /// stops. A run killed at any moment and run again with the same arguments (`rng` as it was
+    /// before the first run) returns the same result bit for bit as an uninterrupted run; a
+    /// checkpoint of other settings, another problem or another start of `rng` is refused with
+    /// [`Error::SamplerCheckpointMismatch`].
+    pub fn run_checkpointed<M: PriorModel + ?Sized>(
+        &self,
+        model: &M,
+        rng: &mut Rng,
+        checkpoint: &Checkpointing,
+    ) -> Result<NestedResult> {
+        let start = rng.clone();
+        let saved = checkpoint.load(self, &start)?;
+        self.drive(model, rng, saved, |state, stopped| {
+            if stopped || checkpoint.due(state.iterations) {
+                checkpoint.save(self, &start, state)
+            } else {
+                Ok(())
+            }
+        })
     }
 }
 

@@ -10,7 +10,6 @@
 
 use super::batches::BatchCount;
 use super::bounds::{Clusters, live_cholesky};
-use super::checkpoint::Checkpointing;
 use super::model::PriorModel;
 use super::params::NestedSampler;
 use super::result::{Diagnostics, NestedResult, Sample};
@@ -143,55 +142,36 @@ impl NestedSampler {
     /// Run the sampler on `model`; all randomness comes from `rng`, which is left where the
     /// sampler's draws end (also when the run fails).
     pub fn run<M: PriorModel + ?Sized>(&self, model: &M, rng: &mut Rng) -> Result<NestedResult> {
-        self.run_saving(model, rng, None)
+        self.drive(model, rng, None, |_, _| Ok(()))
     }
 
-    /// [`NestedSampler::run`], resumed from `checkpoint.path` when that file exists, and
-    /// writing the state there atomically every `checkpoint.every` iterations and when the run
-    /// stops. A run killed at any moment and run again with the same arguments (`rng` as it was
-    /// before the first run) returns the same result bit for bit as an uninterrupted run; a
-    /// checkpoint of other settings, another problem or another start of `rng` is refused with
-    /// [`Error::SamplerCheckpointMismatch`] (`checkpoint.rs`).
-    pub fn run_checkpointed<M: PriorModel + ?Sized>(
+    /// The loop of [`NestedSampler::run`], from `resumed` (a state saved by an earlier run from
+    /// the same `rng`; `None`: a fresh start with `rng`), calling `saw(state, stopped)` after the
+    /// initial live points are drawn (when not resumed) and after every iteration, with `stopped`
+    /// true once, when the run is over (`checkpoint.rs` writes the state there). The caller's
+    /// `rng` is left where the state's generator ends.
+    pub(super) fn drive<M: PriorModel + ?Sized>(
         &self,
         model: &M,
         rng: &mut Rng,
-        checkpoint: &Checkpointing,
-    ) -> Result<NestedResult> {
-        self.run_saving(model, rng, Some(checkpoint))
-    }
-
-    fn run_saving<M: PriorModel + ?Sized>(
-        &self,
-        model: &M,
-        rng: &mut Rng,
-        checkpoint: Option<&Checkpointing>,
+        resumed: Option<NestedState>,
+        mut saw: impl FnMut(&NestedState, bool) -> Result<()>,
     ) -> Result<NestedResult> {
         self.check_model(model)?;
-        let start = rng.clone();
-        let saved = match checkpoint {
-            Some(c) => c.load(self, &start)?,
-            None => None,
-        };
-        let resumed = saved.is_some();
-        let mut state = saved.unwrap_or_else(|| NestedState::empty(self, start.clone()));
-        let save = |state: &NestedState| match checkpoint {
-            Some(c) => c.save(self, &start, state),
-            None => Ok(()),
-        };
-        let populated = if resumed {
-            Ok(())
+        let fresh = resumed.is_none();
+        let mut state = resumed.unwrap_or_else(|| NestedState::empty(self, rng.clone()));
+        let populated = if fresh {
+            self.populate(model, &mut state)
+                .and_then(|()| saw(&state, false))
         } else {
-            self.populate(model, &mut state).and_then(|()| save(&state))
+            Ok(())
         };
         let looped = populated.and_then(|()| {
             while self.terminate(&state).is_none() {
                 self.step(model, &mut state)?;
-                if checkpoint.is_some_and(|c| c.due(state.iterations)) {
-                    save(&state)?;
-                }
+                saw(&state, false)?;
             }
-            save(&state)
+            saw(&state, true)
         });
         rng.clone_from(&state.rng);
         looped?;
