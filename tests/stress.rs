@@ -50,12 +50,11 @@ fn lasso_with_columns_from_1e_minus_8_to_1e8_is_scale_equivariant() {
             .unwrap()
     };
     let (a, b) = (fit(&x), fit(&xs));
-    for j in 0..9 {
-        let want = a.coef[j] / s[j];
+    for (j, &sj) in s.iter().enumerate() {
+        let want = a.coef[j] / sj;
         assert!(
-            (b.coef[j] - want).abs() <= 1e-6 * want.abs().max(1e-12 / s[j]),
-            "column {j} scaled by {}: {} vs {want}",
-            s[j],
+            (b.coef[j] - want).abs() <= 1e-6 * want.abs().max(1e-12 / sj),
+            "column {j} scaled by {sj}: {} vs {want}",
             b.coef[j]
         );
     }
@@ -247,7 +246,7 @@ fn metrics_with_a_single_class_are_typed_errors() {
     let s: Vec<f64> = (0..10).map(f64::from).collect();
     for r in [
         veristat::metrics::auroc(&y, &s),
-        veristat::metrics::average_precision(&vec![false; 10], &s),
+        veristat::metrics::average_precision(&[false; 10], &s),
     ] {
         let e = r.unwrap_err();
         assert!(
