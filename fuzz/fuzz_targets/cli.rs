@@ -74,8 +74,22 @@ fn dispatch(c: Command) -> veristat::Result<()> {
 
 /// Header names: what the commands' flags name, and the hostile ones.
 const NAMES: [&str; 16] = [
-    "a", "b", "c", "y", "label", "score", "x1", "fold", "frequency", "real", "imaginary", "psd",
-    "", " a", "a b", "\"q\"",
+    "a",
+    "b",
+    "c",
+    "y",
+    "label",
+    "score",
+    "x1",
+    "fold",
+    "frequency",
+    "real",
+    "imaginary",
+    "psd",
+    "",
+    " a",
+    "a b",
+    "\"q\"",
 ];
 
 /// What a flag's value is drawn from.
@@ -110,11 +124,28 @@ struct Spec {
 
 const FORMAT: (&str, Kind) = ("--format", Word(&["json", "table", "csv"]));
 const MECHANISMS: &[&str] = &[
-    "rr", "grr", "oue", "sue", "olh", "duchi", "duchi-l2", "duchi-linf", "piecewise", "hybrid",
-    "laplace", "gaussian", "gaussian-analytic", "nope",
+    "rr",
+    "grr",
+    "oue",
+    "sue",
+    "olh",
+    "duchi",
+    "duchi-l2",
+    "duchi-linf",
+    "piecewise",
+    "hybrid",
+    "laplace",
+    "gaussian",
+    "gaussian-analytic",
+    "nope",
 ];
 const FAMILIES: &[&str] = &[
-    "gaussian-diag", "gaussian-full", "gaussian-iso", "poisson", "normal", "nope",
+    "gaussian-diag",
+    "gaussian-full",
+    "gaussian-iso",
+    "poisson",
+    "normal",
+    "nope",
 ];
 
 const SPECS: &[Spec] = &[
@@ -166,7 +197,11 @@ const SPECS: &[Spec] = &[
     Spec {
         words: &["multiplicity"],
         data: true,
-        required: &[("--target", Column), ("--epsilon", Number), ("--l2", Number)],
+        required: &[
+            ("--target", Column),
+            ("--epsilon", Number),
+            ("--l2", Number),
+        ],
         optional: &[
             ("--features", Columns),
             ("--relative", Switch),
@@ -229,11 +264,7 @@ const SPECS: &[Spec] = &[
             ("--input", Ints),
             ("--n", Size(20)),
         ],
-        optional: &[
-            ("--delta", Number),
-            ("--k", Size(12)),
-            ("--seed", Size(9)),
-        ],
+        optional: &[("--delta", Number), ("--k", Size(12)), ("--seed", Size(9))],
     },
     Spec {
         words: &["ldp", "audit"],
@@ -318,7 +349,11 @@ const SPECS: &[Spec] = &[
 fn number(u: &mut Unstructured) -> Result<String> {
     Ok(match u.int_in_range(0..=5)? {
         0 => format!("{}", f64::from_bits(u.arbitrary()?)),
-        1 => format!("{}e{}", u.int_in_range(-9i32..=9)?, u.int_in_range(-330i32..=320)?),
+        1 => format!(
+            "{}e{}",
+            u.int_in_range(-9i32..=9)?,
+            u.int_in_range(-330i32..=320)?
+        ),
         2 => u.int_in_range(-3i32..=12)?.to_string(),
         3 => format!("{}", u.int_in_range(0u32..=1000)? as f64 / 100.0),
         4 => (*u.choose(&["nan", "inf", "-inf", "-0", "1e400", "0x10", "", " 1", "1,5"])?).into(),
@@ -334,7 +369,12 @@ fn column(u: &mut Unstructured, header: &[String]) -> Result<String> {
     }
 }
 
-fn value(u: &mut Unstructured, kind: Kind, header: &[String], public: &str) -> Result<Option<String>> {
+fn value(
+    u: &mut Unstructured,
+    kind: Kind,
+    header: &[String],
+    public: &str,
+) -> Result<Option<String>> {
     Ok(Some(match kind {
         Column => column(u, header)?,
         Columns => {
@@ -365,7 +405,11 @@ fn cell(u: &mut Unstructured, numeric_bias: bool) -> Result<String> {
         return Ok(match u.int_in_range(0..=2)? {
             0 => u.int_in_range(0i32..=4)?.to_string(),
             1 => format!("{}", u.int_in_range(-2000i32..=2000)? as f64 / 100.0),
-            _ => format!("{}e{}", u.int_in_range(1i32..=9)?, u.int_in_range(-320i32..=310)?),
+            _ => format!(
+                "{}e{}",
+                u.int_in_range(1i32..=9)?,
+                u.int_in_range(-320i32..=310)?
+            ),
         });
     }
     Ok(match u.int_in_range(0..=6)? {
@@ -375,7 +419,11 @@ fn cell(u: &mut Unstructured, numeric_bias: bool) -> Result<String> {
         3 => format!("\"{}\"", number(u)?),
         4 => format!("{}", f64::from_bits(u.arbitrary()?)),
         5 => u.int_in_range(0i32..=1)?.to_string(),
-        _ => format!("{}e-{}", u.int_in_range(1i32..=9)?, u.int_in_range(300i32..=330)?),
+        _ => format!(
+            "{}e-{}",
+            u.int_in_range(1i32..=9)?,
+            u.int_in_range(300i32..=330)?
+        ),
     })
 }
 
@@ -383,8 +431,16 @@ fn cell(u: &mut Unstructured, numeric_bias: bool) -> Result<String> {
 /// header names (unquoted).
 fn csv(u: &mut Unstructured) -> Result<(String, Vec<String>)> {
     let wide = u.ratio(1, 16)?;
-    let ncol = if wide { u.int_in_range(20..=300)? } else { u.int_in_range(1..=8)? };
-    let nrow = if wide { u.int_in_range(0..=6)? } else { u.int_in_range(0..=40)? };
+    let ncol = if wide {
+        u.int_in_range(20..=300)?
+    } else {
+        u.int_in_range(1..=8)?
+    };
+    let nrow = if wide {
+        u.int_in_range(0..=6)?
+    } else {
+        u.int_in_range(0..=40)?
+    };
     let sep = *u.choose(&[",", ",", ",", ";", "\t"])?;
     let eol = if u.ratio(1, 4)? { "\r\n" } else { "\n" };
     let numeric_bias = u.ratio(3, 4)?;

@@ -31,7 +31,10 @@ fn check(t: &Table) {
         assert!(!names[..i].contains(n), "duplicate column {n:?} accepted");
         let col = t.column(n).expect("a listed column");
         assert_eq!(col.len(), t.n_rows());
-        assert!(col.iter().all(|v| v.is_finite()), "non-finite cell in {n:?}");
+        assert!(
+            col.iter().all(|v| v.is_finite()),
+            "non-finite cell in {n:?}"
+        );
     }
 }
 
@@ -49,7 +52,12 @@ fuzz_target!(|data: &[u8]| {
     let table = match (mode >> 1) % 3 {
         0 => read_table(&path),
         1 => read_columns(&path, &picked),
-        _ => read_used(&path, NAMES[usize::from(pick % 5)], Some(&picked), &["fold"]),
+        _ => read_used(
+            &path,
+            NAMES[usize::from(pick % 5)],
+            Some(picked.as_slice()),
+            &["fold"],
+        ),
     };
     if let Ok(t) = table {
         check(&t);
