@@ -525,6 +525,11 @@ fn args(u: &mut Unstructured) -> Result<Vec<String>> {
 }
 
 fuzz_target!(|bytes: &[u8]| {
+    // libFuzzer's panic hook aborts on every panic, also one veristat catches and turns into a
+    // typed error (polars' Parquet reader); back to the default hook, an uncaught panic still
+    // reaches libfuzzer-sys's own catch and aborts.
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| drop(std::panic::take_hook()));
     let mut u = Unstructured::new(bytes);
     let Ok(argv) = args(&mut u) else {
         return;
