@@ -287,9 +287,23 @@ mod io {
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
         if is_parquet {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            let df = ParquetReader::new(f)
-                .finish()
-                .map_err(|e| format_err(path, e))?;
+            // polars' Parquet reader panics on some damaged files (an out-of-range bitmap slice
+            // in polars-arrow, found by fuzz/read_table): a typed error, never a panic.
+            let read = std::panic::catch_unwind(|| ParquetReader::new(f).finish());
+            let df = match read {
+                Ok(r) => r.map_err(|e| format_err(path, e))?,
+                Err(p) => {
+                    let why = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    return Err(format_err(
+                        path,
+                        format!("damaged Parquet file (the reader failed: {why})"),
+                    ));
+                }
+            };
             return table_from_frame(&df, path, select);
         }
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;

@@ -144,6 +144,23 @@ pub enum Error {
         /// Its value in this run.
         requested: String,
     },
+
+    /// A nested-sampling checkpoint file was made by a run with other settings, another problem
+    /// or another seed, so the run must not continue from it.
+    #[error(
+        "{path}: nested-sampling checkpoint made with {field} = {saved}, this run has {field} = {requested}; \
+         rerun with the same arguments to resume, or delete the file to start afresh"
+    )]
+    SamplerCheckpointMismatch {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// The first setting that differs (`nlive`, `batch`, `problem`, `rng_start`, ...).
+        field: &'static str,
+        /// Its value in the checkpoint.
+        saved: String,
+        /// Its value in this run.
+        requested: String,
+    },
 }
 
 impl Error {

@@ -14,7 +14,7 @@ use veristat::echo::{
     Benchmark, C64, CombLikelihood, CombParams, CombPrior, LikelihoodKind, PsdModel,
     ReferenceSpectrum, Spectrum, simulate,
 };
-use veristat::inference::NestedParams;
+use veristat::inference::{Checkpointing, NestedParams};
 use veristat::{Error, Result};
 
 /// Echo commands.
@@ -93,6 +93,14 @@ pub struct SearchArgs {
     /// without a GPU). The device used is printed on stderr.
     #[arg(long, default_value = "auto", value_name = "auto|cpu|cuda")]
     pub device: DeviceChoice,
+    /// Save the sampler's state to this file (atomically) and resume from it when it exists: a
+    /// killed search rerun with the same arguments continues where the file left it and gives
+    /// the same result bit for bit. Other arguments are refused, naming the first that differs.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Iterations between two checkpoint writes (with --checkpoint).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub checkpoint_every: usize,
 }
 
 /// `echo loglike`.
@@ -227,6 +235,13 @@ fn search(a: SearchArgs) -> Result<()> {
     }
     // Settings are checked before the device line, so that a failing command prints one line.
     veristat::inference::NestedSampler::new(params.clone(), prior.free().len())?;
+    if a.checkpoint.is_some() && a.checkpoint_every == 0 {
+        return Err(Error::param(
+            "checkpoint-every",
+            a.checkpoint_every,
+            "must be >= 1",
+        ));
+    }
     match &dev {
         Resolved::Cuda(name) => eprintln!(
             "device: cuda ({name}) for the likelihoods, batched across the {} replacements per iteration (prior draws, uniform proposals, lockstep random walks)",
@@ -243,9 +258,13 @@ fn search(a: SearchArgs) -> Result<()> {
     bar.enable_steady_tick(Duration::from_millis(200));
     let t0 = Instant::now();
     let mut rng = veristat::rng::stream(a.seed, "echo-search", 0);
-    let res = match &kernels {
-        Some(d) => veristat::echo::search_on(&spec, &prior, kind, &params, &mut rng, d),
-        None => veristat::echo::search(&spec, &prior, kind, &params, &mut rng),
+    let res = match (&a.checkpoint, &kernels) {
+        (Some(path), d) => {
+            let c = Checkpointing::new(path, a.checkpoint_every, "veristat echo search");
+            veristat::echo::search_resumable(&spec, &prior, kind, &params, &mut rng, d.as_ref(), &c)
+        }
+        (None, Some(d)) => veristat::echo::search_on(&spec, &prior, kind, &params, &mut rng, d),
+        (None, None) => veristat::echo::search(&spec, &prior, kind, &params, &mut rng),
     };
     bar.finish_and_clear();
     let res = res?;
@@ -275,6 +294,7 @@ fn search(a: SearchArgs) -> Result<()> {
                 "max_log_likelihood": res.max_log_likelihood,
                 "max_likelihood_params": best,
                 "converged": res.nested.diagnostics.converged,
+                "samples_hash": samples_hash(&res.nested),
             }))
         }
         Format::Table => {
@@ -300,6 +320,20 @@ fn search(a: SearchArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// FNV-1a 64 (hex) of every sample's parameters, log-likelihood and log-weight bits, in
+/// order, then `ln Z`'s: equal hashes mean the same samples and weights bit for bit (what a
+/// resumed `--checkpoint` run is checked against).
+fn samples_hash(res: &veristat::inference::NestedResult) -> String {
+    let bytes: Vec<u8> = res
+        .samples
+        .iter()
+        .flat_map(|s| s.theta.iter().chain([&s.log_l, &s.log_w]))
+        .chain([&res.log_z])
+        .flat_map(|x| x.to_bits().to_le_bytes())
+        .collect();
+    format!("{:016x}", veristat::rng::fnv1a64(&bytes))
 }
 
 /// Parse `k=v,k=v` into comb parameters; every one of the six names is required.

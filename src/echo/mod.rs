@@ -41,7 +41,9 @@ pub mod template;
 
 pub use benchmarks::{Benchmark, ReferenceSpectrum, Reflectivity};
 pub use likelihood::{CombLikelihood, LikelihoodKind};
-pub use search::{CombPrior, PriorRange, SearchResult, device_batch, search, search_on};
+pub use search::{
+    CombPrior, PriorRange, SearchResult, device_batch, search, search_on, search_resumable,
+};
 pub use spectrum::{C64, Spectrum};
 pub use template::CombParams;
 

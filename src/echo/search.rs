@@ -8,7 +8,9 @@ use super::spectrum::Spectrum;
 use super::template::{CombParams, DurationFactor};
 use crate::device::Device;
 use crate::error::{Error, Result};
-use crate::inference::nested::{NestedParams, NestedResult, NestedSampler, PriorModel};
+use crate::inference::nested::{
+    Checkpointing, NestedParams, NestedResult, NestedSampler, PriorModel,
+};
 use crate::rng::Rng;
 use std::sync::Mutex;
 
@@ -316,6 +318,63 @@ pub fn search_on(
     rng: &mut Rng,
     device: &Device,
 ) -> Result<SearchResult> {
+    search_device(spec, prior, kind, params, rng, device, None)
+}
+
+/// [`search`] (`device = None`) or [`search_on`] resumable from checkpoints: the sampler's
+/// state is written to `checkpoint.path` every `checkpoint.every` iterations and the search
+/// continues from that file when it exists ([`NestedSampler::run_checkpointed`]), giving the
+/// same result bit for bit as a search that was never interrupted. The spectrum, the likelihood,
+/// the prior and the device join `checkpoint.problem` in the checkpoint's identity, so a
+/// checkpoint of another search is refused rather than continued.
+pub fn search_resumable(
+    spec: &Spectrum,
+    prior: &CombPrior,
+    kind: LikelihoodKind,
+    params: &NestedParams,
+    rng: &mut Rng,
+    device: Option<&Device>,
+    checkpoint: &Checkpointing,
+) -> Result<SearchResult> {
+    // Every number of the spectrum by its bits: a changed data file is a changed problem.
+    let data: Vec<u8> = spec
+        .freq()
+        .iter()
+        .chain(spec.psd())
+        .chain(spec.data().iter().flat_map(|z| [&z.re, &z.im]))
+        .flat_map(|x| x.to_bits().to_le_bytes())
+        .collect();
+    let problem = format!(
+        "{} | echo search, {} likelihood, device {}, spectrum fnv {:016x} ({} bins), prior {:?}",
+        checkpoint.problem,
+        kind.name(),
+        device.map_or("cpu".to_string(), Device::label),
+        crate::rng::fnv1a64(&data),
+        spec.len(),
+        prior
+    );
+    let c = Checkpointing {
+        problem,
+        ..checkpoint.clone()
+    };
+    match device {
+        Some(d) => search_device(spec, prior, kind, params, rng, d, Some(&c)),
+        None => {
+            let lik = CombLikelihood::new(spec, kind);
+            search_run(&lik, prior, params, rng, Some(&c))
+        }
+    }
+}
+
+fn search_device(
+    spec: &Spectrum,
+    prior: &CombPrior,
+    kind: LikelihoodKind,
+    params: &NestedParams,
+    rng: &mut Rng,
+    device: &Device,
+    checkpoint: Option<&Checkpointing>,
+) -> Result<SearchResult> {
     let lik = CombLikelihood::new(spec, kind);
     let data = EchoData::new(spec, kind, DurationFactor::Reference);
     let batch = device.run(&EchoPrepare { data: &data })?;
@@ -326,7 +385,10 @@ pub fn search_on(
         error: Mutex::new(None),
     };
     let sampler = NestedSampler::new(params.clone(), problem.dim())?;
-    let res = sampler.run(&model, rng);
+    let res = match checkpoint {
+        Some(c) => sampler.run_checkpointed(&model, rng, c),
+        None => sampler.run(&model, rng),
+    };
     // A kernel failure surfaces as NaN likelihoods (the sampler then stops); report its cause.
     if let Some(e) = model.error.into_inner().ok().flatten() {
         return Err(e);
@@ -399,9 +461,22 @@ pub fn search_prepared(
     params: &NestedParams,
     rng: &mut Rng,
 ) -> Result<SearchResult> {
+    search_run(lik, prior, params, rng, None)
+}
+
+fn search_run(
+    lik: &CombLikelihood,
+    prior: &CombPrior,
+    params: &NestedParams,
+    rng: &mut Rng,
+    checkpoint: Option<&Checkpointing>,
+) -> Result<SearchResult> {
     let problem = CombProblem::new(lik, prior)?;
     let sampler = NestedSampler::new(params.clone(), problem.dim())?;
-    let res = sampler.run(&problem, rng)?;
+    let res = match checkpoint {
+        Some(c) => sampler.run_checkpointed(&problem, rng, c)?,
+        None => sampler.run(&problem, rng)?,
+    };
     finish(&problem, prior, res)
 }
 

@@ -9,5 +9,6 @@
 pub mod nested;
 
 pub use nested::{
-    Nested, NestedParams, NestedResult, NestedSampler, NestedState, PriorModel, Sample, Termination,
+    Checkpointing, Nested, NestedParams, NestedResult, NestedSampler, NestedState, PriorModel,
+    Sample, Termination,
 };

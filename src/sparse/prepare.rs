@@ -25,6 +25,11 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     pub fn new(x: &DMatrix<f64>, y: &DVector<f64>, opts: &SolverOptions) -> Result<Self> {
+        Self::owned(x.clone(), y, opts)
+    }
+
+    /// [`Prepared::new`] centring and scaling `x` in place: no second copy of the design.
+    pub fn owned(x: DMatrix<f64>, y: &DVector<f64>, opts: &SolverOptions) -> Result<Self> {
         let (n, d) = x.shape();
         if n == 0 || d == 0 {
             return Err(Error::InvalidData(format!(
@@ -59,7 +64,7 @@ impl Prepared {
         } else {
             0.0
         };
-        let mut xs = x.clone();
+        let mut xs = x;
         let mut x_offset = vec![0.0; d];
         let mut x_scale = vec![1.0; d];
         let sqw: Option<Vec<f64>> = wn.as_ref().map(|w| w.iter().map(|v| v.sqrt()).collect());

@@ -23,6 +23,11 @@
 //! whether the run is over, as argmin's `Solver::next_iter` and `terminate` do.
 //! [`NestedSampler::run`] is the loop over them plus the final accounting.
 //!
+//! **Checkpoints** (`checkpoint.rs`). Because the state is the whole of a run,
+//! [`NestedSampler::run_checkpointed`] writes it atomically every `N` iterations and resumes
+//! from the file: a killed run resumed gives the uninterrupted run's `ln Z`, samples and weights
+//! bit for bit; a file made with other settings, another problem or another seed is refused.
+//!
 //! **Mode-local proposals (Feroz & Hobson 2008, MNRAS 384:449; Feroz, Hobson & Bridges 2009,
 //! MultiNest, MNRAS 398:1601; Speagle 2020, dynesty, MNRAS 493:3132, multi-ellipsoid bounds;
 //! the splitting rule is dynesty 3.1's `bounding._bounding_ellipsoids`).** On a multimodal
@@ -73,6 +78,7 @@
 
 mod batches;
 mod bounds;
+mod checkpoint;
 mod model;
 mod params;
 mod result;
@@ -83,6 +89,7 @@ mod walks;
 mod tests;
 
 pub use crate::linalg::log_add_exp;
+pub use checkpoint::{Checkpointing, read_state};
 pub use model::PriorModel;
 pub use params::{Nested, NestedParams, NestedSampler};
 pub use result::{Diagnostics, NestedResult, Sample, weighted_quantile};

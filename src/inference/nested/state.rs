@@ -33,31 +33,31 @@ const MIN_UNIFORM_SUCCESS: f64 = 0.1;
 #[derive(Debug, Clone, PartialEq)]
 pub struct NestedState {
     /// Live points in the unit cube, their parameters and log-likelihoods (index-aligned).
-    live_u: Vec<Vec<f64>>,
-    live_theta: Vec<Vec<f64>>,
-    live_l: Vec<f64>,
+    pub(super) live_u: Vec<Vec<f64>>,
+    pub(super) live_theta: Vec<Vec<f64>>,
+    pub(super) live_l: Vec<f64>,
     /// `ln X`, the expected log prior volume inside the lowest live likelihood.
-    log_x: f64,
+    pub(super) log_x: f64,
     /// `ln Z` accumulated over the dead points.
-    log_z: f64,
+    pub(super) log_z: f64,
     /// The removed points with their weights, in order of removal.
-    dead: Vec<Sample>,
+    pub(super) dead: Vec<Sample>,
     /// Random-walk scale in units of each cluster's covariance, adapted each iteration.
-    scale: f64,
+    pub(super) scale: f64,
     /// Likelihood calls a replacement may spend on uniform proposals in the next iteration.
-    uniform_budget: usize,
-    iterations: usize,
+    pub(super) uniform_budget: usize,
+    pub(super) iterations: usize,
     /// Likelihood calls as [`Diagnostics::n_calls`] counts them.
-    n_calls: u64,
+    pub(super) n_calls: u64,
     /// Accepted / proposed cluster-local walk steps, summed.
-    accepted: u64,
-    proposed: u64,
+    pub(super) accepted: u64,
+    pub(super) proposed: u64,
     /// Replacements that were uniform draws from the bounds.
-    n_uniform: u64,
-    max_clusters: usize,
-    evaluated: BatchCount,
+    pub(super) n_uniform: u64,
+    pub(super) max_clusters: usize,
+    pub(super) evaluated: BatchCount,
     /// The generator all draws come from, in order.
-    rng: Rng,
+    pub(super) rng: Rng,
 }
 
 impl NestedState {
@@ -142,13 +142,36 @@ impl NestedSampler {
     /// Run the sampler on `model`; all randomness comes from `rng`, which is left where the
     /// sampler's draws end (also when the run fails).
     pub fn run<M: PriorModel + ?Sized>(&self, model: &M, rng: &mut Rng) -> Result<NestedResult> {
+        self.drive(model, rng, None, |_, _| Ok(()))
+    }
+
+    /// The loop of [`NestedSampler::run`], from `resumed` (a state saved by an earlier run from
+    /// the same `rng`; `None`: a fresh start with `rng`), calling `saw(state, stopped)` after the
+    /// initial live points are drawn (when not resumed) and after every iteration, with `stopped`
+    /// true once, when the run is over (`checkpoint.rs` writes the state there). The caller's
+    /// `rng` is left where the state's generator ends.
+    pub(super) fn drive<M: PriorModel + ?Sized>(
+        &self,
+        model: &M,
+        rng: &mut Rng,
+        resumed: Option<NestedState>,
+        mut saw: impl FnMut(&NestedState, bool) -> Result<()>,
+    ) -> Result<NestedResult> {
         self.check_model(model)?;
-        let mut state = NestedState::empty(self, rng.clone());
-        let looped = self.populate(model, &mut state).and_then(|()| {
+        let fresh = resumed.is_none();
+        let mut state = resumed.unwrap_or_else(|| NestedState::empty(self, rng.clone()));
+        let populated = if fresh {
+            self.populate(model, &mut state)
+                .and_then(|()| saw(&state, false))
+        } else {
+            Ok(())
+        };
+        let looped = populated.and_then(|()| {
             while self.terminate(&state).is_none() {
                 self.step(model, &mut state)?;
+                saw(&state, false)?;
             }
-            Ok(())
+            saw(&state, true)
         });
         rng.clone_from(&state.rng);
         looped?;
