@@ -236,6 +236,32 @@ mod io {
         }
     }
 
+    /// Run a polars Parquet read of `path`: its error, or a panic, becomes a typed
+    /// [`Error::Format`]. polars' Parquet reader panics on some damaged files (an out-of-range
+    /// bitmap slice in polars-arrow, a missing thrift field: found by fuzz/read_table). The
+    /// default panic hook would print the message on stderr although the panic is handled
+    /// here (the CLI promises one `error:` line), so it is silenced for the read.
+    pub fn parquet_guard<T>(path: &Path, read: impl FnOnce() -> PolarsResult<T>) -> Result<T> {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+        std::panic::set_hook(hook);
+        match out {
+            Ok(r) => r.map_err(|e| format_err(path, e)),
+            Err(p) => {
+                let why = p
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(format_err(
+                    path,
+                    format!("damaged Parquet file (the reader failed: {why})"),
+                ))
+            }
+        }
+    }
+
     /// Read a CSV (`,` or `;` separated, detected from the header) or Parquet file into a
     /// [`Table`] of every column; every cell is validated. A ragged row, a duplicated or unnamed
     /// header, a NaN, an infinity, text or an empty cell is an error naming its row and column.
@@ -287,23 +313,7 @@ mod io {
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
         if is_parquet {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            // polars' Parquet reader panics on some damaged files (an out-of-range bitmap slice
-            // in polars-arrow, found by fuzz/read_table): a typed error, never a panic.
-            let read = std::panic::catch_unwind(|| ParquetReader::new(f).finish());
-            let df = match read {
-                Ok(r) => r.map_err(|e| format_err(path, e))?,
-                Err(p) => {
-                    let why = p
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    return Err(format_err(
-                        path,
-                        format!("damaged Parquet file (the reader failed: {why})"),
-                    ));
-                }
-            };
+            let df = parquet_guard(path, || ParquetReader::new(f).finish())?;
             return table_from_frame(&df, path, select);
         }
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -395,7 +405,7 @@ mod io {
 }
 
 #[cfg(feature = "io")]
-pub use io::{read_columns, read_table, read_used, write_csv};
+pub use io::{parquet_guard, read_columns, read_table, read_used, write_csv};
 
 #[cfg(test)]
 mod tests {

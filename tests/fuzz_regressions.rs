@@ -16,3 +16,70 @@ fn a_parquet_file_that_panics_polars_is_a_typed_error() {
         other => panic!("expected a Format error, got {other:?}"),
     }
 }
+
+/// fuzz/read_table, long run: damaged Parquet files on which polars-parquet 0.55 panics while
+/// decoding the file metadata ("thrift bool field", outside the reader the first guard covered);
+/// each is a typed `Format` error through every reader of Parquet files: the table reader, a
+/// Monte Carlo part (`merge`) and the LDP column reader (`ldp privatize`).
+#[test]
+fn parquet_files_that_panic_polars_metadata_are_typed_errors() {
+    for name in [
+        "polars-thrift-panic-1.parquet",
+        "polars-thrift-panic-2.parquet",
+    ] {
+        let path = format!("{}/tests/fixtures/fuzz/{name}", env!("CARGO_MANIFEST_DIR"));
+        match veristat::data::read_table(&path) {
+            Err(Error::Format { message, .. }) => assert!(!message.is_empty()),
+            other => panic!("{name}: expected a Format error, got {other:?}"),
+        }
+        let p = std::path::Path::new(&path);
+        assert!(veristat::montecarlo::store::read(p).is_err(), "{name}");
+        assert!(
+            veristat::ldp::io::ColumnReader::open(p, "a").is_err(),
+            "{name}"
+        );
+    }
+}
+
+/// fuzz/read_table, long run: more damaged Parquet files on which polars 0.55 panics inside its
+/// decoders (a column chunk without metadata, a bitmap slice, a plain-page length assertion, an
+/// `unreachable!`), replayed with the reader the fuzzer used; each is a typed error.
+#[test]
+fn parquet_files_that_panic_polars_decoders_are_typed_errors() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz");
+    let whole = [
+        "polars-column-chunk-panic.parquet",
+        "polars-bitmap-panic-2.parquet",
+    ];
+    for name in whole {
+        let r = veristat::data::read_table(format!("{dir}/{name}"));
+        assert!(matches!(r, Err(Error::Format { .. })), "{name}: {r:?}");
+    }
+    let picked = ["a".to_string(), "y".to_string()];
+    for name in [
+        "polars-plain-decode-panic.parquet",
+        "polars-unreachable-panic.parquet",
+    ] {
+        let r = veristat::data::read_columns(format!("{dir}/{name}"), &picked);
+        assert!(matches!(r, Err(Error::Format { .. })), "{name}: {r:?}");
+    }
+}
+
+/// fuzz/cli: `ldp audit`/`ldp sample` at an ε where e^ε overflows panicked in the samplers
+/// (`p=NaN is outside range`, in GRR, OUE, OLH, Duchi and the piecewise mechanism); now every
+/// mechanism refuses such an ε with a typed error naming `epsilon`, at both ends of the range.
+#[test]
+fn every_mechanism_refuses_an_extreme_epsilon() {
+    for &name in veristat::ldp::mechanisms::NAMES {
+        for eps in [710.0, 1500.0, 1e300, 1e-9] {
+            match veristat::ldp::mechanisms::by_name(name, eps, Some(1e-6), 4, 3) {
+                Err(e) => assert!(e.to_string().contains("epsilon"), "{name} {eps}: {e}"),
+                Ok(_) => panic!("{name} at epsilon {eps} was accepted"),
+            }
+        }
+        assert!(
+            veristat::ldp::mechanisms::by_name(name, 1.0, Some(1e-6), 4, 3).is_ok(),
+            "{name}"
+        );
+    }
+}

@@ -7,6 +7,7 @@
 //! chunk).
 
 use super::reports::{Layout, Reports, Rows};
+use crate::data::parquet_guard;
 use crate::error::{Error, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -142,7 +143,7 @@ impl ColumnReader {
         let source = if is_parquet(path) {
             let f = File::open(path).map_err(|e| Error::io(path, e))?;
             let mut r = ParquetReader::new(f);
-            let schema = r.schema().map_err(|e| format_err(path, e))?;
+            let (schema, total) = parquet_guard(path, || Ok((r.schema()?, r.num_rows()?)))?;
             if !schema.iter_names().any(|n| n.as_str() == column) {
                 return Err(Error::MissingColumn {
                     column: column.to_string(),
@@ -153,9 +154,7 @@ impl ColumnReader {
                         .join(", "),
                 });
             }
-            Source::Parquet {
-                total: r.num_rows().map_err(|e| format_err(path, e))?,
-            }
+            Source::Parquet { total }
         } else {
             let c = CsvLines::open(path)?;
             let j = c.index(column)?;
@@ -195,11 +194,12 @@ impl ColumnReader {
                 let len = rows.min(*total - self.pos);
                 if len > 0 {
                     let f = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-                    let df = ParquetReader::new(f)
-                        .with_columns(Some(vec![self.column.clone()]))
-                        .with_slice(Some((self.pos, len)))
-                        .finish()
-                        .map_err(|e| format_err(&self.path, e))?;
+                    let df = parquet_guard(&self.path, || {
+                        ParquetReader::new(f)
+                            .with_columns(Some(vec![self.column.clone()]))
+                            .with_slice(Some((self.pos, len)))
+                            .finish()
+                    })?;
                     let col = df
                         .column(&self.column)
                         .and_then(|c| c.cast(&DataType::String))

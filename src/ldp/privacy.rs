@@ -22,12 +22,25 @@ pub struct Privacy {
 
 /// ε must be finite and > 0 (names the parameter `epsilon`).
 pub fn check_epsilon(epsilon: f64) -> Result<f64> {
-    if epsilon.is_finite() && epsilon > 0.0 {
+    if epsilon.is_finite() && (EPSILON_RANGE.0..=EPSILON_RANGE.1).contains(&epsilon) {
         Ok(epsilon)
     } else {
-        Err(Error::param("epsilon", epsilon, "must be finite and > 0"))
+        Err(Error::param(
+            "epsilon",
+            epsilon,
+            format!(
+                "must lie in [{:e}, {}]: beyond it e^epsilon overflows (the mechanisms' \
+                 probabilities become inf/inf), below it e^epsilon - 1 rounds away",
+                EPSILON_RANGE.0, EPSILON_RANGE.1
+            ),
+        ))
     }
 }
+
+/// The ε every mechanism accepts. The bounds were found by fuzz/cli: at ε > 709.8, e^ε is inf and
+/// GRR's, OUE's, Duchi's and the piecewise mechanism's coin probabilities are NaN; near 0 the
+/// constants 1/(e^ε − 1) lose their precision. Neither end is a privacy level anyone uses.
+pub const EPSILON_RANGE: (f64, f64) = (1e-6, 700.0);
 
 /// δ must lie in the open interval (0, 1) (names the parameter `delta`).
 pub fn check_delta(delta: f64) -> Result<f64> {

@@ -5,6 +5,7 @@
 //! so a merge needs no arguments repeated.
 
 use super::{ResultRow, ResultTable, Scale, Shard, runner};
+use crate::data::parquet_guard;
 use crate::error::{Error, Result};
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
@@ -137,7 +138,7 @@ pub fn read(path: &Path) -> Result<ResultTable> {
 pub fn read_part(path: &Path) -> Result<(ResultTable, Option<PartInfo>)> {
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
-    let meta = reader.get_metadata().map_err(|e| fmt_err(path, e))?;
+    let meta = parquet_guard(path, || reader.get_metadata().cloned())?;
     let kv = meta.key_value_metadata.as_deref().unwrap_or_default();
     let info = PartInfo::from_metadata(
         |key| {
@@ -147,7 +148,7 @@ pub fn read_part(path: &Path) -> Result<(ResultTable, Option<PartInfo>)> {
         },
         path,
     )?;
-    let df = reader.finish().map_err(|e| fmt_err(path, e))?;
+    let df = parquet_guard(path, || reader.finish())?;
     let get = |name: &str| df.column(name).map_err(|e| fmt_err(path, e));
     let n = df.height();
     if n == 0 {
