@@ -65,6 +65,21 @@ fn parquet_files_that_panic_polars_decoders_are_typed_errors() {
     }
 }
 
+/// fuzz/read_table, long run: damaged footers declaring lists of ~10^9 elements in a 1 kB file,
+/// on which polars-parquet 0.55 asks for tens of gigabytes and the failed allocation aborts the
+/// process (no panic to catch). `data::footer` refuses them before polars sees them.
+#[test]
+fn parquet_footers_declaring_huge_lists_are_refused() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz");
+    for i in 1..=3 {
+        let path = format!("{dir}/polars-footer-alloc-{i}.parquet");
+        match veristat::data::read_table(&path) {
+            Err(Error::Format { message, .. }) => assert!(message.contains("footer"), "{message}"),
+            other => panic!("{path}: expected a Format error, got {other:?}"),
+        }
+    }
+}
+
 /// fuzz/cli: `ldp audit`/`ldp sample` at an ε where e^ε overflows panicked in the samplers
 /// (`p=NaN is outside range`, in GRR, OUE, OLH, Duchi and the piecewise mechanism); now every
 /// mechanism refuses such an ε with a typed error naming `epsilon`, at both ends of the range.
