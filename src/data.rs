@@ -263,17 +263,21 @@ mod io {
         super::footer::check(&tail, file_len).map_err(|why| format_err(path, why))
     }
 
+    /// Parquet reads in progress inside [`parquet_guard`]. The panics there are caught and
+    /// become errors, so a binary that promises one `error:` line on stderr (the CLI) installs a
+    /// panic hook that stays silent while this is non-zero; the library never touches the hook.
+    pub static GUARDED_READS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
+
     /// Run a polars Parquet read of `path`: its error, or a panic, becomes a typed
     /// [`Error::Format`]. polars' Parquet reader panics on some damaged files (an out-of-range
-    /// bitmap slice in polars-arrow, a missing thrift field: found by fuzz/read_table). The
-    /// default panic hook would print the message on stderr although the panic is handled
-    /// here (the CLI promises one `error:` line), so it is silenced for the read.
+    /// bitmap slice in polars-arrow, a missing thrift field: found by fuzz/read_table), and
+    /// aborts on footers that declare huge lists, which [`super::footer::check`] refuses first.
     pub fn parquet_guard<T>(path: &Path, read: impl FnOnce() -> PolarsResult<T>) -> Result<T> {
         check_footer(path)?;
-        let hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
+        GUARDED_READS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
-        std::panic::set_hook(hook);
+        GUARDED_READS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         match out {
             Ok(r) => r.map_err(|e| format_err(path, e)),
             Err(p) => {
@@ -433,7 +437,7 @@ mod io {
 }
 
 #[cfg(feature = "io")]
-pub use io::{parquet_guard, read_columns, read_table, read_used, write_csv};
+pub use io::{GUARDED_READS, parquet_guard, read_columns, read_table, read_used, write_csv};
 
 #[cfg(test)]
 mod tests {

@@ -57,6 +57,14 @@ enum FitCommand {
 }
 
 fn main() {
+    // A panic the library catches and turns into an error (polars on a damaged Parquet file)
+    // must not add its message to the one `error:` line; any other panic is printed as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if veristat::data::GUARDED_READS.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Report(a) => cli::report::run(a),

@@ -93,7 +93,7 @@ impl Walker<'_> {
         match ty {
             // Booleans inside a list take one byte; in a struct's field header they take none
             // (handled by the caller).
-            1 | 2 | 3 => self.skip(1, "byte").map(|_| ()),
+            1..=3 => self.skip(1, "byte"),
             4..=6 => self.varint().map(|_| ()),
             7 => self.skip(8, "double"),
             8 => {
