@@ -11,8 +11,8 @@
 /// Why a footer was refused, for [`crate::Error::Format`].
 pub type Refusal = String;
 
-/// Check the footer of the Parquet file `bytes_tail` ends (the whole file, or at least its
-/// footer, its length and its magic). `file_len` is the file's length.
+/// Check a Parquet file's footer: `tail` is the end of the file (at least the footer, its length
+/// and the magic), `file_len` the file's length.
 pub fn check(tail: &[u8], file_len: u64) -> Result<(), Refusal> {
     let n = tail.len();
     if n < 8 || &tail[n - 4..] != b"PAR1" {

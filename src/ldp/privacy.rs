@@ -20,9 +20,10 @@ pub struct Privacy {
     pub delta: f64,
 }
 
-/// ε must be finite and > 0 (names the parameter `epsilon`).
+/// ε must lie in [`EPSILON_RANGE`] (names the parameter `epsilon`).
 pub fn check_epsilon(epsilon: f64) -> Result<f64> {
-    if epsilon.is_finite() && (EPSILON_RANGE.0..=EPSILON_RANGE.1).contains(&epsilon) {
+    // The range excludes NaN and the infinities.
+    if (EPSILON_RANGE.0..=EPSILON_RANGE.1).contains(&epsilon) {
         Ok(epsilon)
     } else {
         Err(Error::param(
