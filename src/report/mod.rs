@@ -9,6 +9,7 @@ pub mod plot;
 
 mod echo;
 mod expfam;
+mod glm;
 mod ldp;
 mod multiplicity;
 mod ordinal;
@@ -180,8 +181,13 @@ pub fn build_on(
         runs,
     };
     type Builder = fn(&mut ReportContext) -> Result<Section>;
-    let builders: [(&'static str, &str, Builder); 7] = [
+    let builders: [(&'static str, &str, Builder); 8] = [
         ("sparse", "Sparse regression", sparse::section),
+        (
+            "glm",
+            "Sparse GLMs: logistic and Poisson lasso",
+            glm::section,
+        ),
         ("ldp", "Local differential privacy", ldp::section),
         (
             "ordinal",

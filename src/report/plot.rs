@@ -54,7 +54,8 @@ pub enum Style {
     Dashed,
 }
 
-/// One named series of (x, y) points, optionally with symmetric error bars.
+/// One named series of (x, y) points, optionally with symmetric error bars. A series with an
+/// empty name is context: drawn in grey, without a legend entry.
 #[derive(Debug, Clone)]
 pub struct Series {
     /// Legend entry.
@@ -200,8 +201,16 @@ impl LineChart {
             .label_style((FONT, 13))
             .draw()
             .map_err(plot_err)?;
-        for (i, s) in self.series.iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
+        // Palette colours go to the named series in order; a series without a name is context
+        // (drawn in grey, no legend entry).
+        let mut named = 0;
+        for s in &self.series {
+            let color = if s.name.is_empty() {
+                RGBColor(190, 190, 190)
+            } else {
+                named += 1;
+                PALETTE[(named - 1) % PALETTE.len()]
+            };
             let data: Vec<(f64, f64)> = s
                 .points
                 .iter()
@@ -232,8 +241,11 @@ impl LineChart {
                         .map_err(plot_err)?
                 }
             };
-            anno.label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], legend_style));
+            if !s.name.is_empty() {
+                anno.label(s.name.clone()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], legend_style)
+                });
+            }
             if let Some(errs) = &s.errors {
                 let bars: Vec<_> = s
                     .points

@@ -8,6 +8,7 @@
 //! | [`GlmParams`] | [`Glm`] | [`GlmFit`] | KKT residual / alpha |
 //! | [`GlmPathParams`] | [`GlmPath`] | [`GlmPathFit`] | worst point's |
 //! | [`GlmCvParams`] | [`GlmCv`] | [`GlmCvFit`] | the full-data path's |
+//! | [`GlmRelaxParams`] | [`GlmRelax`] | [`GlmRelaxFit`] | the path's; refit gradients |
 //!
 //! The Gaussian elastic net of [`crate::sparse`] (scikit-learn's units, duality-gap certificate)
 //! is unchanged; the gaussian family here is glmnet's (the same objective), with penalty factors.
@@ -17,6 +18,7 @@ pub mod family;
 mod irls;
 pub mod path;
 mod problem;
+pub mod relax;
 
 pub use cv::{CvMeasure, GlmCv, GlmCvFit, GlmCvParams};
 pub use family::Family;
@@ -25,3 +27,6 @@ pub use path::{
     glm_objective,
 };
 pub use problem::GlmOptions;
+pub use relax::{
+    GlmRefit, GlmRelax, GlmRelaxFit, GlmRelaxParams, RelaxOmission, RelaxedPath, unpenalized_refit,
+};
