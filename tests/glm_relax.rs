@@ -7,12 +7,15 @@
 //! Fixtures: `tests/fixtures/glm/make_relax_fixtures.R` (versions in
 //! `tests/fixtures/glm/relax-versions.txt`).
 
+mod common;
+
 use nalgebra::{DMatrix, DVector};
 use serde_json::Value;
 use veristat::Error;
-use veristat::estimator::{Fit, RegressionData};
+use veristat::estimator::{Fit, Folds, RegressionData};
 use veristat::sparse::glm::{
-    Family, GlmOptions, GlmPathParams, GlmRelaxParams, RelaxOmission, unpenalized_refit,
+    Family, GlmOptions, GlmPathParams, GlmRelaxCvParams, GlmRelaxParams, RelaxOmission,
+    unpenalized_refit,
 };
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -55,8 +58,7 @@ fn cases(fx: &Value, family: Family) -> Vec<Case> {
         .iter()
         .map(|c| Case {
             name: c["name"].as_str().unwrap().to_string(),
-            data: RegressionData::new(matrix(&f["x"]), DVector::from_vec(floats(&c["y"])))
-                .unwrap(),
+            data: RegressionData::new(matrix(&f["x"]), DVector::from_vec(floats(&c["y"]))).unwrap(),
             options: GlmOptions {
                 standardize: c["standardize"].as_bool().unwrap(),
                 weights: opt_vec(&c["weights"]),
@@ -103,7 +105,10 @@ fn refits_match_glm(family: Family) -> f64 {
         "{}: worst refit difference vs glm() {worst:e}",
         family.name()
     );
-    eprintln!("{}: worst refit difference vs glm() {worst:.2e}", family.name());
+    eprintln!(
+        "{}: worst refit difference vs glm() {worst:.2e}",
+        family.name()
+    );
     worst
 }
 
@@ -225,13 +230,22 @@ fn omissions_follow_glmnet_and_separation_is_reported() {
         .unwrap();
     let mut seen = false;
     for k in 0..fit.path.alphas.len() {
-        let size = fit.path.coefs.column(k).iter().filter(|v| **v != 0.0).count();
+        let size = fit
+            .path
+            .coefs
+            .column(k)
+            .iter()
+            .filter(|v| **v != 0.0)
+            .count();
         match &fit.relaxed.omitted[k] {
             None => assert!(size <= 3),
             Some(RelaxOmission::SupportTooLarge { size: s, max: 3 }) => {
                 assert_eq!(*s, size);
                 seen = true;
-                let kk = (0..k).rev().find(|&i| fit.relaxed.omitted[i].is_none()).unwrap();
+                let kk = (0..k)
+                    .rev()
+                    .find(|&i| fit.relaxed.omitted[i].is_none())
+                    .unwrap();
                 assert_eq!(fit.relaxed.coefs.column(k), fit.relaxed.coefs.column(kk));
             }
             Some(other) => panic!("unexpected omission {other:?}"),
@@ -262,4 +276,156 @@ fn omissions_follow_glmnet_and_separation_is_reported() {
         .filter(|o| matches!(o, Some(RelaxOmission::NoMle { .. })))
         .count();
     assert!(no_mle > 0, "{:?}", fit.relaxed.omitted);
+}
+
+/// cv.glmnet(relax = TRUE) with fixed fold ids: the CV curves of every gamma, and the selected
+/// (alpha, gamma) pairs.
+#[test]
+fn relaxed_cross_validation_matches_cv_glmnet() {
+    let fx = fixture();
+    let foldid: Vec<i64> = floats(&fx["cv"]["foldid"])
+        .iter()
+        .map(|&v| v as i64)
+        .collect();
+    for case in fx["cv"]["cases"].as_array().unwrap() {
+        let family = Family::parse(case["family"].as_str().unwrap()).unwrap();
+        let data = RegressionData::new(
+            matrix(&fx[family.name()]["x"]),
+            DVector::from_vec(floats(&fx[family.name()]["cases"][0]["y"])),
+        )
+        .unwrap();
+        let cv = GlmRelaxCvParams::new(
+            GlmPathParams::new(family).standardize(case["standardize"].as_bool().unwrap()),
+        )
+        .folds(Folds::Ids(foldid.clone()))
+        .fit(&data)
+        .unwrap();
+        let lambda = floats(&case["lambda"]);
+        assert_eq!(cv.gammas, floats(&case["gamma"]));
+        assert_eq!(cv.alphas.len(), lambda.len());
+        let mut worst = 0.0f64;
+        for (g, (cvm, cvsd)) in case["cvm"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(case["cvsd"].as_array().unwrap())
+            .enumerate()
+        {
+            let (cvm, cvsd) = (floats(cvm), floats(cvsd));
+            for k in 0..lambda.len() {
+                assert!((cv.alphas[k] - lambda[k]).abs() < 1e-9 * lambda[k]);
+                worst = worst.max((cv.mean[(g, k)] - cvm[k]).abs() / cvm[k].abs());
+                assert!((cv.se[(g, k)] - cvsd[k]).abs() <= 0.1 * cvsd[k]);
+            }
+        }
+        eprintln!(
+            "relaxed cv {}: worst relative |cvm| diff {worst:.1e}; (alpha, gamma)_min ({}, {}) vs \
+             ({}, {}), _1se ({}, {}) vs ({}, {})",
+            family.name(),
+            cv.alpha_min,
+            cv.gamma_min,
+            case["lambda_min"],
+            case["gamma_min"],
+            cv.alpha_1se,
+            cv.gamma_1se,
+            case["lambda_1se"],
+            case["gamma_1se"]
+        );
+        // The fold fits differ from cv.glmnet's by its interpolation between fold grids (see
+        // tests/glm.rs), and the relaxed refits inherit that through the supports.
+        assert!(worst < 2e-2, "{worst}");
+        let same = |a: f64, b: &Value| (a - b.as_f64().unwrap()).abs() < 1e-9 * a.abs().max(1e-9);
+        assert!(same(cv.alpha_min, &case["lambda_min"]) && same(cv.gamma_min, &case["gamma_min"]));
+        assert!(same(cv.alpha_1se, &case["lambda_1se"]) && same(cv.gamma_1se, &case["gamma_1se"]));
+    }
+}
+
+/// `veristat fit lasso --relax [--gamma G]`: the relaxed coefficients in the JSON are the
+/// library's refits (and blends), for a family without `--family` too (gaussian).
+#[cfg(feature = "cli")]
+#[test]
+fn cli_relax_adds_the_refits() {
+    let fx = fixture();
+    let c = &cases(&fx, Family::Poisson)[1];
+    let (x, y) = (c.data.x(), c.data.y());
+    let w = c.options.weights.clone().unwrap();
+    let mut body = (0..x.ncols())
+        .map(|j| format!("x{j}"))
+        .chain(["y".to_string(), "w".to_string()])
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\n";
+    for i in 0..x.nrows() {
+        let mut row: Vec<String> = x.row(i).iter().map(|v| format!("{v:?}")).collect();
+        row.push(format!("{:?}", y[i]));
+        row.push(format!("{:?}", w[i]));
+        body += &(row.join(",") + "\n");
+    }
+    let path = common::temp_file("glm_relax", "poisson.csv", &body)
+        .to_string_lossy()
+        .into_owned();
+    let base = [
+        "fit",
+        "lasso",
+        "--data",
+        &path,
+        "--target",
+        "y",
+        "--weights",
+        "w",
+        "--family",
+        "poisson",
+        "--n-alphas",
+        "20",
+        "--relax",
+    ];
+    let (code, out, err) = common::veristat(&base);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let alphas = floats(&v["alphas"]);
+    let lib = GlmRelaxParams::new(
+        GlmPathParams::new(Family::Poisson)
+            .n_alphas(20)
+            .options(c.options.clone()),
+    )
+    .fit(&c.data)
+    .unwrap();
+    assert_eq!(v["relaxed"]["gamma"], 0.0);
+    for (k, row) in v["relaxed"]["coef"].as_array().unwrap().iter().enumerate() {
+        assert!((alphas[k] - lib.path.alphas[k]).abs() <= 1e-12 * alphas[k]);
+        let row = floats(row);
+        for (j, val) in row.iter().enumerate() {
+            assert!((val - lib.relaxed.coefs[(j, k)]).abs() <= 1e-10 * val.abs().max(1.0));
+        }
+        assert!(v["relaxed"]["omitted"][k].is_null());
+    }
+    let mut half = base.to_vec();
+    half.extend(["--gamma", "0.5"]);
+    let (code, out, err) = common::veristat(&half);
+    assert_eq!(code, 0, "{err}");
+    let vh: Value = serde_json::from_str(&out).unwrap();
+    let (k, j) = (10, 0);
+    let mid = 0.5 * (lib.path.coefs[(j, k)] + lib.relaxed.coefs[(j, k)]);
+    assert!((floats(&vh["relaxed"]["coef"][k])[j] - mid).abs() <= 1e-10 * mid.abs().max(1.0));
+    let mut bad = base.to_vec();
+    bad.extend(["--gamma", "2"]);
+    let (code, _, err) = common::veristat(&bad);
+    assert_eq!(code, 2);
+    assert!(err.contains("gamma"), "{err}");
+    // Without --family the relaxed gaussian lasso runs the GLM solver.
+    let (code, out, err) = common::veristat(&[
+        "fit",
+        "lasso",
+        "--data",
+        &path,
+        "--target",
+        "y",
+        "--n-alphas",
+        "10",
+        "--relax",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let vg: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(vg["family"], "gaussian");
+    assert_eq!(vg["relaxed"]["coef"].as_array().unwrap().len(), 10);
 }

@@ -20,7 +20,8 @@ use serde_json::json;
 use veristat::data::{parse_name_list, read_used};
 use veristat::estimator::{Fit, Folds, ParamGuard, RegressionData};
 use veristat::sparse::glm::{
-    CvMeasure, Family, GlmCvFit, GlmCvParams, GlmOptions, GlmPathFit, GlmPathParams,
+    CvMeasure, Family, GlmCvFit, GlmCvParams, GlmOptions, GlmPathFit, GlmPathParams, GlmRelaxCvFit,
+    GlmRelaxCvParams, GlmRelaxParams, RelaxOmission, RelaxedPath,
 };
 use veristat::sparse::{EnetPath, LassoCvFit, LassoCvParams, PathParams, PathStop};
 use veristat::{Error, Result};
@@ -82,6 +83,14 @@ pub struct FitLassoArgs {
     /// Default: deviance for binomial and poisson, mse for gaussian.
     #[arg(long)]
     pub measure: Option<String>,
+    /// Relaxed lasso (glmnet's relax = TRUE): refit the family's unpenalized likelihood on each
+    /// alpha's support and add the refits, blended at --gamma, to the output as `relaxed`.
+    #[arg(long)]
+    pub relax: bool,
+    /// Blend of the relaxed lasso in [0, 1]: gamma lasso + (1 - gamma) refit (default 0, the
+    /// refit).
+    #[arg(long, allow_negative_numbers = true, requires = "relax")]
+    pub gamma: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
@@ -110,7 +119,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
         None => None,
     };
     let data = RegressionData::new(ds.x, ds.y)?;
-    if family != Family::Gaussian || penalty_factor.is_some() {
+    if family != Family::Gaussian || penalty_factor.is_some() || a.relax {
         let measure = a.measure.as_deref().map(CvMeasure::parse).transpose()?;
         let folds = folds_of(&a, &table)?;
         return fit_glm(
@@ -307,6 +316,27 @@ fn folds_of(a: &FitLassoArgs, table: &veristat::data::Table) -> Result<Option<Fo
     })
 }
 
+/// The lasso's cross-validation as the JSON's `cv` shows it.
+struct CvSummary {
+    alpha_min: f64,
+    alpha_1se: f64,
+    mean: Vec<f64>,
+    se: Vec<f64>,
+    measure: CvMeasure,
+}
+
+impl CvSummary {
+    fn of(cv: &GlmCvFit) -> Self {
+        Self {
+            alpha_min: cv.alpha_min,
+            alpha_1se: cv.alpha_1se,
+            mean: cv.mean.clone(),
+            se: cv.se.clone(),
+            measure: cv.measure,
+        }
+    }
+}
+
 /// What the GLM branch needs beyond the arguments.
 struct GlmRun {
     family: Family,
@@ -333,7 +363,7 @@ fn fit_glm(
     let mut params = GlmPathParams::new(run.family)
         .l1_ratio(a.l1_ratio)
         .n_alphas(a.n_alphas)
-        .options(options);
+        .options(options.clone());
     if let Some(e) = a.eps {
         params = params.eps(e);
     }
@@ -341,6 +371,10 @@ fn fit_glm(
         params = params.alphas(vec![alpha]);
     }
     let path_est = params.check()?;
+    let gamma = a.gamma.unwrap_or(0.0);
+    if a.relax {
+        GlmRelaxParams::new(params.clone()).gamma(gamma).check()?;
+    }
     if run.folds.is_some() && a.alpha.is_some() {
         return Err(Error::param(
             "alpha",
@@ -348,26 +382,55 @@ fn fit_glm(
             "cross-validation needs a grid; drop --alpha",
         ));
     }
-    let (path, cv): (GlmPathFit, Option<GlmCvFit>) = match run.folds {
-        Some(f) => {
-            let spin = indicatif::ProgressBar::new_spinner();
-            spin.set_message("cross-validating the path");
-            spin.enable_steady_tick(std::time::Duration::from_millis(120));
-            let mut cvp = GlmCvParams::new(params).folds(f);
-            if let Some(m) = run.measure {
-                cvp = cvp.measure(m);
+    let (path, cv, relax_cv): (GlmPathFit, Option<CvSummary>, Option<GlmRelaxCvFit>) =
+        match run.folds {
+            Some(f) if a.relax => {
+                let spin = indicatif::ProgressBar::new_spinner();
+                spin.set_message("cross-validating the relaxed path");
+                spin.enable_steady_tick(std::time::Duration::from_millis(120));
+                let mut cvp = GlmRelaxCvParams::new(params).folds(f);
+                if let Some(m) = run.measure {
+                    cvp = cvp.measure(m);
+                }
+                let cv = cvp.fit(data);
+                spin.finish_and_clear();
+                let cv = cv?;
+                // The lasso's curve is the gamma = 1 one (the default grid's last).
+                let g1 = cv.gammas.len() - 1;
+                let (imin, i1se) = cv.select_at_gamma(g1)?;
+                let summary = CvSummary {
+                    alpha_min: cv.alphas[imin],
+                    alpha_1se: cv.alphas[i1se],
+                    mean: cv.mean.row(g1).iter().copied().collect(),
+                    se: cv.se.row(g1).iter().copied().collect(),
+                    measure: cv.measure,
+                };
+                (cv.fit.path.clone(), Some(summary), Some(cv))
             }
-            let cv = cvp.fit(data);
-            spin.finish_and_clear();
-            let cv = cv?;
-            (cv.path.clone(), Some(cv))
-        }
-        None => (path_est.fit(data)?, None),
-    };
+            Some(f) => {
+                let spin = indicatif::ProgressBar::new_spinner();
+                spin.set_message("cross-validating the path");
+                spin.enable_steady_tick(std::time::Duration::from_millis(120));
+                let mut cvp = GlmCvParams::new(params).folds(f);
+                if let Some(m) = run.measure {
+                    cvp = cvp.measure(m);
+                }
+                let cv = cvp.fit(data);
+                spin.finish_and_clear();
+                let cv = cv?;
+                (cv.path.clone(), Some(CvSummary::of(&cv)), None)
+            }
+            None => (path_est.fit(data)?, None, None),
+        };
     let method = if a.l1_ratio == 1.0 {
         "lasso"
     } else {
         "elastic_net"
+    };
+    let relaxed = match (&relax_cv, a.relax) {
+        (Some(cv), _) => Some(cv.fit.relaxed.clone()),
+        (None, true) => Some(path.relax(data, &options, None)?),
+        (None, false) => None,
     };
     let stop = serde_json::to_value(path.stop).map_err(|e| Error::Numerical(e.to_string()))?;
     match a.format {
@@ -402,6 +465,19 @@ fn fit_glm(
                 v["cv"] = json!({"alpha_min": cv.alpha_min, "alpha_1se": cv.alpha_1se,
                                  "mean": cv.mean, "se": cv.se, "measure": cv.measure.name()});
             }
+            if let Some(rc) = &relax_cv {
+                let rows = |m: &nalgebra::DMatrix<f64>| -> Vec<Vec<f64>> {
+                    m.row_iter().map(|r| r.iter().copied().collect()).collect()
+                };
+                v["cv"]["relaxed"] = json!({
+                    "gammas": rc.gammas, "mean": rows(&rc.mean), "se": rows(&rc.se),
+                    "alpha_min": rc.alpha_min, "gamma_min": rc.gamma_min,
+                    "alpha_1se": rc.alpha_1se, "gamma_1se": rc.gamma_1se,
+                });
+            }
+            if let Some(r) = &relaxed {
+                v["relaxed"] = relaxed_json(&path, r, gamma)?;
+            }
             print_json(&v)
         }
         Format::Table => {
@@ -429,6 +505,27 @@ fn fit_glm(
                 })
                 .collect();
             print_table(&header, &rows)?;
+            if let Some(r) = &relaxed {
+                let (coefs, b0) = r.blend(&path, gamma)?;
+                let mut header = vec!["alpha", "relaxed_intercept"];
+                header.extend(feature_names.iter().map(|s| s.as_str()));
+                header.push("refit");
+                let rows: Vec<Vec<String>> = (0..path.alphas.len())
+                    .map(|k| {
+                        let mut row =
+                            vec![format!("{:.6e}", path.alphas[k]), format!("{:.6}", b0[k])];
+                        row.extend(coefs.column(k).iter().map(|c| format!("{c:.6}")));
+                        row.push(match &r.omitted[k] {
+                            None => "ok".into(),
+                            Some(RelaxOmission::SupportTooLarge { .. }) => "support > maxp".into(),
+                            Some(RelaxOmission::NoMle { .. }) => "no MLE".into(),
+                        });
+                        row
+                    })
+                    .collect();
+                super::print_line(&format!("relaxed lasso, gamma = {gamma}:"))?;
+                print_table(&header, &rows)?;
+            }
             super::print_line(&format!(
                 "{} {method}: path stop {}",
                 run.family.name(),
@@ -443,7 +540,35 @@ fn fit_glm(
                     cv.measure.name()
                 ))?;
             }
+            if let Some(rc) = &relax_cv {
+                super::print_line(&format!(
+                    "relaxed {method}: (alpha, gamma)_min = ({:.6e}, {}), (alpha, gamma)_1se = \
+                     ({:.6e}, {})",
+                    rc.alpha_min, rc.gamma_min, rc.alpha_1se, rc.gamma_1se
+                ))?;
+            }
             Ok(())
         }
     }
+}
+
+/// The `relaxed` object of the JSON: the blend at `gamma` per alpha (coefficients one row per
+/// alpha, intercepts), the refits' deviance, deviance ratio and gradient norm, and per alpha
+/// `null` or why the refit was omitted (`support_too_large`, glmnet's maxp; `no_mle`, with the
+/// reason; an omitted alpha's refit is the nearest larger alpha's).
+fn relaxed_json(path: &GlmPathFit, r: &RelaxedPath, gamma: f64) -> Result<serde_json::Value> {
+    let (coefs, intercept) = r.blend(path, gamma)?;
+    let coef: Vec<Vec<f64>> = (0..path.alphas.len())
+        .map(|k| coefs.column(k).iter().copied().collect())
+        .collect();
+    let omitted = serde_json::to_value(&r.omitted).map_err(|e| Error::Numerical(e.to_string()))?;
+    Ok(json!({
+        "gamma": gamma,
+        "coef": coef,
+        "intercept": intercept,
+        "refit_deviance": r.deviance,
+        "refit_deviance_ratio": r.deviance_ratio,
+        "refit_gradient_norm": r.gradient_norm,
+        "omitted": omitted,
+    }))
 }

@@ -109,7 +109,14 @@ fn example(ctx: &ReportContext, ex: &Example) -> Result<String> {
         &format!("{}-cv", ex.stem),
         "10-fold CV deviance with one standard error; dashed: alpha_min and alpha_1se.",
     )?);
-    let nnz = |k: usize| cv.path.coefs.column(k).iter().filter(|v| **v != 0.0).count();
+    let nnz = |k: usize| {
+        cv.path
+            .coefs
+            .column(k)
+            .iter()
+            .filter(|v| **v != 0.0)
+            .count()
+    };
     let kkt = cv.path.kkt.iter().copied().fold(0.0, f64::max);
     html.push_str(&html_table(
         &[
@@ -237,7 +244,10 @@ fn path_chart(ex: &Example, cv: &GlmCvFit, names: &[String], sd: &[f64]) -> Line
         })
         .collect();
     LineChart {
-        title: format!("{}: lasso path", ex.label.split(" (").next().unwrap_or(ex.label)),
+        title: format!(
+            "{}: lasso path",
+            ex.label.split(" (").next().unwrap_or(ex.label)
+        ),
         x_label: "alpha (log scale)".into(),
         y_label: "coefficient x column SD".into(),
         log_x: true,
@@ -247,7 +257,12 @@ fn path_chart(ex: &Example, cv: &GlmCvFit, names: &[String], sd: &[f64]) -> Line
 }
 
 fn cv_chart(ex: &Example, cv: &GlmCvFit) -> LineChart {
-    let pts: Vec<(f64, f64)> = cv.alphas.iter().copied().zip(cv.mean.iter().copied()).collect();
+    let pts: Vec<(f64, f64)> = cv
+        .alphas
+        .iter()
+        .copied()
+        .zip(cv.mean.iter().copied())
+        .collect();
     let (lo, hi) = cv
         .mean
         .iter()

@@ -125,24 +125,30 @@ impl ParamGuard for GlmCvParams {
         if let Folds::Shuffled { k, .. } = &self.folds {
             check::at_least("n_folds", *k, 2)?;
         }
-        let family = self.path.family;
-        let measure = self.measure.unwrap_or(match family {
-            Family::Gaussian => CvMeasure::Mse,
-            _ => CvMeasure::Deviance,
-        });
-        if matches!(measure, CvMeasure::Class | CvMeasure::Auc) && family != Family::Binomial {
-            return Err(Error::param(
-                "measure",
-                measure.name(),
-                format!("needs the binomial family, not {}", family.name()),
-            ));
-        }
+        let measure = resolve_measure(self.path.family, self.measure)?;
         Ok(GlmCv {
             path,
             folds: self.folds.clone(),
             measure,
         })
     }
+}
+
+/// The measure given, or the family's default (deviance; MSE for gaussian); class and AUC need
+/// the binomial family.
+pub(super) fn resolve_measure(family: Family, measure: Option<CvMeasure>) -> Result<CvMeasure> {
+    let measure = measure.unwrap_or(match family {
+        Family::Gaussian => CvMeasure::Mse,
+        _ => CvMeasure::Deviance,
+    });
+    if matches!(measure, CvMeasure::Class | CvMeasure::Auc) && family != Family::Binomial {
+        return Err(Error::param(
+            "measure",
+            measure.name(),
+            format!("needs the binomial family, not {}", family.name()),
+        ));
+    }
+    Ok(measure)
 }
 
 /// Checked cross-validation parameters; fitted by [`Fit`].
@@ -246,45 +252,88 @@ fn weighted_auc(y: &[f64], p: &[f64], w: &[f64]) -> f64 {
     }
 }
 
-/// The held-out measure at every point of a fold's path, and the fold weight.
-fn held_out(fit: &GlmPathFit, test: &Weighted, measure: CvMeasure) -> Result<(Vec<f64>, f64)> {
-    let (x, y) = (test.data.x(), test.data.y());
-    let w: Vec<f64> = (0..y.len())
+/// The held-out rows' weights (1 without weights) and their total, the fold weight `n_f`.
+pub(super) fn test_weights(test: &Weighted) -> (Vec<f64>, f64) {
+    let n = test.data.y().len();
+    let w: Vec<f64> = (0..n)
         .map(|i| test.weights.as_ref().map_or(1.0, |w| w[i]))
         .collect();
-    let wsum: f64 = w.iter().sum();
-    let family = fit.family;
+    let wsum = w.iter().sum();
+    (w, wsum)
+}
+
+/// The held-out measure of the mean responses `mu` of rows `y` with weights `w` (summing to
+/// `wsum`).
+pub(super) fn measure_of(
+    family: Family,
+    measure: CvMeasure,
+    y: &[f64],
+    mu: &[f64],
+    w: &[f64],
+    wsum: f64,
+) -> f64 {
+    if measure == CvMeasure::Auc {
+        return weighted_auc(y, mu, w);
+    }
     // cv.glmnet's binomial MSE and MAE sum over the two columns of the indicator response,
     // (y - p)^2 + ((1 - y) - (1 - p))^2: twice the one-column loss.
     let two = if family == Family::Binomial { 2.0 } else { 1.0 };
+    (0..y.len())
+        .map(|i| {
+            let (yi, m) = (y[i], mu[i]);
+            w[i] * match measure {
+                CvMeasure::Deviance => match family {
+                    Family::Binomial => family.unit_deviance(yi, m.clamp(1e-5, 1.0 - 1e-5)),
+                    _ => family.unit_deviance(yi, m),
+                },
+                CvMeasure::Mse => two * (yi - m) * (yi - m),
+                CvMeasure::Mae => two * (yi - m).abs(),
+                CvMeasure::Class => f64::from((yi == 0.0 && m >= 0.5) || (yi == 1.0 && m <= 0.5)),
+                CvMeasure::Auc => unreachable!("handled above"),
+            }
+        })
+        .sum::<f64>()
+        / wsum
+}
+
+/// The held-out measure at every point of a fold's path, and the fold weight.
+fn held_out(fit: &GlmPathFit, test: &Weighted, measure: CvMeasure) -> Result<(Vec<f64>, f64)> {
+    let (x, y) = (test.data.x(), test.data.y());
+    let (w, wsum) = test_weights(test);
     let mut out = Vec::with_capacity(fit.alphas.len());
     for k in 0..fit.alphas.len() {
         let mu = fit.predict_at(x, k)?;
-        let v = if measure == CvMeasure::Auc {
-            weighted_auc(y.as_slice(), mu.as_slice(), &w)
-        } else {
-            (0..y.len())
-                .map(|i| {
-                    let (yi, m) = (y[i], mu[i]);
-                    w[i] * match measure {
-                        CvMeasure::Deviance => match family {
-                            Family::Binomial => family.unit_deviance(yi, m.clamp(1e-5, 1.0 - 1e-5)),
-                            _ => family.unit_deviance(yi, m),
-                        },
-                        CvMeasure::Mse => two * (yi - m) * (yi - m),
-                        CvMeasure::Mae => two * (yi - m).abs(),
-                        CvMeasure::Class => {
-                            f64::from((yi == 0.0 && m >= 0.5) || (yi == 1.0 && m <= 0.5))
-                        }
-                        CvMeasure::Auc => unreachable!("handled above"),
-                    }
-                })
-                .sum::<f64>()
-                / wsum
-        };
-        out.push(v);
+        out.push(measure_of(
+            fit.family,
+            measure,
+            y.as_slice(),
+            mu.as_slice(),
+            &w,
+            wsum,
+        ));
     }
     Ok((out, wsum))
+}
+
+/// cv.glmnet's grouped statistics of the held-out measures (folds x grid) with fold weights
+/// `nf`: `CV = sum_f n_f M_f / sum_f n_f` and `SE = sqrt(sum_f n_f (M_f - CV)^2 / sum_f n_f /
+/// (K - 1))` per grid point.
+pub(super) fn cv_mean_se(fold_measure: &DMatrix<f64>, nf: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let (k, len) = fold_measure.shape();
+    let ntot: f64 = nf.iter().sum();
+    let mean: Vec<f64> = (0..len)
+        .map(|kk| (0..k).map(|f| nf[f] * fold_measure[(f, kk)]).sum::<f64>() / ntot)
+        .collect();
+    let se: Vec<f64> = (0..len)
+        .map(|kk| {
+            let v = (0..k)
+                .map(|f| nf[f] * (fold_measure[(f, kk)] - mean[kk]).powi(2))
+                .sum::<f64>()
+                / ntot;
+            (v / (k as f64 - 1.0)).sqrt()
+        })
+        .collect();
+    (mean, se)
 }
 
 impl Fit<RegressionData> for GlmCv {
@@ -320,19 +369,7 @@ impl Fit<RegressionData> for GlmCv {
             }
             nf[r.fold] = w;
         }
-        let ntot: f64 = nf.iter().sum();
-        let mean: Vec<f64> = (0..grid.len())
-            .map(|kk| (0..k).map(|f| nf[f] * fold_measure[(f, kk)]).sum::<f64>() / ntot)
-            .collect();
-        let se: Vec<f64> = (0..grid.len())
-            .map(|kk| {
-                let v = (0..k)
-                    .map(|f| nf[f] * (fold_measure[(f, kk)] - mean[kk]).powi(2))
-                    .sum::<f64>()
-                    / ntot;
-                (v / (k as f64 - 1.0)).sqrt()
-            })
-            .collect();
+        let (mean, se) = cv_mean_se(&fold_measure, &nf);
         // Larger is better for AUC: select on the negated curve, as cv.glmnet does.
         let sign = if measure == CvMeasure::Auc { -1.0 } else { 1.0 };
         let score: Vec<f64> = mean.iter().map(|m| sign * m).collect();

@@ -9,6 +9,7 @@
 //! | [`GlmPathParams`] | [`GlmPath`] | [`GlmPathFit`] | worst point's |
 //! | [`GlmCvParams`] | [`GlmCv`] | [`GlmCvFit`] | the full-data path's |
 //! | [`GlmRelaxParams`] | [`GlmRelax`] | [`GlmRelaxFit`] | the path's; refit gradients |
+//! | [`GlmRelaxCvParams`] | [`GlmRelaxCv`] | [`GlmRelaxCvFit`] | the full-data path's |
 //!
 //! The Gaussian elastic net of [`crate::sparse`] (scikit-learn's units, duality-gap certificate)
 //! is unchanged; the gaussian family here is glmnet's (the same objective), with penalty factors.
@@ -19,6 +20,7 @@ mod irls;
 pub mod path;
 mod problem;
 pub mod relax;
+pub mod relax_cv;
 
 pub use cv::{CvMeasure, GlmCv, GlmCvFit, GlmCvParams};
 pub use family::Family;
@@ -30,3 +32,4 @@ pub use problem::GlmOptions;
 pub use relax::{
     GlmRefit, GlmRelax, GlmRelaxFit, GlmRelaxParams, RelaxOmission, RelaxedPath, unpenalized_refit,
 };
+pub use relax_cv::{GlmRelaxCv, GlmRelaxCvFit, GlmRelaxCvParams};

@@ -164,7 +164,11 @@ fn refit_from(
             return Err(Error::NotIdentifiable(format!(
                 "feature {j} is constant on the rows with positive weight{}; the refit on a \
                  support of {s} features is not unique",
-                if icpt { " (collinear with the intercept)" } else { "" }
+                if icpt {
+                    " (collinear with the intercept)"
+                } else {
+                    ""
+                }
             )));
         }
         scale[t] = ms.sqrt();
@@ -190,7 +194,10 @@ fn refit_from(
         None => {}
     }
     let loss = |eta: &DVector<f64>| -> f64 {
-        (0..n).map(|i| w[i] * family.loss(y[i], eta[i])).sum::<f64>() / nf
+        (0..n)
+            .map(|i| w[i] * family.loss(y[i], eta[i]))
+            .sum::<f64>()
+            / nf
     };
     let mut eta = &z * &theta;
     let mut f = loss(&eta);
@@ -220,7 +227,7 @@ fn refit_from(
         if steps == 0 {
             rank_check(&hess, s, n)?;
         }
-        if family == Family::Binomial && separated(&y.as_slice()[..], &eta, &w) {
+        if family == Family::Binomial && separated(y.as_slice(), &eta, &w) {
             return Err(no_mle(
                 s,
                 steps,
@@ -332,7 +339,8 @@ fn rank_check(hess: &DMatrix<f64>, s: usize, n: usize) -> Result<()> {
     });
     let (vals, _) = sym_eigen(&unit)?;
     let (lo, hi) = (vals[0], vals[p - 1]);
-    if dg.iter().any(|&v| v == 0.0) || !(lo > RANK_TOL * hi) {
+    // NaN eigenvalues fail the test too.
+    if dg.contains(&0.0) || lo.is_nan() || lo <= RANK_TOL * hi {
         return Err(Error::NotIdentifiable(format!(
             "the {s} columns of the support{} are linearly dependent on the {n} rows \
              (smallest/largest eigenvalue of the scaled Hessian {:e}): the refit is not unique",
@@ -373,6 +381,30 @@ pub struct RelaxedPath {
     pub gradient_norm: Vec<f64>,
     /// Newton steps per alpha (alphas sharing a support share one refit, counted once).
     pub newton_steps: Vec<usize>,
+}
+
+impl RelaxedPath {
+    /// The relaxed lasso `gamma lasso + (1 - gamma) refit` (eq. 5 of Hastie et al. 2020) of the
+    /// penalized `path` these refits belong to, gamma in [0, 1]: coefficients (one column per
+    /// alpha) and intercepts.
+    pub fn blend(&self, path: &GlmPathFit, gamma: f64) -> Result<(DMatrix<f64>, Vec<f64>)> {
+        check::in_closed("gamma", gamma, 0.0, 1.0)?;
+        if path.coefs.shape() != self.coefs.shape() {
+            return Err(Error::DimensionMismatch {
+                what: "relaxed blend: path coefficients",
+                expected: self.coefs.len(),
+                got: path.coefs.len(),
+            });
+        }
+        let coefs = &path.coefs * gamma + &self.coefs * (1.0 - gamma);
+        let b0 = path
+            .intercepts
+            .iter()
+            .zip(&self.intercepts)
+            .map(|(a, b)| gamma * a + (1.0 - gamma) * b)
+            .collect();
+        Ok((coefs, b0))
+    }
 }
 
 impl GlmPathFit {
@@ -562,15 +594,26 @@ pub struct GlmRelaxFit {
 }
 
 impl GlmRelaxFit {
+    pub(super) fn from_parts(
+        path: GlmPathFit,
+        relaxed: RelaxedPath,
+        gamma: f64,
+        diagnostics: Diagnostics,
+    ) -> Self {
+        Self {
+            path,
+            relaxed,
+            gamma,
+            diagnostics,
+        }
+    }
     /// Coefficients and intercepts blended at `gamma` in [0, 1], one column per alpha.
     pub fn blend(&self, gamma: f64) -> Result<(DMatrix<f64>, Vec<f64>)> {
-        check::in_closed("gamma", gamma, 0.0, 1.0)?;
-        Ok(blend(&self.path, &self.relaxed, gamma))
+        self.relaxed.blend(&self.path, gamma)
     }
     /// Blended coefficients at grid index k (at the fit's `gamma`).
     pub fn coef(&self, k: usize) -> DVector<f64> {
-        self.path.coefs.column(k) * self.gamma
-            + self.relaxed.coefs.column(k) * (1.0 - self.gamma)
+        self.path.coefs.column(k) * self.gamma + self.relaxed.coefs.column(k) * (1.0 - self.gamma)
     }
     /// Blended intercept at grid index k.
     pub fn intercept(&self, k: usize) -> f64 {
@@ -580,18 +623,6 @@ impl GlmRelaxFit {
     pub fn predict_at(&self, x: &DMatrix<f64>, k: usize) -> Result<DVector<f64>> {
         Ok(predict_linear(x, &self.coef(k), self.intercept(k))?.map(|e| self.path.family.mean(e)))
     }
-}
-
-/// `gamma lasso + (1 - gamma) refit`, coefficients and intercepts.
-pub(super) fn blend(path: &GlmPathFit, r: &RelaxedPath, gamma: f64) -> (DMatrix<f64>, Vec<f64>) {
-    let coefs = &path.coefs * gamma + &r.coefs * (1.0 - gamma);
-    let b0 = path
-        .intercepts
-        .iter()
-        .zip(&r.intercepts)
-        .map(|(a, b)| gamma * a + (1.0 - gamma) * b)
-        .collect();
-    (coefs, b0)
 }
 
 impl Predict for GlmRelaxFit {
@@ -667,13 +698,23 @@ mod tests {
             2,
         );
         let e = unpenalized_refit(Family::Poisson, &d, &[0, 1], &GlmOptions::default());
-        assert!(matches!(e, Err(Error::NotIdentifiable(ref m)) if m.contains("linearly dependent")));
+        assert!(
+            matches!(e, Err(Error::NotIdentifiable(ref m)) if m.contains("linearly dependent"))
+        );
         let e = unpenalized_refit(Family::Poisson, &d, &[2], &GlmOptions::default());
-        assert!(matches!(e, Err(Error::InvalidParameter { name: "support", .. })));
-        assert!(GlmRelaxParams::new(GlmPathParams::new(Family::Poisson))
-            .gamma(1.5)
-            .check()
-            .is_err());
+        assert!(matches!(
+            e,
+            Err(Error::InvalidParameter {
+                name: "support",
+                ..
+            })
+        ));
+        assert!(
+            GlmRelaxParams::new(GlmPathParams::new(Family::Poisson))
+                .gamma(1.5)
+                .check()
+                .is_err()
+        );
     }
 
     #[test]
