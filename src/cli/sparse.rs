@@ -554,14 +554,22 @@ fn fit_glm(
 
 /// The `relaxed` object of the JSON: the blend at `gamma` per alpha (coefficients one row per
 /// alpha, intercepts), the refits' deviance, deviance ratio and gradient norm, and per alpha
-/// `null` or why the refit was omitted (`support_too_large`, glmnet's maxp; `no_mle`, with the
-/// reason; an omitted alpha's refit is the nearest larger alpha's).
+/// `refit`: `{"kind": "refitted"}` or why the refit was omitted (`support_too_large`, glmnet's
+/// maxp, with `size` and `max`; `no_mle`, with the `reason`; an omitted alpha's refit is the
+/// nearest larger alpha's).
 fn relaxed_json(path: &GlmPathFit, r: &RelaxedPath, gamma: f64) -> Result<serde_json::Value> {
     let (coefs, intercept) = r.blend(path, gamma)?;
     let coef: Vec<Vec<f64>> = (0..path.alphas.len())
         .map(|k| coefs.column(k).iter().copied().collect())
         .collect();
-    let omitted = serde_json::to_value(&r.omitted).map_err(|e| Error::Numerical(e.to_string()))?;
+    let refit = r
+        .omitted
+        .iter()
+        .map(|o| match o {
+            None => Ok(json!({"kind": "refitted"})),
+            Some(o) => serde_json::to_value(o).map_err(|e| Error::Numerical(e.to_string())),
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(json!({
         "gamma": gamma,
         "coef": coef,
@@ -569,6 +577,6 @@ fn relaxed_json(path: &GlmPathFit, r: &RelaxedPath, gamma: f64) -> Result<serde_
         "refit_deviance": r.deviance,
         "refit_deviance_ratio": r.deviance_ratio,
         "refit_gradient_norm": r.gradient_norm,
-        "omitted": omitted,
+        "refit": refit,
     }))
 }
