@@ -347,7 +347,15 @@ mod tests {
                 assert!(out.join("figures").join(format!("{stem}.png")).is_file());
             }
         }
-        assert!(s.html.contains("Relaxed lasso at alpha_1se"));
+        // Both refits exist (the Poisson one at NMES1988's gradient rounding floor).
+        assert_eq!(
+            s.html
+                .matches("Relaxed lasso at alpha_1se (gamma = 0)")
+                .count(),
+            2,
+            "{}",
+            s.html
+        );
         let _ = std::fs::remove_dir_all(&out);
     }
 

@@ -47,9 +47,11 @@ use std::time::Instant;
 
 /// Newton steps before a refit is declared not to exist.
 const MAX_NEWTON: usize = 100;
-/// Convergence of the refit: the largest Newton step on the standardized scale (quadratic
-/// convergence leaves an error of about its square).
-const STEP_TOL: f64 = 1e-11;
+/// Convergence of the refit: the largest Newton step on the standardized scale, relative to
+/// `max(1, |theta|)` (quadratic convergence leaves an error of about its square). Tighter
+/// targets meet the rounding floor of the gradient: on NMES1988's counts (up to 89, n = 4406)
+/// the steps hover at 1e-10 once the gradient is at its floor of 3e-10.
+const STEP_TOL: f64 = 1e-8;
 /// Smallest eigenvalue of the unit-diagonal Hessian, relative to the largest, below which the
 /// support's columns are taken as linearly dependent.
 const RANK_TOL: f64 = 1e-12;
@@ -274,7 +276,7 @@ fn refit_from(
             }
             t *= 0.5;
         }
-        if size <= STEP_TOL || (!moved && gnorm <= 1e-10) {
+        if size <= STEP_TOL * theta.amax().max(1.0) || (!moved && gnorm <= 1e-10) {
             if moved {
                 // The last step's gradient is the certificate.
                 let mu = eta.map(|e| family.mean(e));
@@ -725,8 +727,8 @@ mod tests {
             2,
         );
         let r = unpenalized_refit(Family::Gaussian, &d, &[0], &GlmOptions::default()).unwrap();
-        // Simple regression of y on x0 = 0..4: slope 0.9, intercept 1.2.
-        assert!((r.coef[0] - 0.9).abs() < 1e-12 && (r.intercept - 1.2).abs() < 1e-12);
+        // Simple regression of y on x0 = 0..4: slope 8 / 10, intercept 3 - 2 * 0.8.
+        assert!((r.coef[0] - 0.8).abs() < 1e-12 && (r.intercept - 1.4).abs() < 1e-12);
         assert_eq!(r.coef[1], 0.0);
     }
 }
