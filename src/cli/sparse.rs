@@ -13,6 +13,7 @@
 //! is the KKT residual over alpha and which has no `duality_gap` field. The target, fold-id and
 //! weight columns are never features.
 
+use super::clock::FitClock;
 use super::{Format, print_json, print_table};
 use clap::Args;
 use nalgebra::DVector;
@@ -157,6 +158,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
             "cross-validation needs a grid; drop --alpha",
         ));
     }
+    let clock = FitClock::start();
     let (path, cv): (EnetPath, Option<LassoCvFit>) = match folds {
         Some(f) => {
             // A spinner on stderr (hidden when stderr is not a terminal): the fold paths are
@@ -171,6 +173,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
         }
         None => (path_est.fit(&data)?, None),
     };
+    let time = clock.stop();
     let method = if a.l1_ratio == 1.0 {
         "lasso"
     } else {
@@ -230,6 +233,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
                     v["cv"]["measure"] = json!("mse");
                 }
             }
+            time.record(&mut v);
             print_json(&v)
         }
         Format::Table => {
@@ -348,6 +352,7 @@ fn fit_glm(
             "cross-validation needs a grid; drop --alpha",
         ));
     }
+    let clock = FitClock::start();
     let (path, cv): (GlmPathFit, Option<GlmCvFit>) = match run.folds {
         Some(f) => {
             let spin = indicatif::ProgressBar::new_spinner();
@@ -364,6 +369,7 @@ fn fit_glm(
         }
         None => (path_est.fit(data)?, None),
     };
+    let time = clock.stop();
     let method = if a.l1_ratio == 1.0 {
         "lasso"
     } else {
@@ -402,6 +408,7 @@ fn fit_glm(
                 v["cv"] = json!({"alpha_min": cv.alpha_min, "alpha_1se": cv.alpha_1se,
                                  "mean": cv.mean, "se": cv.se, "measure": cv.measure.name()});
             }
+            time.record(&mut v);
             print_json(&v)
         }
         Format::Table => {
