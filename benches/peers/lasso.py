@@ -143,7 +143,7 @@ def skglm_run(tol):
         for i, a in enumerate(alphas):
             if n > d:
                 solver = GramCD(tol=kkt_tol, max_iter=100_000, fit_intercept=False)
-                w0 = solver.solve(X, y, Quadratic(), L1(a), w_init=w0)[0]
+                w0 = solver.solve(X, y, None, L1(a), w_init=w0)[0]
             else:
                 solver = AndersonCD(tol=kkt_tol, max_iter=1000, fit_intercept=False)
                 w0 = solver.solve(X, y, Quadratic(), L1(a), w_init=w0.copy(), Xw_init=X @ w0)[0]
