@@ -97,7 +97,11 @@ mod tests {
         let dist = |v: &[f64]| (v[0] - fixed[0]).abs().max((v[1] - fixed[1]).abs());
         let scale = fixed[0].abs().max(fixed[1].abs());
         assert!(dist(&x) < 1e-5 * scale, "error {:e}", dist(&x));
-        assert!(dist(&last) > 1.0, "the plain iterate is still {} away", dist(&last));
+        assert!(
+            dist(&last) > 1.0,
+            "the plain iterate is still {} away",
+            dist(&last)
+        );
     }
 
     /// Identical iterates make U^T U singular: no extrapolation.
