@@ -20,6 +20,8 @@
 //!   [`decoded_limit`]: [`FLOOR_BYTES`] whatever the file's size, else [`MAX_RATIO`] times the
 //!   file's size, and never more than the memory available.
 
+#[cfg(test)]
+mod built;
 mod meta;
 mod pages;
 mod spec;
