@@ -204,7 +204,7 @@ pub fn structs<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::data::footer::spec::*;
 
     #[test]
     fn a_field_of_the_wrong_type_is_refused() {

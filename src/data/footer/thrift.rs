@@ -250,7 +250,7 @@ const ENDS_INSIDE: &str = " ends inside a value";
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::data::footer::thrift::*;
 
     #[test]
     fn fields_integers_and_lists_are_read_and_bounded() {
