@@ -8,22 +8,28 @@ fn main() {
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
-    // Rerun when HEAD or a branch moves. Git says where they are: in a linked worktree `.git` is
+    // Rerun when HEAD or its branch moves, at the paths git names: in a linked worktree `.git` is
     // a file, and a `rerun-if-changed` path that does not exist reruns this script, and so
-    // rebuilds the crate, on every build (each `cargo fuzz run` recompiled veristat for minutes).
-    match (
-        git(&["rev-parse", "--git-path", "HEAD"]),
-        git(&["rev-parse", "--git-common-dir"]),
-    ) {
-        (Some(head), Some(common)) => {
+    // rebuilds the crate, on every build (each `cargo fuzz run` recompiled veristat for
+    // minutes); the whole `refs/heads` would rerun it whenever any worktree commits.
+    let path = |p: &str| git(&["rev-parse", "--git-path", p]);
+    match path("HEAD") {
+        Some(head) => {
             println!("cargo:rerun-if-changed={head}");
-            println!("cargo:rerun-if-changed={common}/refs/heads");
-            let packed = format!("{common}/packed-refs");
-            if std::path::Path::new(&packed).exists() {
-                println!("cargo:rerun-if-changed={packed}");
+            let branch = git(&["symbolic-ref", "-q", "HEAD"]).and_then(|b| path(&b));
+            match branch.filter(|b| std::path::Path::new(b).exists()) {
+                Some(b) => println!("cargo:rerun-if-changed={b}"),
+                // A packed (or unborn) branch: a commit writes its loose ref under refs/heads.
+                None => {
+                    for p in ["packed-refs", "refs/heads"].iter().filter_map(|p| path(p)) {
+                        if std::path::Path::new(&p).exists() {
+                            println!("cargo:rerun-if-changed={p}");
+                        }
+                    }
+                }
             }
         }
-        _ => println!("cargo:rerun-if-changed=build.rs"),
+        None => println!("cargo:rerun-if-changed=build.rs"),
     }
     let sha = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=VERISTAT_GIT_SHA={sha}");
