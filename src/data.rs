@@ -255,8 +255,8 @@ mod io {
     /// Run a polars Parquet read of `path`: its error, or a panic, becomes a typed
     /// [`Error::Format`]. polars' Parquet reader panics on some damaged files (an out-of-range
     /// bitmap slice in polars-arrow, a missing thrift field: found by fuzz/read_table), and
-    /// aborts on files that declare more than they hold, which [`super::footer::check`] refuses
-    /// first.
+    /// aborts on files that declare more than they hold, which the metadata check
+    /// (`data::footer`) refuses first.
     pub fn parquet_guard<T>(path: &Path, read: impl FnOnce() -> PolarsResult<T>) -> Result<T> {
         check_footer(path)?;
         GUARDED_READS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
