@@ -9,6 +9,9 @@
 //! posterior, `ln Ẑ = ln mean(L π / q)`. It is unbiased whatever the proposal; the posterior only
 //! makes its variance small, and the two tails agreeing shows the comb's heavy tails are covered.
 
+mod common;
+
+use common::cpu_seconds;
 use rand::RngExt;
 use rand_chacha::rand_core::SeedableRng;
 use rand_distr::{ChiSquared, StandardNormal};
@@ -63,6 +66,7 @@ fn main() -> veristat::Result<()> {
         rates.push(pts.len() as f64 / secs);
     }
 
+    let c0 = cpu_seconds();
     let t = Instant::now();
     let mut rng = veristat::rng::stream(seed, "echo-toy-search", 0);
     let res = search(
@@ -73,17 +77,19 @@ fn main() -> veristat::Result<()> {
         &mut rng,
     )?;
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - c0;
     let med: Vec<String> = res
         .posterior_median
         .iter()
         .map(|(n, v)| format!("\"{n}\": {v}"))
         .collect();
     println!(
-        "{{\"log_bayes_factor\": {}, \"log_bayes_factor_err\": {}, \"n_likelihood_calls\": {}, \"seconds\": {}, \"posterior_median\": {{{}}}, \"new_calls_per_second\": {}, \"old_calls_per_second\": {}, \"threads\": {}}}",
+        "{{\"log_bayes_factor\": {}, \"log_bayes_factor_err\": {}, \"n_likelihood_calls\": {}, \"seconds\": {}, \"cpu_seconds\": {}, \"posterior_median\": {{{}}}, \"new_calls_per_second\": {}, \"old_calls_per_second\": {}, \"threads\": {}}}",
         res.log_bayes_factor,
         res.log_bayes_factor_err,
         res.n_likelihood_calls,
         secs,
+        cpu,
         med.join(", "),
         rates[0],
         rates[1],

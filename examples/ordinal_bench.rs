@@ -1,11 +1,14 @@
 //! Timing driver for benches/peers/ordinal.py: reads a numeric CSV (header, target column `y`,
 //! every other column a feature) with the standard library only, fits one model and prints
-//! JSON with the fit time (excluding reading the file).
+//! JSON with the fit's wall and CPU seconds (excluding reading the file).
 //!
 //! `cargo run --release --no-default-features --example ordinal_bench -- FILE po [LINK]`
 //! (LINK: logit, probit, cloglog, loglog or cauchit; benches/peers/ordinal_links.R)
 //! `... FILE presto-cv N_LAMBDAS FOLDS` or `... FILE presto-lambda LAMBDA`
 
+mod common;
+
+use common::cpu_seconds;
 use nalgebra::DMatrix;
 use std::time::Instant;
 use veristat::estimator::{Fit, Fitted, Folds};
@@ -53,6 +56,7 @@ fn main() -> Result<()> {
     let (_, x, y) = read_csv(&args[1])?;
     let data = OrdinalData::from_labels(x, &y, None)?;
     let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    let c0 = cpu_seconds();
     let t0 = Instant::now();
     let out = match args[2].as_str() {
         "po" => {
@@ -93,6 +97,7 @@ fn main() -> Result<()> {
     };
     let mut out = out;
     out["seconds"] = serde_json::json!(t0.elapsed().as_secs_f64());
+    out["cpu_seconds"] = serde_json::json!(cpu_seconds() - c0);
     println!("{out}");
     Ok(())
 }

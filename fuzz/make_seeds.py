@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpus (fuzz/seeds/): small CSV and Parquet files for `read_table`
-(byte 0: mode, byte 1: column pick, then the file) and random byte strings for the structure-aware
+(byte 0: mode, byte 1: column pick, then the file; with the Parquet files of
+tests/fixtures/writers) and random byte strings for the structure-aware
 `cli` target, which draws every choice from its bytes. Deterministic: rerunning gives the same
 files. Parquet seeds need the `polars` Python package (the CI venv has it); without it they are
 skipped."""
@@ -49,6 +50,17 @@ else:
         for mode in (1, 3):
             with open(os.path.join(rt, f"{name}-{mode}.bin"), "wb") as f:
                 f.write(bytes([mode, 0b101]) + buf.getvalue())
+
+# Parquet files of other writers (pyarrow 26: v2 pages, zstd, page index, dictionaries, nulls,
+# strings, a list column; Python polars with row groups): the committed test fixtures.
+writers = os.path.join(here, "..", "tests", "fixtures", "writers")
+for name in sorted(os.listdir(writers)):
+    if name.endswith(".parquet"):
+        with open(os.path.join(writers, name), "rb") as f:
+            body = f.read()
+        for mode in (1, 3):
+            with open(os.path.join(rt, f"w_{name[:-8]}-{mode}.bin"), "wb") as f:
+                f.write(bytes([mode, 0b111]) + body)
 
 rng = random.Random(20)
 for i in range(48):

@@ -238,29 +238,12 @@ mod io {
         }
     }
 
-    /// [`super::footer::check`] on the footer of the file at `path`.
+    /// [`super::footer::check`] on the Parquet file at `path`.
     fn check_footer(path: &Path) -> Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
         let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let file_len = f.metadata().map_err(|e| Error::io(path, e))?.len();
-        if file_len < 12 {
-            return Ok(());
-        }
-        let mut last = [0u8; 8];
-        f.seek(SeekFrom::End(-8))
-            .and_then(|_| f.read_exact(&mut last))
-            .map_err(|e| Error::io(path, e))?;
-        let len = u64::from(u32::from_le_bytes([last[0], last[1], last[2], last[3]]));
-        let tail = if &last[4..] == b"PAR1" && len + 12 <= file_len {
-            let mut tail = vec![0u8; len as usize + 8];
-            f.seek(SeekFrom::End(-(len as i64 + 8)))
-                .and_then(|_| f.read_exact(&mut tail))
-                .map_err(|e| Error::io(path, e))?;
-            tail
-        } else {
-            last.to_vec()
-        };
-        super::footer::check(&tail, file_len).map_err(|why| format_err(path, why))
+        let mut buffered = std::io::BufReader::new(&mut f);
+        super::footer::check(&mut buffered, file_len).map_err(|why| format_err(path, why))
     }
 
     /// Parquet reads in progress inside [`parquet_guard`]. The panics there are caught and
@@ -272,7 +255,8 @@ mod io {
     /// Run a polars Parquet read of `path`: its error, or a panic, becomes a typed
     /// [`Error::Format`]. polars' Parquet reader panics on some damaged files (an out-of-range
     /// bitmap slice in polars-arrow, a missing thrift field: found by fuzz/read_table), and
-    /// aborts on footers that declare huge lists, which [`super::footer::check`] refuses first.
+    /// aborts on files that declare more than they hold, which the metadata check
+    /// (`data::footer`) refuses first.
     pub fn parquet_guard<T>(path: &Path, read: impl FnOnce() -> PolarsResult<T>) -> Result<T> {
         check_footer(path)?;
         GUARDED_READS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -449,6 +449,9 @@ mod cli {
         ] {
             assert!(v[key].is_array(), "{key}");
         }
+        for key in ["fit_seconds", "cpu_seconds"] {
+            assert!(v[key].as_f64().unwrap() >= 0.0, "{key}");
+        }
         let alphas = floats(&v["alphas"]);
         let lambda = floats(&case["lambda"]);
         assert_eq!(alphas.len(), lambda.len(), "path length");

@@ -553,12 +553,17 @@ mod cli {
             "intercept",
             "duality_gap",
             "n_iter",
+            "fit_seconds",
+            "cpu_seconds",
         ];
         want.sort_unstable();
         let mut got = keys.clone();
         got.sort_unstable();
         assert_eq!(got, want);
         assert_eq!(v["method"], "lasso");
+        // The fit's own clock (file reading excluded): wall and CPU seconds of the process.
+        assert!(v["fit_seconds"].as_f64().unwrap() >= 0.0);
+        assert!(v["cpu_seconds"].as_f64().unwrap() >= 0.0);
         assert_eq!(v["alphas"].as_array().unwrap().len(), 100);
         assert!((v["alphas"][0].as_f64().unwrap() - 2.14804).abs() < 1e-5);
         assert_eq!(v["coef"].as_array().unwrap().len(), 100);

@@ -78,11 +78,12 @@ for p in pts:
     loglike(p)
 numpy_rate = len(pts) / (time.perf_counter() - t0)
 
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 sampler = dynesty.NestedSampler(loglike, prior_transform, 3, nlive=500, sample="rwalk", bound="multi", periodic=[1],
                                 rstate=np.random.default_rng(1))
 sampler.run_nested(dlogz=0.1, print_progress=False)
 dyn_secs = time.perf_counter() - t0
+dyn_cpu = time.process_time() - c0
 res = sampler.results
 dyn_logz, dyn_err, dyn_calls = res.logz[-1], res.logzerr[-1], int(np.sum(res.ncall))
 wts = np.exp(res.logwt - res.logz[-1])
@@ -114,3 +115,15 @@ diff = ours["log_bayes_factor"] - dyn_logz
 sig = np.hypot(ours["log_bayes_factor_err"], dyn_err)
 print(f"search speed-up veristat vs dynesty: {dyn_secs / ours['seconds']:.1f}x;  ln B difference {diff:+.3f} "
       f"({diff / sig:+.2f} combined sigma)")
+
+# One JSON line for benches/peers/run-all (ECHO_BENCH_JSON names the file).
+if os.environ.get("ECHO_BENCH_JSON"):
+    row = {"task": "echo comb search (toy, 3 parameters)", "design": f"{NB} bins, SNR {SNR:g}",
+           "peer": "dynesty", "peer_version": dynesty.__version__,
+           "peer_config": "static, nlive 500, rwalk, multi, dlogz 0.1, numpy likelihood",
+           "peer_cpu": dyn_cpu, "peer_wall": dyn_secs,
+           "peer_accuracy": f"ln B - reference {dyn_logz - ref:+.3f} (one seed)",
+           "veristat_cpu": ours["cpu_seconds"], "veristat_wall": ours["seconds"],
+           "veristat_accuracy": f"ln B - reference {ours['log_bayes_factor'] - ref:+.3f} (one seed)"}
+    with open(os.environ["ECHO_BENCH_JSON"], "a") as f:
+        f.write(json.dumps(row) + "\n")

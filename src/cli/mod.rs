@@ -1,5 +1,6 @@
 //! The CLI's shared pieces: output format, progress bars, JSON printing.
 
+pub mod clock;
 pub mod device;
 pub mod echo;
 pub mod expfam;

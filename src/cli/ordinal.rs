@@ -11,6 +11,7 @@
 //! probabilities of new rows with delta-method standard errors and intervals (`--predict`) and
 //! average marginal effects (`--marginal-effects`).
 
+use super::clock::FitClock;
 use super::{Format, print_json, print_table};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget};
@@ -312,6 +313,7 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
     let mut po_fit = None;
     let model = match a.model {
         OrdinalModel::Po | OrdinalModel::LogitLast => {
+            let clock = FitClock::start();
             let fit = if a.model == OrdinalModel::Po {
                 ProportionalOddsParams::new()
                     .link(a.link)
@@ -320,6 +322,7 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
             } else {
                 LogitLastParams::new().ridge(a.ridge).fit(&data)?
             };
+            clock.stop().record(&mut out);
             out["model"] = json!(if a.model == OrdinalModel::Po {
                 "po"
             } else {
@@ -331,7 +334,6 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
             out["n_iter"] = json!(fit.diagnostics().iterations);
             out["converged"] = json!(fit.diagnostics().converged());
             out["gradient_norm"] = json!(fit.gradient_norm());
-            out["fit_seconds"] = json!(fit.diagnostics().fit_seconds);
             if a.model == OrdinalModel::Po {
                 po_inference(&mut out, &a, &data, &fit)?;
             }
@@ -343,6 +345,8 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
         }
         OrdinalModel::Presto => {
             out["model"] = json!("presto");
+            // With cross-validation the clock covers the folds' paths and the final fit.
+            let clock = FitClock::start();
             let fit = match a.lambda {
                 Some(l) => PrestoParams::new(l)
                     .a(a.a)
@@ -381,13 +385,13 @@ pub fn fit_ordinal(a: FitOrdinalArgs) -> Result<()> {
                     cv.fit
                 }
             };
+            clock.stop().record(&mut out);
             out["loglik"] = json!(fit.loglik);
             out["lambda"] = json!(fit.lambda);
             out["objective"] = json!(fit.objective);
             out["kkt"] = json!(fit.kkt());
             out["n_iter"] = json!(fit.diagnostics().iterations);
             out["converged"] = json!(fit.diagnostics().converged());
-            out["fit_seconds"] = json!(fit.diagnostics().fit_seconds);
             out["psi"] = json!(
                 (0..fit.psi.nrows())
                     .map(|k| fit.psi.row(k).iter().copied().collect::<Vec<_>>())

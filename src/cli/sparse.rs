@@ -13,6 +13,7 @@
 //! is the KKT residual over alpha and which has no `duality_gap` field. The target, fold-id and
 //! weight columns are never features.
 
+use super::clock::FitClock;
 use super::{Format, print_json, print_table};
 use clap::Args;
 use nalgebra::DVector;
@@ -166,6 +167,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
             "cross-validation needs a grid; drop --alpha",
         ));
     }
+    let clock = FitClock::start();
     let (path, cv): (EnetPath, Option<LassoCvFit>) = match folds {
         Some(f) => {
             // A spinner on stderr (hidden when stderr is not a terminal): the fold paths are
@@ -180,6 +182,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
         }
         None => (path_est.fit(&data)?, None),
     };
+    let time = clock.stop();
     let method = if a.l1_ratio == 1.0 {
         "lasso"
     } else {
@@ -239,6 +242,7 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
                     v["cv"]["measure"] = json!("mse");
                 }
             }
+            time.record(&mut v);
             print_json(&v)
         }
         Format::Table => {
@@ -382,6 +386,7 @@ fn fit_glm(
             "cross-validation needs a grid; drop --alpha",
         ));
     }
+    let clock = FitClock::start();
     let (path, cv, relax_cv): (GlmPathFit, Option<CvSummary>, Option<GlmRelaxCvFit>) =
         match run.folds {
             Some(f) if a.relax => {
@@ -432,6 +437,8 @@ fn fit_glm(
         (None, true) => Some(path.relax(data, &options, None)?),
         (None, false) => None,
     };
+    // The refits are part of the fit's time.
+    let time = clock.stop();
     let stop = serde_json::to_value(path.stop).map_err(|e| Error::Numerical(e.to_string()))?;
     match a.format {
         Format::Json => {
@@ -478,6 +485,7 @@ fn fit_glm(
             if let Some(r) = &relaxed {
                 v["relaxed"] = relaxed_json(&path, r, gamma)?;
             }
+            time.record(&mut v);
             print_json(&v)
         }
         Format::Table => {

@@ -48,6 +48,7 @@
 //!   normalization by default.
 //! - Certificates: [`kkt_residual`], [`duality_gap`].
 
+mod anderson;
 pub mod best_subset;
 pub mod cv;
 pub mod design;

@@ -217,6 +217,7 @@ fn presto_mixing_weight_flag_and_its_old_alias() {
         assert_eq!(code, 0, "{flag}: {err}");
         let v: Value = serde_json::from_str(&out).unwrap();
         assert!(v["fit_seconds"].as_f64().unwrap() >= 0.0);
+        assert!(v["cpu_seconds"].as_f64().unwrap() >= 0.0);
         v["objective"].as_f64().unwrap()
     };
     let a = dataset_a();
