@@ -13,15 +13,20 @@
 //! is unchanged; the gaussian family here is glmnet's (the same objective), with penalty factors.
 
 pub mod cv;
+mod design;
 pub mod family;
+mod inner;
 mod irls;
 pub mod path;
 mod problem;
 
 pub use cv::{CvMeasure, GlmCv, GlmCvFit, GlmCvParams};
+pub use design::SparseRegressionData;
 pub use family::Family;
+/// The compressed-sparse-column matrix type of [`SparseRegressionData`] (`nalgebra-sparse`).
+pub use nalgebra_sparse::{CooMatrix, CscMatrix};
 pub use path::{
-    Glm, GlmFit, GlmParams, GlmPath, GlmPathFit, GlmPathParams, GlmStop, glm_kkt_residual,
-    glm_objective,
+    Glm, GlmDataRef, GlmFit, GlmParams, GlmPath, GlmPathFit, GlmPathParams, GlmStop,
+    glm_kkt_residual, glm_objective,
 };
 pub use problem::GlmOptions;
