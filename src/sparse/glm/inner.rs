@@ -27,6 +27,11 @@ use nalgebra::{DMatrix, DVector};
 /// Iterates combined by one Anderson extrapolation.
 const ANDERSON_K: usize = 5;
 
+/// Consecutive full sweeps, and active sweeps, without a new smallest move after which the
+/// inner solve ends (its moves are at their rounding floor).
+const STALE_FULL: usize = 3;
+const STALE_ACTIVE: usize = 50;
+
 /// The quadratic model at one point, over a working set.
 pub(super) struct Model<'a> {
     pub p: &'a GlmProblem,
@@ -196,10 +201,23 @@ impl Model<'_> {
         let all: Vec<usize> = (0..self.ws.len()).collect();
         let snapshot =
             |list: &[usize], beta: &[f64]| list.iter().map(|&t| beta[self.ws[t]]).collect();
+        // Sweeps that stop improving have met the rounding floor of the partial gradients (a
+        // tolerance near 1e-16 of their terms cannot be met); the solve then ends there and the
+        // Newton step's KKT check, not this loop, decides what was reached.
+        let (mut last_full, mut stale_full) = (f64::INFINITY, 0usize);
         loop {
             let full = cd.sweep(&all, beta, b0);
             *epochs += 1;
             if full <= tol || *epochs >= self.max_iter {
+                break;
+            }
+            stale_full = if full < 0.999 * last_full {
+                0
+            } else {
+                stale_full + 1
+            };
+            last_full = last_full.min(full);
+            if stale_full >= STALE_FULL {
                 break;
             }
             let active: Vec<usize> = all
@@ -208,10 +226,16 @@ impl Model<'_> {
                 .filter(|&t| beta[self.ws[t]] != 0.0 || self.lams[t].0 == 0.0)
                 .collect();
             let mut hist: Vec<Vec<f64>> = vec![snapshot(&active, beta)];
+            let (mut best, mut stale) = (f64::INFINITY, 0usize);
             loop {
                 let d = cd.sweep(&active, beta, b0);
                 *epochs += 1;
                 if d <= tol || *epochs >= self.max_iter {
+                    break;
+                }
+                stale = if d < 0.999 * best { 0 } else { stale + 1 };
+                best = best.min(d);
+                if stale >= STALE_ACTIVE {
                     break;
                 }
                 hist.push(snapshot(&active, beta));

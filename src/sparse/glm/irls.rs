@@ -279,7 +279,9 @@ impl<'a> Solver<'a> {
                     added = true;
                 }
             }
-            if !added || epochs >= self.max_iter || st.stalled {
+            // A working set whose solve stalled (at its rounding floor) still takes in the
+            // violators: they, not the stall, may be what the certificate is missing.
+            if !added || epochs >= self.max_iter {
                 break;
             }
         }
@@ -308,6 +310,7 @@ impl<'a> Solver<'a> {
         let mut newton = 0usize;
         let mut stalled = false;
         let mut kkt;
+        let (mut best, mut stale) = (f64::INFINITY, 0usize);
         loop {
             // Exact gradients, and the quadratic model's curvatures, in one read of each column.
             for &j in ws {
@@ -321,6 +324,13 @@ impl<'a> Solver<'a> {
                 .map(|&j| self.kkt_j(j, alpha))
                 .fold(self.kkt_intercept(), f64::max);
             if kkt <= target || epochs >= self.max_iter {
+                break;
+            }
+            // Newton steps that no longer lower the KKT residual have met its rounding floor.
+            stale = if kkt < 0.999 * best { 0 } else { stale + 1 };
+            best = best.min(kkt);
+            if stale >= 5 {
+                stalled = true;
                 break;
             }
             let (beta, b0) = self.inner(ws, alpha, (FORCING * kkt).max(0.1 * target), &mut epochs);
