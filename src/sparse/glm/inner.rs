@@ -51,6 +51,9 @@ pub(super) struct Model<'a> {
 struct Cd<'m, 'a> {
     m: &'m Model<'a>,
     rr: Vec<f64>,
+    /// Sum of rr: updated with every move, recomputed at each full sweep (an O(n) pass a sweep
+    /// over a few sparse columns should not pay).
+    rr_sum: f64,
     o: f64,
     curv: Vec<f64>,
     profile: bool,
@@ -70,9 +73,12 @@ impl Cd<'_, '_> {
 
     /// One cyclic sweep over the positions `list` of the working set; returns the largest
     /// partial-gradient change `(a_j + l2_j) |dl|` (the intercept's included).
-    fn sweep(&mut self, list: &[usize], beta: &mut [f64], b0: &mut f64) -> f64 {
+    fn sweep(&mut self, list: &[usize], beta: &mut [f64], b0: &mut f64, exact: bool) -> f64 {
         let (p, h) = (self.m.p, self.m.h);
-        let mut rr_sum: f64 = self.rr.iter().sum();
+        if exact {
+            self.rr_sum = self.rr.iter().sum();
+        }
+        let mut rr_sum = self.rr_sum;
         let mut dmax = 0.0f64;
         if self.profile {
             dmax = dmax.max(self.center(rr_sum, b0));
@@ -101,8 +107,8 @@ impl Cd<'_, '_> {
                 dmax = dmax.max((a + l2) * dl.abs());
             }
         }
+        self.rr_sum = rr_sum;
         if self.profile {
-            rr_sum = self.rr.iter().sum();
             dmax = dmax.max(self.center(rr_sum, b0));
         }
         dmax
@@ -160,12 +166,12 @@ impl Cd<'_, '_> {
         for i in 0..n {
             self.rr[i] -= h[i] * delta[i];
         }
+        self.rr_sum = self.rr.iter().sum();
         for (t, &q) in list.iter().enumerate() {
             beta[self.m.ws[q]] = ext[t];
         }
         if self.profile {
-            let rr_sum: f64 = self.rr.iter().sum();
-            self.center(rr_sum, b0);
+            self.center(self.rr_sum, b0);
         }
         true
     }
@@ -193,6 +199,7 @@ impl Model<'_> {
         let mut cd = Cd {
             m: self,
             rr: self.r.to_vec(),
+            rr_sum: 0.0,
             o: 0.0,
             curv,
             profile,
@@ -206,7 +213,7 @@ impl Model<'_> {
         // Newton step's KKT check, not this loop, decides what was reached.
         let (mut last_full, mut stale_full) = (f64::INFINITY, 0usize);
         loop {
-            let full = cd.sweep(&all, beta, b0);
+            let full = cd.sweep(&all, beta, b0, true);
             *epochs += 1;
             if full <= tol || *epochs >= self.max_iter {
                 break;
@@ -228,7 +235,7 @@ impl Model<'_> {
             let mut hist: Vec<Vec<f64>> = vec![snapshot(&active, beta)];
             let (mut best, mut stale) = (f64::INFINITY, 0usize);
             loop {
-                let d = cd.sweep(&active, beta, b0);
+                let d = cd.sweep(&active, beta, b0, false);
                 *epochs += 1;
                 if d <= tol || *epochs >= self.max_iter {
                     break;
