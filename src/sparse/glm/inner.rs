@@ -160,7 +160,8 @@ impl Cd<'_, '_> {
             let res = self.rr[i] + self.o * h[i];
             change += delta[i] * (0.5 * h[i] * delta[i] - res);
         }
-        if !(change / self.nf + dpen < 0.0) {
+        // Kept only on a strict decrease (a NaN change is no decrease).
+        if change / self.nf + dpen >= 0.0 || change.is_nan() {
             return false;
         }
         for i in 0..n {

@@ -267,15 +267,15 @@ impl<'a> Solver<'a> {
             // (and the intercept's) were computed at.
             kkt = st.kkt;
             let mut added = false;
-            for j in 0..d {
-                if in_ws[j] || !self.p.varies[j] {
+            for (j, inw) in in_ws.iter_mut().enumerate() {
+                if *inw || !self.p.varies[j] {
                     continue;
                 }
                 self.grad[j] = self.p.x.dot(j, &self.pt.r, self.pt.r_sum) / nf;
                 let v = self.kkt_j(j, alpha);
                 kkt = kkt.max(v);
                 if v > 0.5 * target {
-                    in_ws[j] = true;
+                    *inw = true;
                     added = true;
                 }
             }
@@ -393,10 +393,10 @@ impl<'a> Solver<'a> {
         let mut t = 1.0f64;
         for _ in 0..40 {
             let (mut change, mut scale) = (0.0f64, 0.0f64);
-            for i in 0..n {
-                let (c, s) =
-                    p.family
-                        .loss_change(p.y[i], self.pt.eta[i], self.pt.mu[i], t * deta[i]);
+            for (i, &de) in deta.iter().enumerate() {
+                let (c, s) = p
+                    .family
+                    .loss_change(p.y[i], self.pt.eta[i], self.pt.mu[i], t * de);
                 change += p.w[i] * c;
                 scale += p.w[i] * s;
             }

@@ -366,11 +366,9 @@ pub(super) fn path_on(
             });
         }
         if params.alphas.is_none() && params.early_stop {
-            if prob.family == Family::Binomial {
-                if solver.mean_irls_weight() <= vmin {
-                    fit.stop = GlmStop::Saturated;
-                    break;
-                }
+            if prob.family == Family::Binomial && solver.mean_irls_weight() <= vmin {
+                fit.stop = GlmStop::Saturated;
+                break;
             }
             if let Some(s) = prob.family.early_stop(&fit.deviance_ratio, grid.len()) {
                 fit.stop = s;
