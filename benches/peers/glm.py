@@ -26,10 +26,17 @@ Prints, per tool and setting: CPU seconds (process time; R's user + sys), wall s
 length, worst KKT / alpha, and the machine's load average. `--core` names veristat's compiled
 extension (`target/wheel/lib_core.so`) when the installed package is not the one to time.
 """
-import argparse
+import os
+
+# Every tool single-threaded: numpy's BLAS threads would otherwise spin in this process's CPU
+# time between the numpy calls (veristat, skglm and scikit-learn's saga are single-threaded;
+# glmnet's Fortran is).
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import argparse  # noqa: E402
 import importlib.machinery
 import importlib.util
-import os
 import subprocess
 import sys
 import tempfile
@@ -116,9 +123,9 @@ rows = []
 load0 = os.getloadavg()
 
 
-def record(tool, setting, cpu, wall, alphas, coefs, intercepts):
+def record(tool, setting, cpu, wall, alphas, coefs, intercepts, budgeted=False):
     k = kkt(coefs, intercepts, alphas)
-    if len(alphas) < len(globals().get("grid", alphas)):
+    if budgeted and len(alphas) < len(grid):
         setting += f"; stopped by the {args.budget:.0f} s budget"
     rows.append((tool, setting, cpu, wall, len(alphas), k))
     print(f"  {tool} [{setting}]: CPU {cpu:.2f} s, wall {wall:.2f} s, {len(alphas)} alphas, "
@@ -223,7 +230,8 @@ if "skglm" not in skip:
         cpu, wall = time.process_time() - t, time.perf_counter() - w
         coefs, icpts = coefs[:, :done], icpts[:done]
         # skglm's intercept is on the scaled, uncentred X: the same as on the raw X.
-        record("skglm 0.5", "ProxNewton, tol 1e-7 alpha", cpu, wall, alphas[:done], coefs, icpts)
+        record("skglm 0.5", "ProxNewton, tol 1e-7 alpha", cpu, wall, alphas[:done], coefs, icpts,
+               budgeted=True)
 
 # scikit-learn: saga, L1, warm-started along the grid; no L1 Poisson exists there.
 if "sklearn" not in skip and family == "binomial":
@@ -252,7 +260,7 @@ if "sklearn" not in skip and family == "binomial":
     coefs, icpts = coefs[:, :done], icpts[:done]
     record(f"scikit-learn {sklearn.__version__}",
            f"saga, tol 1e-8, max_iter {args.sklearn_max_iter}", cpu, wall, alphas[:done], coefs,
-           icpts)
+           icpts, budgeted=True)
 elif "sklearn" not in skip:
     print("  scikit-learn: no L1-penalized Poisson regression (PoissonRegressor is L2 only)")
 
