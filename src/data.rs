@@ -222,6 +222,8 @@ fn header_index(
 mod csv;
 #[cfg(feature = "io")]
 mod footer;
+pub mod mtx;
+pub use mtx::{parse_matrix_market, read_matrix_market};
 
 #[cfg(feature = "io")]
 mod io {

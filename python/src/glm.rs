@@ -6,9 +6,10 @@ use crate::conv::{detach, mat, py_mat, py_vec, vector};
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use veristat::estimator::{Fit, Folds, RegressionData};
+use veristat::estimator::{Fit, Fitted, Folds, RegressionData};
 use veristat::sparse::glm::{
-    CvMeasure, Family, GlmCvParams, GlmOptions, GlmPathFit, GlmPathParams,
+    CscMatrix, CvMeasure, Family, GlmCvParams, GlmOptions, GlmPathFit, GlmPathParams,
+    SparseRegressionData,
 };
 
 fn py_err(e: veristat::Error) -> PyErr {
@@ -57,6 +58,8 @@ fn path_dict<'py>(py: Python<'py>, d: &Bound<'py, PyDict>, p: &GlmPathFit) -> Py
     d.set_item("kkt", py_vec(py, p.kkt.iter().copied()))?;
     d.set_item("kkt_tol", p.kkt_tol)?;
     d.set_item("n_iter", p.n_iter.clone())?;
+    d.set_item("n_newton", p.n_newton.clone())?;
+    d.set_item("fit_seconds", p.diagnostics().fit_seconds)?;
     d.set_item("converged", p.converged.clone())?;
     d.set_item("deviance", py_vec(py, p.deviance.iter().copied()))?;
     d.set_item("null_deviance", p.null_deviance)?;
@@ -110,6 +113,55 @@ fn glm_path<'py>(
     )?
     .early_stop(early_stop);
     let fit = detach(py, None, move || p.fit(&RegressionData::new(x, y)?))?;
+    let d = PyDict::new(py);
+    path_dict(py, &d, &fit)?;
+    Ok(d)
+}
+
+/// A GLM path on a compressed-sparse-column design (scipy's `csc_matrix` arrays `indptr`,
+/// `indices`, `data` and its `shape`), never densified; the entries of [`glm_path`]'s dict.
+#[pyfunction]
+#[pyo3(signature = (indptr, indices, data, shape, y, family, l1_ratio, n_alphas, eps, alphas, fit_intercept, standardize, tol, max_iter, early_stop, sample_weight=None, penalty_factor=None))]
+#[allow(clippy::too_many_arguments)]
+fn glm_path_csc<'py>(
+    py: Python<'py>,
+    indptr: Vec<usize>,
+    indices: Vec<usize>,
+    data: PyReadonlyArray1<'py, f64>,
+    shape: (usize, usize),
+    y: PyReadonlyArray1<'py, f64>,
+    family: &str,
+    l1_ratio: f64,
+    n_alphas: usize,
+    eps: Option<f64>,
+    alphas: Option<Vec<f64>>,
+    fit_intercept: bool,
+    standardize: bool,
+    tol: f64,
+    max_iter: usize,
+    early_stop: bool,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let values: Vec<f64> = vector(&data).iter().copied().collect();
+    let x = CscMatrix::try_from_unsorted_csc_data(shape.0, shape.1, indptr, indices, values)
+        .map_err(|e| py_err(veristat::Error::InvalidData(format!("CSC arrays: {e}"))))?;
+    let y = vector(&y);
+    let p = params(
+        family,
+        l1_ratio,
+        n_alphas,
+        eps,
+        alphas,
+        fit_intercept,
+        standardize,
+        tol,
+        max_iter,
+        sample_weight.as_ref().map(vector),
+        penalty_factor.as_ref().map(vector),
+    )?
+    .early_stop(early_stop);
+    let fit = detach(py, None, move || p.fit(&SparseRegressionData::new(x, y)?))?;
     let d = PyDict::new(py);
     path_dict(py, &d, &fit)?;
     Ok(d)
@@ -178,6 +230,7 @@ fn glm_cv<'py>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(glm_path, m)?)?;
+    m.add_function(wrap_pyfunction!(glm_path_csc, m)?)?;
     m.add_function(wrap_pyfunction!(glm_cv, m)?)?;
     Ok(())
 }

@@ -105,3 +105,33 @@ def test_bad_inputs_raise_value_errors_naming_the_parameter():
     with pytest.raises(ValueError) as e:
         vl.PoissonLassoCV(measure="auc").fit(X, y)
     assert e.value.param == "measure"
+
+
+def test_csc_arrays_fit_the_sparse_fixture_as_glmnet_and_as_the_dense_path():
+    """`_core.glm_path_csc` on the sparse fixture's matrix (CSC arrays, never densified) gives
+    glmnet's grid and the dense path's coefficients."""
+    from veristat import _core
+
+    fx = fixture("sparse")
+    n, d = fx["nrow"], fx["ncol"]
+    i = np.asarray(fx["i"], dtype=int) - 1
+    j = np.asarray(fx["j"], dtype=int) - 1
+    order = np.lexsort((i, j))
+    i, j, v = i[order], j[order], np.asarray(fx["v"])[order]
+    indptr = np.searchsorted(j, np.arange(d + 1)).tolist()
+    dense = np.zeros((n, d))
+    dense[i, j] = v
+    case = fx["families"]["binomial"][0]
+    y = np.asarray(case["y"], dtype=float)
+    args = dict(family="binomial", l1_ratio=1.0, n_alphas=100, eps=None, alphas=None,
+                fit_intercept=True, standardize=True, tol=1e-7, max_iter=100_000,
+                early_stop=True)
+    sp = _core.glm_path_csc(indptr, i.tolist(), v, (n, d), y, **args)
+    de = _core.glm_path(dense, y, **args)
+    lam = np.asarray(case["lambda"])
+    np.testing.assert_allclose(sp["alphas"], lam, rtol=1e-9)
+    assert max(sp["kkt"]) <= 1e-7
+    scale = np.abs(np.asarray(de["coefs"])).max()
+    assert np.abs(np.asarray(sp["coefs"]) - np.asarray(de["coefs"])).max() <= 1e-6 * scale
+    with pytest.raises(ValueError):
+        _core.glm_path_csc(indptr[:-1], i.tolist(), v, (n, d), y, **args)

@@ -21,8 +21,9 @@ use serde_json::json;
 use veristat::data::{parse_name_list, read_used};
 use veristat::estimator::{Fit, Folds, ParamGuard, RegressionData};
 use veristat::sparse::glm::{
-    CvMeasure, Family, GlmCvFit, GlmCvParams, GlmOptions, GlmPathFit, GlmPathParams, GlmRelaxCvFit,
-    GlmRelaxCvParams, GlmRelaxParams, RelaxOmission, RelaxedPath,
+    CvMeasure, Family, GlmCvFit, GlmCvParams, GlmDataRef, GlmOptions, GlmPathFit, GlmPathParams,
+    GlmRelaxCvFit, GlmRelaxCvParams, GlmRelaxParams, RelaxOmission, RelaxedPath,
+    SparseRegressionData,
 };
 use veristat::sparse::{EnetPath, LassoCvFit, LassoCvParams, PathParams, PathStop};
 use veristat::{Error, Result};
@@ -80,6 +81,11 @@ pub struct FitLassoArgs {
     /// Column of observation weights (rescaled to sum to n); never a feature.
     #[arg(long)]
     pub weights: Option<String>,
+    /// Sparse design from a Matrix Market file (coordinate real/integer/pattern general): its
+    /// rows are those of --data, which then supplies only --target (and --weights, --foldid).
+    /// Fitted by the GLM solver (any --family) without densifying; features are named x1..xd.
+    #[arg(long, conflicts_with = "features")]
+    pub mtx: Option<std::path::PathBuf>,
     /// Cross-validation measure (cv.glmnet's type.measure): deviance, mse, mae, class, auc.
     /// Default: deviance for binomial and poisson, mse for gaussian.
     #[arg(long)]
@@ -111,28 +117,40 @@ pub fn fit_lasso(a: FitLassoArgs) -> Result<()> {
         .chain(a.weights.iter())
         .map(|s| s.as_str())
         .collect();
-    let features = a.features.as_deref().map(parse_name_list);
+    // With --mtx the table holds only the target and the weight and fold-id columns.
+    let features = match &a.mtx {
+        Some(_) => Some(Vec::new()),
+        None => a.features.as_deref().map(parse_name_list),
+    };
     let table = read_used(&a.data, &a.target, features.as_deref(), &exclude)?;
-    let ds = table.dataset(&a.target, features.as_deref(), &exclude)?;
-    let feature_names = ds.feature_names;
     let weights = match &a.weights {
         Some(col) => Some(DVector::from_column_slice(table.column(col)?)),
         None => None,
     };
+    let glm_run = |weights| -> Result<GlmRun> {
+        Ok(GlmRun {
+            family,
+            penalty_factor: penalty_factor.clone(),
+            weights,
+            measure: a.measure.as_deref().map(CvMeasure::parse).transpose()?,
+            folds: folds_of(&a, &table)?,
+        })
+    };
+    if let Some(path) = &a.mtx {
+        let x = veristat::data::read_matrix_market(path)?;
+        let y = DVector::from_column_slice(table.column(&a.target)?);
+        let data = SparseRegressionData::new(x, y)?;
+        let names: Vec<String> = (1..=data.x().ncols()).map(|j| format!("x{j}")).collect();
+        return fit_glm(&a, glm_run(weights)?, GlmDataRef::Sparse(&data), &names);
+    }
+    let ds = table.dataset(&a.target, features.as_deref(), &exclude)?;
+    let feature_names = ds.feature_names;
     let data = RegressionData::new(ds.x, ds.y)?;
     if family != Family::Gaussian || penalty_factor.is_some() || a.relax {
-        let measure = a.measure.as_deref().map(CvMeasure::parse).transpose()?;
-        let folds = folds_of(&a, &table)?;
         return fit_glm(
             &a,
-            GlmRun {
-                family,
-                penalty_factor,
-                weights,
-                measure,
-                folds,
-            },
-            &data,
+            glm_run(weights)?,
+            GlmDataRef::Dense(&data),
             &feature_names,
         );
     }
@@ -354,7 +372,7 @@ struct GlmRun {
 fn fit_glm(
     a: &FitLassoArgs,
     run: GlmRun,
-    data: &RegressionData,
+    data: GlmDataRef<'_>,
     feature_names: &[String],
 ) -> Result<()> {
     let options = GlmOptions {
@@ -386,6 +404,15 @@ fn fit_glm(
             "cross-validation needs a grid; drop --alpha",
         ));
     }
+    // Cross-validation and the relaxed refits take dense data only.
+    let dense = || match data {
+        GlmDataRef::Dense(d) => Ok(d),
+        GlmDataRef::Sparse(_) => Err(Error::param(
+            "mtx",
+            "a sparse design",
+            "cross-validation and --relax run on dense data only; drop --cv / --foldid / --relax",
+        )),
+    };
     let clock = FitClock::start();
     let (path, cv, relax_cv): (GlmPathFit, Option<CvSummary>, Option<GlmRelaxCvFit>) =
         match run.folds {
@@ -397,7 +424,7 @@ fn fit_glm(
                 if let Some(m) = run.measure {
                     cvp = cvp.measure(m);
                 }
-                let cv = cvp.fit(data);
+                let cv = cvp.fit(dense()?);
                 spin.finish_and_clear();
                 let cv = cv?;
                 // The lasso's curve is the gamma = 1 one (the default grid's last).
@@ -420,12 +447,15 @@ fn fit_glm(
                 if let Some(m) = run.measure {
                     cvp = cvp.measure(m);
                 }
-                let cv = cvp.fit(data);
+                let cv = cvp.fit(dense()?);
                 spin.finish_and_clear();
                 let cv = cv?;
                 (cv.path.clone(), Some(CvSummary::of(&cv)), None)
             }
-            None => (path_est.fit(data)?, None, None),
+            None => match data {
+                GlmDataRef::Dense(d) => (path_est.fit(d)?, None, None),
+                GlmDataRef::Sparse(d) => (path_est.fit(d)?, None, None),
+            },
         };
     let method = if a.l1_ratio == 1.0 {
         "lasso"
@@ -434,7 +464,7 @@ fn fit_glm(
     };
     let relaxed = match (&relax_cv, a.relax) {
         (Some(cv), _) => Some(cv.fit.relaxed.clone()),
-        (None, true) => Some(path.relax(data, &options, None)?),
+        (None, true) => Some(path.relax(dense()?, &options, None)?),
         (None, false) => None,
     };
     // The refits are part of the fit's time.

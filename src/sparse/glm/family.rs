@@ -118,6 +118,48 @@ impl Family {
         }
     }
 
+    /// Loss, mean and `d mu / d eta` at eta (as [`Family::loss`], [`Family::mean`],
+    /// [`Family::variance`]), with one exponential: the solver's pass over the observations.
+    #[inline]
+    pub(crate) fn eval(&self, y: f64, eta: f64) -> (f64, f64, f64) {
+        match self {
+            Family::Gaussian => (0.5 * (y - eta) * (y - eta), eta, 1.0),
+            Family::Binomial => {
+                let e = (-eta.abs()).exp();
+                let p = if eta >= 0.0 {
+                    1.0 / (1.0 + e)
+                } else {
+                    e / (1.0 + e)
+                };
+                (eta.max(0.0) + e.ln_1p() - y * eta, p, p * (1.0 - p))
+            }
+            Family::Poisson => {
+                let m = eta.min(ETA_MAX).exp();
+                (m - y * eta, m, m)
+            }
+        }
+    }
+
+    /// `loss(y, eta + delta) - loss(y, eta)` at `mu = mean(eta)`, computed without the
+    /// cancellation of the difference of two losses (binomial `log1p(mu expm1(delta))`, poisson
+    /// `mu expm1(delta)`, each minus `y delta`), so that a line search can still tell a
+    /// decrease of 1e-20 from rounding. Returns the change and the magnitude of its terms (the
+    /// scale of its rounding error).
+    #[inline]
+    pub(crate) fn loss_change(&self, y: f64, eta: f64, mu: f64, delta: f64) -> (f64, f64) {
+        if delta.abs() > 1.0 || (*self == Family::Poisson && eta + delta > ETA_MAX) {
+            // A large move has no cancellation to fear.
+            let (a, b) = (self.loss(y, eta + delta), self.loss(y, eta));
+            return (a - b, a.abs() + b.abs());
+        }
+        let t = match self {
+            Family::Gaussian => delta * (0.5 * delta - (y - eta)) + y * delta,
+            Family::Binomial => (mu * delta.exp_m1()).ln_1p(),
+            Family::Poisson => mu * delta.exp_m1(),
+        };
+        (t - y * delta, t.abs() + (y * delta).abs())
+    }
+
     /// Unit deviance `2 (loglik(saturated) - loglik(mu))` of one observation, glmnet's: the
     /// binomial mean clamped to `[pmin, 1 - pmin]`.
     pub fn unit_deviance(&self, y: f64, mu: f64) -> f64 {

@@ -15,7 +15,9 @@
 //! is unchanged; the gaussian family here is glmnet's (the same objective), with penalty factors.
 
 pub mod cv;
+mod design;
 pub mod family;
+mod inner;
 mod irls;
 pub mod path;
 mod problem;
@@ -23,10 +25,13 @@ pub mod relax;
 pub mod relax_cv;
 
 pub use cv::{CvMeasure, GlmCv, GlmCvFit, GlmCvParams};
+pub use design::SparseRegressionData;
 pub use family::Family;
+/// The compressed-sparse-column matrix type of [`SparseRegressionData`] (`nalgebra-sparse`).
+pub use nalgebra_sparse::{CooMatrix, CscMatrix};
 pub use path::{
-    Glm, GlmFit, GlmParams, GlmPath, GlmPathFit, GlmPathParams, GlmStop, glm_kkt_residual,
-    glm_objective,
+    Glm, GlmDataRef, GlmFit, GlmParams, GlmPath, GlmPathFit, GlmPathParams, GlmStop,
+    glm_kkt_residual, glm_objective,
 };
 pub use problem::GlmOptions;
 pub use relax::{

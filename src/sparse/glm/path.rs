@@ -15,6 +15,7 @@
 //! ([`Family::early_stop`](super::Family), plus a saturated binomial fit), saying so in
 //! [`GlmPathFit::stop`].
 
+use super::design::SparseRegressionData;
 pub use super::family::GlmStop;
 use super::family::{Family, PMIN};
 use super::irls::{SolveStats, Solver};
@@ -257,6 +258,18 @@ impl Fit<RegressionData> for GlmPath {
     }
 }
 
+impl Fit<SparseRegressionData> for GlmPath {
+    type Fitted = GlmPathFit;
+    /// The path on a compressed-sparse-column design, never densified (centring and scaling
+    /// enter the updates; `docs/specs/glm.md` §5). Errors as for dense data.
+    fn fit(&self, data: &SparseRegressionData) -> Result<GlmPathFit> {
+        let start = Instant::now();
+        let prob =
+            GlmProblem::new_sparse(self.params.family, data.x(), data.y(), &self.params.options)?;
+        path_on(&prob, &self.params, start)
+    }
+}
+
 /// glmnet's default `lambda.min.ratio`.
 pub(super) fn default_eps(n: usize, d: usize) -> f64 {
     if n < d { 1e-2 } else { 1e-4 }
@@ -331,7 +344,7 @@ pub(super) fn path_on(
         let st: SolveStats = solver.solve(alpha, tol * alpha);
         let (coef, b0) = prob.original(&solver.beta, solver.b0);
         coefs.set_column(k, &coef);
-        let dev = prob.deviance(&solver.mu);
+        let dev = prob.deviance(solver.mu());
         fit.alphas.push(alpha);
         fit.intercepts.push(b0);
         fit.kkt.push(st.kkt / alpha);
@@ -353,15 +366,9 @@ pub(super) fn path_on(
             });
         }
         if params.alphas.is_none() && params.early_stop {
-            if prob.family == Family::Binomial {
-                let xmz: f64 = (0..prob.n())
-                    .map(|i| prob.w[i] * prob.family.variance(solver.mu[i]))
-                    .sum::<f64>()
-                    / prob.n() as f64;
-                if xmz <= vmin {
-                    fit.stop = GlmStop::Saturated;
-                    break;
-                }
+            if prob.family == Family::Binomial && solver.mean_irls_weight() <= vmin {
+                fit.stop = GlmStop::Saturated;
+                break;
             }
             if let Some(s) = prob.family.early_stop(&fit.deviance_ratio, grid.len()) {
                 fit.stop = s;
@@ -461,6 +468,14 @@ impl Fit<RegressionData> for Glm {
     }
 }
 
+impl Fit<SparseRegressionData> for Glm {
+    type Fitted = GlmFit;
+    /// The one-point path on a sparse design.
+    fn fit(&self, data: &SparseRegressionData) -> Result<GlmFit> {
+        Ok(self.path.fit(data)?.point(0))
+    }
+}
+
 /// A fitted penalized GLM at one alpha.
 #[derive(Debug, Clone)]
 pub struct GlmFit {
@@ -503,48 +518,77 @@ impl Fitted for GlmFit {
     }
 }
 
+/// The data of [`glm_objective`] and [`glm_kkt_residual`]: a dense or a sparse design.
+#[derive(Debug, Clone, Copy)]
+pub enum GlmDataRef<'a> {
+    /// A dense design.
+    Dense(&'a RegressionData),
+    /// A compressed-sparse-column design.
+    Sparse(&'a SparseRegressionData),
+}
+
+impl<'a> From<&'a RegressionData> for GlmDataRef<'a> {
+    fn from(d: &'a RegressionData) -> Self {
+        GlmDataRef::Dense(d)
+    }
+}
+
+impl<'a> From<&'a SparseRegressionData> for GlmDataRef<'a> {
+    fn from(d: &'a SparseRegressionData) -> Self {
+        GlmDataRef::Sparse(d)
+    }
+}
+
+fn problem_of(family: Family, data: GlmDataRef<'_>, options: &GlmOptions) -> Result<GlmProblem> {
+    match data {
+        GlmDataRef::Dense(d) => GlmProblem::new(family, d.x(), d.y(), options),
+        GlmDataRef::Sparse(d) => GlmProblem::new_sparse(family, d.x(), d.y(), options),
+    }
+}
+
 /// glmnet's objective of an original-scale solution (`coef`, `intercept`) on data prepared as
 /// `options` says (weights, standardization, penalty factors): the number both fits are
 /// compared by.
-pub fn glm_objective(
+pub fn glm_objective<'a>(
     family: Family,
-    data: &RegressionData,
+    data: impl Into<GlmDataRef<'a>>,
     coef: &DVector<f64>,
     intercept: f64,
     alpha: f64,
     l1_ratio: f64,
     options: &GlmOptions,
 ) -> Result<f64> {
-    let p = GlmProblem::new(family, data.x(), data.y(), options)?;
+    let p = problem_of(family, data.into(), options)?;
     let (beta, b0) = p.prepared(coef, intercept)?;
     Ok(p.mean_loss(&p.eta(&beta, b0)) + p.penalty(&beta, alpha, l1_ratio))
 }
 
 /// The KKT residual over alpha of an original-scale solution (the certificate of
 /// [`GlmPathFit::kkt`], recomputed from scratch).
-pub fn glm_kkt_residual(
+pub fn glm_kkt_residual<'a>(
     family: Family,
-    data: &RegressionData,
+    data: impl Into<GlmDataRef<'a>>,
     coef: &DVector<f64>,
     intercept: f64,
     alpha: f64,
     l1_ratio: f64,
     options: &GlmOptions,
 ) -> Result<f64> {
-    let p = GlmProblem::new(family, data.x(), data.y(), options)?;
+    let p = problem_of(family, data.into(), options)?;
     let (beta, b0) = p.prepared(coef, intercept)?;
     let eta = p.eta(&beta, b0);
     let n = p.n() as f64;
     let r: Vec<f64> = (0..p.n())
         .map(|i| p.w[i] * (p.y[i] - family.mean(eta[i])))
         .collect();
+    let r_sum: f64 = r.iter().sum();
     let mut worst = if p.fit_intercept {
-        (r.iter().sum::<f64>() / n).abs()
+        (r_sum / n).abs()
     } else {
         0.0
     };
     for j in (0..p.d()).filter(|&j| p.varies[j]) {
-        let g = crate::sparse::kernels::dot(p.col(j), &r) / n;
+        let g = p.x.dot(j, &r, r_sum) / n;
         let (l1, l2) = if p.pf[j] == 0.0 {
             (0.0, 0.0)
         } else {

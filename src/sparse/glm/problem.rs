@@ -5,9 +5,11 @@
 //! rescaled to sum to the number of features, constant columns left out (coefficient 0).
 //! [`GlmProblem::original`] maps a solution back to the original scale.
 
+use super::design::Design;
 use super::family::Family;
 use crate::error::{Error, Result, check};
 use nalgebra::{DMatrix, DVector};
+use nalgebra_sparse::CscMatrix;
 
 /// Solver options of the sparse GLMs (single fits, paths, cross-validation).
 #[derive(Debug, Clone, PartialEq)]
@@ -126,8 +128,11 @@ pub(crate) use glm_option_builders;
 #[derive(Debug, Clone)]
 pub(crate) struct GlmProblem {
     pub family: Family,
-    /// Centred (with an intercept) and scaled (when standardizing) copy of X, column-major.
-    pub x: DMatrix<f64>,
+    /// The prepared design (centred with an intercept, scaled when standardizing; implicitly
+    /// for a sparse design).
+    pub x: Design,
+    n: usize,
+    d: usize,
     pub y: Vec<f64>,
     /// Weights summing to n.
     pub w: Vec<f64>,
@@ -142,6 +147,75 @@ pub(crate) struct GlmProblem {
     pub fit_intercept: bool,
 }
 
+/// Weights, penalty factors and the response, checked against the design's shape.
+struct Common {
+    y: Vec<f64>,
+    w: Vec<f64>,
+    w_sum: f64,
+    pf: Vec<f64>,
+}
+
+fn common(
+    family: Family,
+    (n, d): (usize, usize),
+    y: &DVector<f64>,
+    opts: &GlmOptions,
+) -> Result<Common> {
+    if n == 0 || d == 0 {
+        return Err(Error::InvalidData(format!(
+            "design is {n} x {d}; need at least one row and one column"
+        )));
+    }
+    if y.len() != n {
+        return Err(Error::DimensionMismatch {
+            what: "response length",
+            expected: n,
+            got: y.len(),
+        });
+    }
+    opts.check()?;
+    if let Some(w) = &opts.weights
+        && w.len() != n
+    {
+        return Err(Error::DimensionMismatch {
+            what: "observation weights",
+            expected: n,
+            got: w.len(),
+        });
+    }
+    if let Some(pf) = &opts.penalty_factor
+        && pf.len() != d
+    {
+        return Err(Error::DimensionMismatch {
+            what: "penalty factors",
+            expected: d,
+            got: pf.len(),
+        });
+    }
+    family.check_response(y.as_slice())?;
+    let nf = n as f64;
+    let (w, w_sum) = match &opts.weights {
+        Some(w) => {
+            let s = w.sum();
+            (w.iter().map(|v| v * nf / s).collect::<Vec<f64>>(), s)
+        }
+        None => (vec![1.0; n], nf),
+    };
+    let pf: Vec<f64> = match &opts.penalty_factor {
+        Some(p) => {
+            let s = p.sum();
+            p.iter().map(|v| v * d as f64 / s).collect()
+        }
+        None => vec![1.0; d],
+    };
+    Ok(Common {
+        y: y.iter().copied().collect(),
+        w,
+        w_sum,
+        pf,
+    })
+}
+
 impl GlmProblem {
     pub fn new(
         family: Family,
@@ -150,37 +224,7 @@ impl GlmProblem {
         opts: &GlmOptions,
     ) -> Result<Self> {
         let (n, d) = x.shape();
-        if n == 0 || d == 0 {
-            return Err(Error::InvalidData(format!(
-                "design is {n} x {d}; need at least one row and one column"
-            )));
-        }
-        if y.len() != n {
-            return Err(Error::DimensionMismatch {
-                what: "response length",
-                expected: n,
-                got: y.len(),
-            });
-        }
-        opts.check()?;
-        if let Some(w) = &opts.weights
-            && w.len() != n
-        {
-            return Err(Error::DimensionMismatch {
-                what: "observation weights",
-                expected: n,
-                got: w.len(),
-            });
-        }
-        if let Some(pf) = &opts.penalty_factor
-            && pf.len() != d
-        {
-            return Err(Error::DimensionMismatch {
-                what: "penalty factors",
-                expected: d,
-                got: pf.len(),
-            });
-        }
+        let c = common(family, (n, d), y, opts)?;
         if let Some(pos) = x.iter().position(|v| !v.is_finite()) {
             return Err(Error::param(
                 "x",
@@ -188,22 +232,8 @@ impl GlmProblem {
                 "entries must be finite",
             ));
         }
-        family.check_response(y.as_slice())?;
+        let w = &c.w;
         let nf = n as f64;
-        let (w, w_sum) = match &opts.weights {
-            Some(w) => {
-                let s = w.sum();
-                (w.iter().map(|v| v * nf / s).collect::<Vec<f64>>(), s)
-            }
-            None => (vec![1.0; n], nf),
-        };
-        let pf: Vec<f64> = match &opts.penalty_factor {
-            Some(p) => {
-                let s = p.sum();
-                p.iter().map(|v| v * d as f64 / s).collect()
-            }
-            None => vec![1.0; d],
-        };
         let mut xs = x.clone();
         let mut x_offset = vec![0.0; d];
         let mut x_scale = vec![1.0; d];
@@ -212,13 +242,13 @@ impl GlmProblem {
             let col = &mut xs.as_mut_slice()[j * n..(j + 1) * n];
             varies[j] = col.iter().any(|&v| v != col[0]);
             if opts.fit_intercept {
-                x_offset[j] = col.iter().zip(&w).map(|(v, wi)| wi * v).sum::<f64>() / nf;
+                x_offset[j] = col.iter().zip(w).map(|(v, wi)| wi * v).sum::<f64>() / nf;
             }
             let off = x_offset[j];
             if opts.standardize && varies[j] {
                 let ms = col
                     .iter()
-                    .zip(&w)
+                    .zip(w)
                     .map(|(v, wi)| wi * (v - off) * (v - off))
                     .sum::<f64>()
                     / nf;
@@ -234,31 +264,101 @@ impl GlmProblem {
         }
         Ok(Self {
             family,
-            x: xs,
-            y: y.iter().copied().collect(),
-            w,
-            w_sum,
+            x: Design::Dense {
+                x: xs.as_slice().to_vec(),
+                n,
+            },
+            n,
+            d,
+            y: c.y,
+            w: c.w,
+            w_sum: c.w_sum,
             x_offset,
             x_scale,
-            pf,
+            pf: c.pf,
+            varies,
+            fit_intercept: opts.fit_intercept,
+        })
+    }
+
+    /// The problem on a compressed-sparse-column design, prepared implicitly: the weighted
+    /// means and SDs of the columns (over all n rows, zeros included) are computed from the
+    /// nonzeros, and the matrix itself is kept as given.
+    pub fn new_sparse(
+        family: Family,
+        x: &CscMatrix<f64>,
+        y: &DVector<f64>,
+        opts: &GlmOptions,
+    ) -> Result<Self> {
+        let (n, d) = (x.nrows(), x.ncols());
+        let c = common(family, (n, d), y, opts)?;
+        let w = &c.w;
+        let nf = n as f64;
+        let mut x_offset = vec![0.0; d];
+        let mut x_scale = vec![1.0; d];
+        let mut varies = vec![true; d];
+        for (j, col) in x.col_iter().enumerate() {
+            let (rows, vals) = (col.row_indices(), col.values());
+            if let Some(k) = vals.iter().position(|v| !v.is_finite()) {
+                return Err(Error::param(
+                    "x",
+                    format!("{} at row {}, column {j}", vals[k], rows[k]),
+                    "entries must be finite",
+                ));
+            }
+            // Constant: every stored value equal, and equal to 0 unless all n rows are stored.
+            let first = vals.first().copied().unwrap_or(0.0);
+            let all_equal = vals.iter().all(|&v| v == first);
+            varies[j] = !(all_equal && (first == 0.0 || vals.len() == n));
+            let sw: f64 = rows.iter().zip(vals).map(|(&i, v)| w[i] * v).sum();
+            if opts.fit_intercept {
+                x_offset[j] = sw / nf;
+            }
+            let m = x_offset[j];
+            if opts.standardize && varies[j] {
+                // sum_i w_i (x_ij - m)^2 = sum_nz w x^2 - 2 m sum_nz w x + m^2 sum_i w_i, with
+                // sum_i w_i = n.
+                let sww: f64 = rows.iter().zip(vals).map(|(&i, v)| w[i] * v * v).sum();
+                let ms = ((sww - 2.0 * m * sw) + m * m * nf) / nf;
+                if ms > 0.0 {
+                    x_scale[j] = ms.sqrt();
+                }
+            }
+        }
+        let center: Vec<f64> = (0..d)
+            .map(|j| if varies[j] { x_offset[j] } else { 0.0 })
+            .collect();
+        let inv_scale: Vec<f64> = (0..d)
+            .map(|j| if varies[j] { 1.0 / x_scale[j] } else { 0.0 })
+            .collect();
+        let shift = center.iter().zip(&inv_scale).map(|(m, i)| m * i).collect();
+        Ok(Self {
+            family,
+            x: Design::Sparse {
+                x: x.clone(),
+                center,
+                shift,
+                inv_scale,
+            },
+            n,
+            d,
+            y: c.y,
+            w: c.w,
+            w_sum: c.w_sum,
+            x_offset,
+            x_scale,
+            pf: c.pf,
             varies,
             fit_intercept: opts.fit_intercept,
         })
     }
 
     pub fn n(&self) -> usize {
-        self.x.nrows()
+        self.n
     }
 
     pub fn d(&self) -> usize {
-        self.x.ncols()
-    }
-
-    /// Column j of the prepared design.
-    #[inline]
-    pub fn col(&self, j: usize) -> &[f64] {
-        let n = self.n();
-        &self.x.as_slice()[j * n..(j + 1) * n]
+        self.d
     }
 
     /// Back-transform prepared-scale coefficients and intercept to the original scale.
@@ -341,12 +441,14 @@ impl GlmProblem {
 
     /// The linear predictor `b0 + X beta` of the prepared problem.
     pub fn eta(&self, beta: &[f64], b0: f64) -> Vec<f64> {
-        let mut eta = vec![b0; self.n()];
+        let mut eta = vec![0.0; self.n()];
+        let mut constant = b0;
         for (j, &b) in beta.iter().enumerate() {
-            if b != 0.0 {
-                crate::sparse::kernels::axpy(&mut eta, b, self.col(j));
+            if b != 0.0 && self.varies[j] {
+                constant += self.x.add_col(j, b, &mut eta);
             }
         }
+        eta.iter_mut().for_each(|e| *e += constant);
         eta
     }
 }
