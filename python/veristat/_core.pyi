@@ -62,6 +62,11 @@ def glm_path(x: Any, y: Any, family: Any, l1_ratio: Any, n_alphas: Any, eps: Any
     null_deviance, deviance_ratio, alpha_max, stop.
     """
 
+def glm_path_csc(indptr: Any, indices: Any, data: Any, shape: Any, y: Any, family: Any, l1_ratio: Any, n_alphas: Any, eps: Any, alphas: Any, fit_intercept: Any, standardize: Any, tol: Any, max_iter: Any, early_stop: Any, sample_weight: Any = None, penalty_factor: Any = None) -> Any:
+    """A GLM path on a compressed-sparse-column design (scipy's `csc_matrix` arrays `indptr`,
+    `indices`, `data` and its `shape`), never densified; the entries of `glm_path`'s dict.
+    """
+
 def iht_fit(x: Any, y: Any, k: Any, step: Any, tol: Any, max_iter: Any, fit_intercept: Any) -> Any:
     """Iterative hard thresholding with sparsity `k`: coef, intercept, support, n_iter, converged,
     relative_change.
