@@ -37,32 +37,39 @@ impl Anderson {
             return None;
         }
         let it = std::mem::take(&mut self.iterates);
-        let (k, m) = (self.k, it[0].len());
-        let diff = |i: usize| -> Vec<f64> { (0..m).map(|j| it[i + 1][j] - it[i][j]).collect() };
-        let u: Vec<Vec<f64>> = (0..k).map(diff).collect();
-        let gram = DMatrix::from_fn(k, k, |a, b| {
-            u[a].iter().zip(&u[b]).map(|(x, y)| x * y).sum::<f64>()
-        });
-        let reg = 1e-14 * gram.trace();
-        if reg.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-            return None;
-        }
-        let z = (gram + DMatrix::identity(k, k) * reg)
-            .lu()
-            .solve(&DVector::from_element(k, 1.0))?;
-        let total: f64 = z.iter().sum();
-        if !total.is_finite() || total == 0.0 || z.iter().any(|v| !v.is_finite()) {
-            return None;
-        }
-        let mut out = vec![0.0; m];
-        for (i, zi) in z.iter().enumerate() {
-            let c = zi / total;
-            for (o, v) in out.iter_mut().zip(&it[i + 1]) {
-                *o += c * v;
-            }
-        }
-        out.iter().all(|v| v.is_finite()).then_some(out)
+        extrapolate(&it, 1e-14)
     }
+}
+
+/// The extrapolated point `sum_i c_i w_{i+1}` from iterates `it` (`k + 1` vectors of equal
+/// length), with the Tikhonov term `reg tr(U^T U)` (0: none, as the GLM solver's inner CD uses
+/// it); `None` when the iterates did not move, `U^T U` is singular or a weight is not finite.
+pub(crate) fn extrapolate(it: &[Vec<f64>], reg: f64) -> Option<Vec<f64>> {
+    let (k, m) = (it.len().checked_sub(1)?, it.first()?.len());
+    let diff = |i: usize| -> Vec<f64> { (0..m).map(|j| it[i + 1][j] - it[i][j]).collect() };
+    let u: Vec<Vec<f64>> = (0..k).map(diff).collect();
+    let gram = DMatrix::from_fn(k, k, |a, b| {
+        u[a].iter().zip(&u[b]).map(|(x, y)| x * y).sum::<f64>()
+    });
+    let trace = gram.trace();
+    if trace.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let z = (gram + DMatrix::identity(k, k) * (reg * trace))
+        .lu()
+        .solve(&DVector::from_element(k, 1.0))?;
+    let total: f64 = z.iter().sum();
+    if !total.is_finite() || total == 0.0 || z.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut out = vec![0.0; m];
+    for (i, zi) in z.iter().enumerate() {
+        let c = zi / total;
+        for (o, v) in out.iter_mut().zip(&it[i + 1]) {
+            *o += c * v;
+        }
+    }
+    out.iter().all(|v| v.is_finite()).then_some(out)
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@
 use super::design::HStats;
 use super::problem::GlmProblem;
 use crate::linalg::soft_threshold;
-use nalgebra::{DMatrix, DVector};
+use crate::sparse::anderson;
 
 /// Iterates combined by one Anderson extrapolation.
 const ANDERSON_K: usize = 5;
@@ -123,20 +123,10 @@ impl Cd<'_, '_> {
         beta: &mut [f64],
         b0: &mut f64,
     ) -> bool {
-        let (p, h, m) = (self.m.p, self.m.h, list.len());
-        let k = hist.len() - 1;
-        let u = DMatrix::from_fn(m, k, |t, i| hist[i + 1][t] - hist[i][t]);
-        let c = u.tr_mul(&u);
-        let Some(z) = c.lu().solve(&DVector::from_element(k, 1.0)) else {
+        let (p, h) = (self.m.p, self.m.h);
+        let Some(ext) = anderson::extrapolate(hist, 0.0) else {
             return false;
         };
-        let zs = z.sum();
-        if !(zs.is_finite() && zs != 0.0) {
-            return false;
-        }
-        let ext: Vec<f64> = (0..m)
-            .map(|t| (0..k).map(|i| z[i] / zs * hist[i + 1][t]).sum())
-            .collect();
         // The model's change along delta = X (ext - beta): -(rr + o h)^T delta / n
         // + delta^T (h o delta) / (2n), plus the penalty's change.
         let n = self.rr.len();
