@@ -114,7 +114,7 @@ impl Offload for SlopeClaim {
 
 impl SlopeClaim {
     /// The LDP-IHT problem of a sweep point, with the claim's protocol settings.
-    fn iht_problem(p: &Point) -> IhtProblem {
+    pub(super) fn iht_problem(p: &Point) -> IhtProblem {
         IhtProblem {
             n: p.n,
             epsilon: p.epsilon,

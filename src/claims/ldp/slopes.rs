@@ -2,12 +2,11 @@
 //! simulates every sweep point from its own ChaCha stream.
 
 use super::sweep::{
-    DELTA, Estimator, IHT_L1_RADIUS, IHT_ROUNDS, IHT_STEP, NOISE, Point, Sweep, TAU1, TAU2,
-    loglog_slope, nldp_error, observation, public_rows, score, sweep, sweep_rows,
+    DELTA, Estimator, IHT_L1_RADIUS, IHT_ROUNDS, NOISE, Point, Sweep, TAU1, TAU2, loglog_slope,
+    nldp_error, observation, public_rows, score, sweep, sweep_rows,
 };
 use crate::error::Result;
-use crate::estimator::{ParamGuard, RegressionData};
-use crate::ldp::regression::iht::LdpIhtParams;
+use crate::ldp::regression::iht_sim::simulate_iht;
 use crate::ldp::regression::simulate::RademacherDesign;
 use crate::montecarlo::stats::bootstrap_ci;
 use crate::montecarlo::{Check, Claim, Observation, Offload, ResultTable, Scale, Verdict};
@@ -154,15 +153,7 @@ impl SlopeClaim {
                 nldp_error(p, &design, &m, public.as_ref().map(|(g, r)| (g, *r)), rng)
             }
             Estimator::Iht => {
-                let (x, y) = design.sample(p.n as usize, rng);
-                let coef = LdpIhtParams::new(p.epsilon, p.k)
-                    .rounds(IHT_ROUNDS)
-                    .step(IHT_STEP)
-                    .tau(TAU1, TAU2)
-                    .l1_radius(IHT_L1_RADIUS)
-                    .check()?
-                    .fit_with(&RegressionData::new(x, y)?, rng)?
-                    .coef;
+                let coef = simulate_iht(&Self::iht_problem(p), rng)?;
                 Ok(score(&coef, &design.theta))
             }
         }

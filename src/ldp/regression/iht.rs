@@ -255,12 +255,20 @@ impl LdpIht {
                 let mut xt = vec![0.0; d];
                 let mut grad = vec![0.0; d];
                 let mut out = vec![0.0; d];
+                // The shuffled order makes every user's row a cache miss: gathered first in a
+                // tight loop, the misses overlap instead of stalling each user's draws.
+                let mut rows = Vec::with_capacity(users.len() * d);
+                let mut ys = Vec::with_capacity(users.len());
                 for &i in users {
-                    for (v, xv) in xt.iter_mut().zip(&xr.as_slice()[i * d..(i + 1) * d]) {
+                    rows.extend_from_slice(&xr.as_slice()[i * d..(i + 1) * d]);
+                    ys.push(y[i]);
+                }
+                for (row, &yi) in rows.chunks_exact(d).zip(&ys) {
+                    for (v, xv) in xt.iter_mut().zip(row) {
                         *v = truncate(*xv, self.0.tau1);
                     }
                     let pred: f64 = xt.iter().zip(theta.iter()).map(|(a, b)| a * b).sum();
-                    let resid = pred - truncate(y[i], self.0.tau2);
+                    let resid = pred - truncate(yi, self.0.tau2);
                     for (gj, xj) in grad.iter_mut().zip(&xt) {
                         *gj = (xj * resid).clamp(-g, g);
                     }

@@ -38,11 +38,12 @@
 //! [`simulate`] draws the sufficient statistics of a Rademacher design exactly for any n (used
 //! by the Monte Carlo claims, where the NLDP estimator's working range needs n ≳ 10⁹), and
 //! [`iht_batch()`] runs LDP-IHT for a batch of simulated replicates on a device
-//! ([`crate::ldp::kernels::iht_round`]).
+//! ([`crate::ldp::kernels::iht_round`]), [`iht_sim::simulate_iht`] one replicate on the CPU.
 
 pub mod fit;
 pub mod iht;
 pub mod iht_batch;
+pub mod iht_sim;
 pub mod nldp;
 pub mod simulate;
 
