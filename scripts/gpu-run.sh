@@ -17,7 +17,7 @@
 EXPFAM_REPLICATES=${EXPFAM_REPLICATES:-200000} # expfam-risk-expansion (--scale full), R
 NLDP_REPLICATES=${NLDP_REPLICATES:-4000}       # ldp-nldp-slopes, R
 PUBLIC_REPLICATES=${PUBLIC_REPLICATES:-2000}   # ldp-public-slopes, R
-IHT_REPLICATES=${IHT_REPLICATES:-50}           # ldp-iht-slopes, R (its quick-scale default; ~1 s each on 16 cores)
+IHT_REPLICATES=${IHT_REPLICATES:-100}          # ldp-iht-slopes, R (its quick-scale default; ~1 s each on 16 cores)
 CLAIM_TIMEOUT=${CLAIM_TIMEOUT:-150}            # seconds allowed to any one claim run
 ECHO_BENCHMARK=${ECHO_BENCHMARK:-boltzmann}    # injected spectrum (analytic transfer function)
 # N = 500 echoes: T = 500 × 870 M, 69k bins, a search of about 150 s on 2 cores (25 s on 16).
