@@ -259,7 +259,17 @@ mod tests {
     #[test]
     fn batch_is_the_scalar_bit_for_bit() {
         // Every branch, both switch points, signs, lengths that leave partial lane groups.
-        let mut xs = vec![0.0, -0.0, 0.5, -0.5, 8.0, -8.0, 8.000000000000002, 1e300, 1e-300];
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            8.0,
+            -8.0,
+            8.000000000000002,
+            1e300,
+            1e-300,
+        ];
         let mut r = crate::rng::stream(3, "ln-i0-batch", 0);
         use rand::RngExt;
         for _ in 0..997 {

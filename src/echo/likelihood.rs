@@ -368,7 +368,9 @@ mod tests {
     fn floor_and_ceil_without_the_library_call_are_exact() {
         let mut r = crate::rng::stream(4, "floor-exact", 0);
         use rand::RngExt;
-        let mut xs = vec![0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 4.5e15, -4.5e15, 1e300, -1e300];
+        let mut xs = vec![
+            0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 4.5e15, -4.5e15, 1e300, -1e300,
+        ];
         xs.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]);
         for _ in 0..10_000 {
             let e: f64 = r.random::<f64>() * 20.0 - 4.0;
@@ -378,7 +380,10 @@ mod tests {
         for x in xs {
             let (f, c) = (floor_exact(x), ceil_exact(x));
             // `-0.0` from ceil of (-1, 0) comes out as `+0.0`: equal as numbers.
-            assert!(f.to_bits() == x.floor().to_bits() || (f.is_nan() && x.is_nan()), "{x}");
+            assert!(
+                f.to_bits() == x.floor().to_bits() || (f.is_nan() && x.is_nan()),
+                "{x}"
+            );
             assert!(c == x.ceil() || (c.is_nan() && x.is_nan()), "{x}");
         }
     }
