@@ -117,9 +117,9 @@ const LANES: usize = 8;
 ///
 /// [`ln_i0`] is one Clenshaw recurrence (30 or 25 dependent multiply-subtract-add steps) per
 /// value, and a comb likelihood calls it per tooth or per bin, so its latency dominates the
-/// echo search. Here the values of each branch (series, `[1/2, 8]`, `(8, ∞)`) are gathered into
-/// groups of [`LANES`] and the group's recurrences run side by side with the same operations in
-/// the same order per lane, so every result is the scalar one exactly.
+/// echo search. Here the values of each branch (series, `[1/2, 8]`, `(8, ∞)`) are gathered
+/// into groups of eight (`LANES`) and the group's recurrences run side by side with the same
+/// operations in the same order per lane, so every result is the scalar one exactly.
 ///
 /// # Panics
 /// When `x` and `out` differ in length (a caller's bug).
