@@ -189,7 +189,7 @@ pub fn echo_sizes(scale: Scale) -> EchoSizes {
         // proposals from the bounds, with walks only, nlive = 100 left Boltzmann at a median
         // ln B of 0.7: these sizes hold only with them.) Margins at seeds 1, 2, 3 (20
         // replicates each; the report's seed is 1): every median ln B's bootstrap interval
-        // overlaps the reference's by 2.3 or more (in ln B units; the intervals are 3-10
+        // overlaps the reference's by 2.3 or more (in ln B units; the intervals are 2.6-11
         // wide); detection rates 0.90-1.0, Clopper-Pearson upper ends >= 0.97 against
         // reference lower ends <= 0.96; noise-only medians -2.17 to -2.57 against
         // [-3.5, -1.5], interval upper ends <= -1.66 against 0; paired Xin new - old median
