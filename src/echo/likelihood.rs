@@ -8,7 +8,7 @@
 //! elsewhere, and a zero bin contributes `ln I₀(0) - 0 = 0`), with `4Δf d̃/S` and `2Δf/S`
 //! precomputed once per data set (spec §6).
 
-use super::bessel::ln_i0;
+use super::bessel::{ln_i0, ln_i0_batch};
 use super::spectrum::{C64, Spectrum};
 use super::template::{CombParams, DurationFactor, cut_halfwidth, qnm_comb, tooth};
 use crate::error::{Error, Result, check};
@@ -149,12 +149,15 @@ impl CombLikelihood {
         let rot = C64::new(rc, rs);
         let n_first = ((self.freq[lo] - phi * delta) * inv_delta + 0.5).floor() as i64;
         let n_last = ((self.freq[hi - 1] - phi * delta) * inv_delta + 0.5).floor() as i64;
-        let mut total = 0.0;
+        // The terms are added in the order of the one-tooth-at-a-time loop (per bin ln I₀ and
+        // then -E for "old", -E and then ln I₀ per tooth for "new"); only the ln I₀ are
+        // evaluated in groups, so the sum is the same bit for bit.
+        let mut sum = OrderedSum::new();
         for n in n_first..=n_last {
             let fc = (n as f64 + phi) * delta;
             let k_lo =
-                (((fc - half_f - self.f0) / self.df).floor() as i64 - 1).max(lo as i64) as usize;
-            let k_hi = (((fc + half_f - self.f0) / self.df).ceil() as i64 + 2)
+                (floor_exact((fc - half_f - self.f0) / self.df) as i64 - 1).max(lo as i64) as usize;
+            let k_hi = (ceil_exact((fc + half_f - self.f0) / self.df) as i64 + 2)
                 .min(hi as i64)
                 .max(k_lo as i64) as usize;
             let mut x = C64::new(0.0, 0.0);
@@ -163,7 +166,7 @@ impl CombLikelihood {
             let mut k_prev = usize::MAX;
             for k in k_lo..k_hi {
                 let u = (self.freq[k] - phi * delta) / delta;
-                let nk = (u + 0.5).floor();
+                let nk = floor_exact(u + 0.5);
                 if nk as i64 != n {
                     continue;
                 }
@@ -191,15 +194,15 @@ impl CombLikelihood {
                 e += self.v[k] * h2;
                 match self.kind {
                     LikelihoodKind::New => x += self.w[k] * h.conj(),
-                    LikelihoodKind::Old => total += ln_i0(self.w_abs[k] * h2.sqrt()),
+                    LikelihoodKind::Old => sum.push_ln_i0(self.w_abs[k] * h2.sqrt()),
                 }
             }
-            total -= e;
+            sum.push(-e);
             if self.kind == LikelihoodKind::New {
-                total += ln_i0(x.norm());
+                sum.push_ln_i0(x.norm());
             }
         }
-        total
+        sum.finish()
     }
 
     /// The same ratio by evaluating the template on every band bin and grouping by tooth index
@@ -234,6 +237,102 @@ impl CombLikelihood {
     }
 }
 
+/// Terms per group of [`OrderedSum`].
+const CHUNK: usize = 128;
+
+/// The running sum of [`CombLikelihood::log_ratio`], term by term in the loop's order, with the
+/// `ln I₀` terms deferred until a group of [`CHUNK`] terms is full and then evaluated together
+/// by [`ln_i0_batch`] (whose latency-bound recurrences then overlap). Same terms, same order:
+/// the same sum as adding each term when it is made.
+struct OrderedSum {
+    total: f64,
+    terms: [f64; CHUNK],
+    len: usize,
+    /// Arguments of the deferred `ln I₀` terms and their positions in `terms`.
+    args: [f64; CHUNK],
+    at: [usize; CHUNK],
+    n_args: usize,
+}
+
+impl OrderedSum {
+    fn new() -> Self {
+        Self {
+            total: 0.0,
+            terms: [0.0; CHUNK],
+            len: 0,
+            args: [0.0; CHUNK],
+            at: [0; CHUNK],
+            n_args: 0,
+        }
+    }
+
+    /// Add `v` (`total -= e` is `total += -e`, exactly).
+    #[inline]
+    fn push(&mut self, v: f64) {
+        if self.len == CHUNK {
+            self.flush();
+        }
+        self.terms[self.len] = v;
+        self.len += 1;
+    }
+
+    /// Add `ln I₀(x)`.
+    #[inline]
+    fn push_ln_i0(&mut self, x: f64) {
+        if self.len == CHUNK {
+            self.flush();
+        }
+        self.args[self.n_args] = x;
+        self.at[self.n_args] = self.len;
+        self.n_args += 1;
+        self.len += 1;
+    }
+
+    fn flush(&mut self) {
+        let mut l = [0.0; CHUNK];
+        let n = self.n_args;
+        ln_i0_batch(&self.args[..n], &mut l[..n]);
+        for (&at, &v) in self.at[..n].iter().zip(&l[..n]) {
+            self.terms[at] = v;
+        }
+        for &v in &self.terms[..self.len] {
+            self.total += v;
+        }
+        self.len = 0;
+        self.n_args = 0;
+    }
+
+    fn finish(mut self) -> f64 {
+        self.flush();
+        self.total
+    }
+}
+
+/// `x.floor()` without the library call: below 2⁵² in magnitude truncation to `i64` is exact,
+/// and a negative non-integer is one above its floor. Equal to `floor` for every argument
+/// except `-0.0` (here `+0.0`), which the callers never pass or only convert to an integer.
+#[inline]
+fn floor_exact(x: f64) -> f64 {
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let t = x as i64 as f64;
+        if t > x { t - 1.0 } else { t }
+    } else {
+        x.floor()
+    }
+}
+
+/// `x.ceil()` as [`floor_exact`] (`-0.0` for `x` in (-1, 0) comes out as `+0.0`; the one
+/// caller converts it to an integer).
+#[inline]
+fn ceil_exact(x: f64) -> f64 {
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let t = x as i64 as f64;
+        if t < x { t + 1.0 } else { t }
+    } else {
+        x.ceil()
+    }
+}
+
 /// One tooth's transfer function, re-exported for the cross-checks in tests.
 pub fn tooth_value(width: f64, omega_p: f64, duration: f64) -> C64 {
     tooth(width, omega_p, duration, DurationFactor::Reference)
@@ -263,6 +362,30 @@ mod tests {
         let (h, _) = qnm_comb(&freq, &p, 4.0, DurationFactor::Reference);
         let spec = spec.inject(&h, 1.0).unwrap();
         (CombLikelihood::new(&spec, kind), spec)
+    }
+
+    #[test]
+    fn floor_and_ceil_without_the_library_call_are_exact() {
+        let mut r = crate::rng::stream(4, "floor-exact", 0);
+        use rand::RngExt;
+        let mut xs = vec![
+            0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 4.5e15, -4.5e15, 1e300, -1e300,
+        ];
+        xs.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]);
+        for _ in 0..10_000 {
+            let e: f64 = r.random::<f64>() * 20.0 - 4.0;
+            let s = if r.random::<bool>() { 1.0 } else { -1.0 };
+            xs.push(s * 10f64.powf(e));
+        }
+        for x in xs {
+            let (f, c) = (floor_exact(x), ceil_exact(x));
+            // `-0.0` from ceil of (-1, 0) comes out as `+0.0`: equal as numbers.
+            assert!(
+                f.to_bits() == x.floor().to_bits() || (f.is_nan() && x.is_nan()),
+                "{x}"
+            );
+            assert!(c == x.ceil() || (c.is_nan() && x.is_nan()), "{x}");
+        }
     }
 
     #[test]

@@ -3,14 +3,13 @@
 //! plots signal vs noise, detection rate vs SNR) against the ECHOMASE reference results.
 
 use super::{BoxChart, LineChart, ReportContext, Section, Series, Style, escape, html_table, num};
-use crate::claims::echo::{reference, reference_rows, spectrum_path};
+use crate::claims::echo::{echo_sizes, reference, reference_rows, spectrum_path};
 use crate::echo::benchmarks::f_ringdown;
 use crate::echo::template::{DurationFactor, qnm_comb};
 use crate::echo::{
     Benchmark, CombPrior, LikelihoodKind, PsdModel, ReferenceSpectrum, search, simulate,
 };
 use crate::error::Result;
-use crate::inference::NestedParams;
 use crate::montecarlo::stats::median;
 use std::fmt::Write as _;
 
@@ -21,7 +20,9 @@ pub fn section(ctx: &mut ReportContext) -> Result<Section> {
 Benchmark spectra and per-realization ln B from the reference implementation ECHOMASE; our nested sampler is <code>inference::nested</code>.</p>\n",
     );
 
-    // One search on the Xin benchmark, N = 10, at the reference amplitude.
+    // One search on the Xin benchmark, N = 10, at the reference amplitude, sized as the echo
+    // claims' searches at the report's scale (the claims' tables hold ln B, not posteriors).
+    let sizes = echo_sizes(ctx.opts.scale);
     let bench = Benchmark::Xin;
     let spec_ref = ReferenceSpectrum::read(spectrum_path(bench, 10)?)?;
     let (freq, h) = spec_ref.positive_half();
@@ -33,7 +34,7 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
         PsdModel::WhiteWelch {
             dt: spec_ref.dt(),
             nfft: 2048,
-            segments: 500,
+            segments: sizes.welch_segments,
         },
         &mut rng,
     )?;
@@ -43,7 +44,7 @@ Benchmark spectra and per-realization ln B from the reference implementation ECH
         &real.spectrum,
         &prior,
         LikelihoodKind::New,
-        &NestedParams::new(200),
+        &sizes.nested(),
         &mut rng,
     )?;
     let secs = t0.elapsed().as_secs_f64();
