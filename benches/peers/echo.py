@@ -33,18 +33,25 @@ Samplers, each as its own documentation recommends for these dimensions (3 and 6
 - UltraNest 4.6.3 `ReactiveNestedSampler` with a vectorized likelihood and transform
   (`vectorized=True`, the docs' performance advice), the phase in `wrapped_params`, `run()`
   defaults (min_num_live_points 400, dlogz 0.5, frac_remain 0.01, min_ess 400) and no step
-  sampler: its docs recommend the default region (MLFriends) sampling in low dimensions and
-  step samplers only for high-dimensional problems (tutorial "Higher-dimensional fitting").
+  sampler on the toy: its docs keep the default region (MLFriends) sampling for low dimensions
+  and bring in step samplers for high-dimensional problems (tutorial "Higher-dimensional
+  fitting"). On the benchmark region sampling stalls, and UltraNest's own warning ("Sampling
+  from region seems inefficient ... use a stepsampler") and FAQ ("How can I speed up my
+  problem?": use a step sampler, as in the high-d tutorial) recommend a step sampler: there it
+  runs `SliceSampler(nsteps = 2 ndim, generate_direction=generate_mixture_random_direction)`.
   Constraint as its plateau warning recommends: a very low likelihood that rises towards the
   allowed region, -1e300 (1 + violation).
 - veristat: the release example `echo_toy` (nlive 500, walks 25, dlogz 0.1; K = nlive/50
   replacements per iteration run on every core, so its CPU seconds are all threads').
 
 Accuracy: a reference ln B per problem by importance sampling, computed once and cached under
-`$HOME/.cache/veristat-peers/` (defensive mixture proposal: 5 % uniform on the unit cube, 95 % a
-Gaussian mixture fitted to 20 000 posterior draws of a veristat nlive-2000 run, covariances
-inflated 2x; ln Z = ln mean(1{C} L / q) in unit-cube coordinates, unbiased whatever the
-proposal; two proposals with different inflation must agree within their errors). Then over
+`$HOME/.cache/veristat-peers/` (defensive mixture proposal: 5 % uniform on the unit cube, 95 % fitted
+to 20 000 posterior draws of a veristat nlive-2000 run: a Gaussian mixture (components by BIC,
+up to 16; covariances inflated 1.5x for half the mass, 4x for the other half) in the continuous
+parameters times histogram densities in f_min and f_max, on which the likelihood is a step
+function; ln Z = ln mean(1{C} L / q) in
+unit-cube coordinates, unbiased whatever the proposal; the four quarters of the draws must agree
+within the reported error). Then over
 `--seeds` seeds per tool on the same data: RMSE of ln B against the reference, mean likelihood
 calls, CPU seconds (in-process peers: `time.process_time()`; veristat: `getrusage
 (RUSAGE_CHILDREN)` of its process, start-up and CSV parsing included) and wall seconds, the
@@ -70,6 +77,7 @@ import time
 import dynesty
 import numpy as np
 import ultranest
+import ultranest.stepsampler
 from scipy.special import i0e
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -324,7 +332,7 @@ def check_likelihood(exe, prob, csv, tmp):
 
 
 def reference(exe, prob, csv, tmp, draws):
-    path = os.path.join(CACHE, f"echo-reference-{prob.name}-{prob.key()}-{draws}.json")
+    path = os.path.join(CACHE, f"echo-reference-v3-{prob.name}-{prob.key()}-{draws}.json")
     if os.path.exists(path):
         with open(path) as fh:
             return json.load(fh)
@@ -338,59 +346,78 @@ def reference(exe, prob, csv, tmp, draws):
     c = np.angle(np.mean(np.exp(2j * np.pi * u[:, j]))) / (2 * np.pi)
     shift = 0.5 - c
     u[:, j] = np.mod(u[:, j] + shift, 1.0)
+    # The band edges enter the likelihood only through which bins are in the band (a step
+    # function of f_min and f_max), which a Gaussian mixture fits badly: they get histogram
+    # densities (the posterior marginal on 100 equal cells, mixed with 10 % uniform), the other
+    # parameters a Gaussian mixture.
+    hd = [jj for jj, i in enumerate(prob.free) if i in (4, 5)]
+    gd = [jj for jj in range(prob.ndim) if jj not in hd]
     best = None
-    for k in range(1, 9):
-        gm = GaussianMixture(k, covariance_type="full", random_state=0, reg_covar=1e-12).fit(u)
-        bic = gm.bic(u)
+    for k in range(1, 17):
+        gm = GaussianMixture(k, covariance_type="full", random_state=0, reg_covar=1e-10).fit(u[:, gd])
+        bic = gm.bic(u[:, gd])
         if best is None or bic < best[0]:
             best = (bic, gm)
     gm = best[1]
-    results = []
+    cells = 100
+    hists = [0.9 * np.histogram(u[:, jj], bins=cells, range=(0, 1))[0] / len(u) + 0.1 / cells for jj in hd]
+    # Defensive mixture proposal: 5 % uniform on the cube, the rest the product of the Gaussian
+    # mixture (covariances inflated 1.5x and 4x, half each, for the tails) and the histograms.
+    nk = len(gm.weights_)
+    scales = (1.5, 4.0)
+    defensive = 0.05
+    ng = len(gd)
+    means = np.concatenate([gm.means_] * len(scales))
+    covs = np.concatenate([gm.covariances_ * c for c in scales])
+    mix = np.concatenate([gm.weights_ * (1 - defensive) / len(scales)] * len(scales))
+    chols = np.linalg.cholesky(covs)
+    logdets = 2 * np.log(np.diagonal(chols, axis1=1, axis2=2)).sum(axis=1)
+    invs = np.linalg.inv(covs)
     rng = np.random.default_rng(2026)
-    for inflate in (2.0, 4.0):
-        covs = gm.covariances_ * inflate
-        chols = np.linalg.cholesky(covs)
-        logdets = 2 * np.log(np.diagonal(chols, axis1=1, axis2=2)).sum(axis=1)
-        invs = np.linalg.inv(covs)
-        defensive = 0.05
-        logw = np.empty(draws)
-        done = 0
-        while done < draws:
-            m = min(50_000, draws - done)
-            comp = rng.choice(len(gm.weights_), size=m, p=gm.weights_)
-            z = rng.standard_normal((m, prob.ndim))
-            x = gm.means_[comp] + np.einsum("nij,nj->ni", chols[comp], z)
-            uni = rng.uniform(size=m) < defensive
-            x[uni] = rng.uniform(size=(uni.sum(), prob.ndim))
-            # log q: mixture density (cube coordinates, phase shifted)
-            lq = np.full(m, np.log(defensive))
-            for c_i in range(len(gm.weights_)):
-                d = x - gm.means_[c_i]
-                q2 = np.einsum("ni,ij,nj->n", d, invs[c_i], d)
-                lc = np.log((1 - defensive) * gm.weights_[c_i]) - 0.5 * (q2 + logdets[c_i] + prob.ndim * np.log(2 * np.pi))
-                lq = np.logaddexp(lq, lc)
-            inside = np.all((x > 0) & (x < 1), axis=1)
-            lw = np.full(m, -np.inf)
-            if inside.any():
-                xi = x[inside].copy()
-                xi[:, j] = np.mod(xi[:, j] - shift, 1.0)
-                lw[inside] = prob.loglike_batch(prob.transform(xi)) - lq[inside]
-            logw[done:done + m] = lw
-            done += m
-        top = logw.max()
-        wts = np.exp(logw - top)
+    logw = np.empty(draws)
+    done = 0
+    while done < draws:
+        m = min(50_000, draws - done)
+        x = np.empty((m, prob.ndim))
+        comp = rng.choice(len(mix), size=m, p=mix / mix.sum())
+        x[:, gd] = means[comp] + np.einsum("nij,nj->ni", chols[comp], rng.standard_normal((m, ng)))
+        for jj, hst in zip(hd, hists):
+            cell = rng.choice(cells, size=m, p=hst / hst.sum())
+            x[:, jj] = (cell + rng.uniform(size=m)) / cells
+        uni = rng.uniform(size=m) < defensive
+        x[uni] = rng.uniform(size=(uni.sum(), prob.ndim))
+        lg = np.full(m, -np.inf)
+        for c_i in range(len(mix)):
+            d = x[:, gd] - means[c_i]
+            q2 = np.einsum("ni,ij,nj->n", d, invs[c_i], d)
+            lg = np.logaddexp(lg, np.log(mix[c_i] / (1 - defensive)) - 0.5 * (q2 + logdets[c_i] + ng * np.log(2 * np.pi)))
+        for jj, hst in zip(hd, hists):
+            cell = np.clip((x[:, jj] * cells).astype(int), 0, cells - 1)
+            lg = lg + np.log(hst[cell] * cells)
+        lq = np.logaddexp(np.log(defensive), np.log(1 - defensive) + lg)
+        inside = np.all((x > 0) & (x < 1), axis=1)
+        lw = np.full(m, -np.inf)
+        if inside.any():
+            xi = x[inside].copy()
+            xi[:, j] = np.mod(xi[:, j] - shift, 1.0)
+            lw[inside] = prob.loglike_batch(prob.transform(xi)) - lq[inside]
+        logw[done:done + m] = lw
+        done += m
+
+    def estimate(lw):
+        top = lw.max()
+        wts = np.exp(lw - top)
         mean = wts.mean()
-        se = wts.std(ddof=1) / np.sqrt(draws) / mean
-        ess = wts.sum() ** 2 / (wts ** 2).sum()
-        results.append({"inflate": inflate, "log_bayes_factor": float(top + np.log(mean) - prob.log_prior_mass),
-                        "se": float(se), "ess": float(ess)})
-    a, b = results
-    if abs(a["log_bayes_factor"] - b["log_bayes_factor"]) > 4 * np.hypot(a["se"], b["se"]) + 1e-3:
-        log(f"warning: the two importance-sampling proposals disagree: {a} vs {b}")
-    best_r = min(results, key=lambda r: r["se"])
-    ref = {"log_bayes_factor": best_r["log_bayes_factor"], "se": best_r["se"], "ess": best_r["ess"],
-           "draws": draws, "components": len(gm.weights_), "proposals": results,
-           "veristat_nlive2000": lines[0]["log_bayes_factor"], "seconds": time.perf_counter() - t0}
+        return (float(top + np.log(mean) - prob.log_prior_mass), float(wts.std(ddof=1) / np.sqrt(len(wts)) / mean),
+                float(wts.sum() ** 2 / (wts ** 2).sum()))
+
+    lnb, se, ess = estimate(logw)
+    blocks = [estimate(b)[0] for b in np.array_split(logw, 4)]
+    ref = {"log_bayes_factor": lnb, "se": se, "ess": ess, "draws": draws, "components": nk,
+           "blocks": blocks, "veristat_nlive2000": lines[0]["log_bayes_factor"],
+           "seconds": time.perf_counter() - t0}
+    if np.std(blocks, ddof=1) / 2 > 3 * se:
+        log(f"warning: the importance-sampling blocks scatter more than the reported error: {ref}")
     os.makedirs(CACHE, exist_ok=True)
     with open(path, "w") as fh:
         json.dump(ref, fh, indent=1)
@@ -412,13 +439,16 @@ def run_dynesty(prob, seed, sample):
             "calls": prob.ncalls, "cpu": cpu, "wall": wall}
 
 
-def run_ultranest(prob, seed):
+def run_ultranest(prob, seed, slice_steps=None):
     prob.ncalls = 0
     np.random.seed(seed)
     names = [["width", "amplitude", "phase", "spacing", "fmin", "fmax"][i] for i in prob.free]
     t0, c0 = time.perf_counter(), time.process_time()
     s = ultranest.ReactiveNestedSampler(names, prob.loglike_ultranest, prob.transform, wrapped_params=[
         i == prob.periodic for i in range(prob.ndim)], vectorized=True)
+    if slice_steps:
+        s.stepsampler = ultranest.stepsampler.SliceSampler(
+            nsteps=slice_steps * prob.ndim, generate_direction=ultranest.stepsampler.generate_mixture_random_direction)
     r = s.run(show_status=False, viz_callback=False)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     return {"lnb": float(r["logz"] - prob.log_prior_mass), "err": float(r["logzerr"]), "calls": prob.ncalls,
@@ -434,7 +464,15 @@ PEERS = {
                      lambda p, s: run_dynesty(p, s, "auto")),
     "ultranest": ("UltraNest", ultranest.__version__, "ReactiveNestedSampler, vectorized=True, run() defaults "
                   "(400 live points, region sampling, no step sampler), numpy likelihood", run_ultranest),
+    "ultranest-slice": ("UltraNest", ultranest.__version__, "ReactiveNestedSampler, vectorized=True, run() defaults, "
+                        "SliceSampler(nsteps = 2 ndim, generate_mixture_random_direction), numpy likelihood",
+                        lambda p, s: run_ultranest(p, s, 2)),
 }
+# Region sampling on the benchmark stalls (UltraNest warns "Sampling from region seems
+# inefficient ... use a stepsampler"; 300 000 calls, 45 s wall, had not converged and a full run
+# went past 15 minutes), so there UltraNest gets the step sampler its warning and FAQ recommend.
+DEFAULT_PEERS = {"toy": "dynesty-rwalk,dynesty-auto,ultranest",
+                 "benchmark": "dynesty-rwalk,dynesty-auto,ultranest-slice"}
 
 
 def summarize(runs, ref):
@@ -455,9 +493,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--problems", default="toy,benchmark")
-    ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--peers", help=f"comma-separated, of {', '.join(PEERS)} (default: per problem, {DEFAULT_PEERS})")
     ap.add_argument("--quick", action="store_true", help="1 seed, toy only (checks the pipeline)")
-    ap.add_argument("--draws", type=int, default=400_000, help="importance-sampling draws of the reference")
+    ap.add_argument("--draws", type=int, help="importance-sampling draws of the reference (default: toy 400 000, "
+                    "benchmark 1 200 000)")
     ap.add_argument("--json", default=os.environ.get("ECHO_BENCH_JSON"), help="append run-all rows here")
     ap.add_argument("--exe", default=os.environ.get("ECHO_TOY_EXE",
                                                     os.path.join(ROOT, "target", "release", "examples", "echo_toy")))
@@ -467,18 +506,18 @@ def main():
     if not os.path.exists(args.exe):
         sys.exit("build it first: cargo build --release --no-default-features --example echo_toy (or set ECHO_TOY_EXE)")
     logging.getLogger("ultranest").setLevel(logging.WARNING)
-    peers = args.peers.split(",")
     tmp = tempfile.mkdtemp(prefix="veristat-echo-")
     rows = []
     print(f"dynesty {dynesty.__version__}, UltraNest {ultranest.__version__}, numpy {np.__version__}; "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the start")
     for name in args.problems.split(","):
         prob = toy_problem() if name == "toy" else benchmark_problem()
+        peers = (args.peers or DEFAULT_PEERS[name]).split(",")
         csv = os.path.join(tmp, f"{name}.csv")
         prob.write_csv(csv)
         n_ok = check_likelihood(args.exe, prob, csv, tmp)
         log(f"{name}: numpy likelihood = veristat's at {n_ok} points (rtol 1e-9)")
-        ref = reference(args.exe, prob, csv, tmp, args.draws)
+        ref = reference(args.exe, prob, csv, tmp, args.draws or {"toy": 400_000, "benchmark": 1_200_000}[name])
         log(f"{name}: reference ln B {ref['log_bayes_factor']:.4f} ± {ref['se']:.4f} (ESS {ref['ess']:.0f})")
         runs = {k: [] for k in ["veristat-500", *peers]}
         for seed in range(1, args.seeds + 1):
