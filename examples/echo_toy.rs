@@ -133,7 +133,7 @@ fn main() -> veristat::Result<()> {
         .map(|_| prior.transform(&(0..dim).map(|_| rng.random()).collect::<Vec<f64>>()))
         .filter(|p| prior.satisfies_constraint(p))
         .collect();
-    let mut rates = vec![f64::NAN; 2];
+    let mut rates = [f64::NAN; 2];
     for (rate, kind) in rates
         .iter_mut()
         .zip([LikelihoodKind::New, LikelihoodKind::Old])
