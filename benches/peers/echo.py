@@ -530,8 +530,8 @@ def main():
                 if seed > (args.peer_seeds or args.seeds):
                     continue
                 runs[p].append(PEERS[p][3](prob, seed))
-                log(f"{name} seed {seed} {p}: ln B {runs[p][-1]['lnb']:.3f} cpu {runs[p][-1]['cpu']:.1f} s")
-            log(f"{name} seed {seed} veristat: ln B {runs['veristat-500'][-1]['lnb']:.3f} cpu {cpu:.2f} s")
+                log(f"{name} seed {seed} {p}: {json.dumps(runs[p][-1])}")
+            log(f"{name} seed {seed} veristat-500: {json.dumps(runs['veristat-500'][-1])}")
         stats = {k: summarize(v, ref["log_bayes_factor"]) for k, v in runs.items()}
         # veristat at other nlive, for the peers whose RMSE differs from veristat's at nlive 500.
         def at(nlive):
