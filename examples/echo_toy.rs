@@ -1,11 +1,28 @@
-//! The spec's 3-parameter toy search (§5: 4000 bins, T = 4 s, white S = 1, γ = 2 s⁻¹ fixed,
-//! Δ ~ U(10, 40) Hz, φ ~ U(0, 1), A ~ U(0, 3A₀)) on a CSV written by `benches/peers/echo.py`,
-//! plus single-thread likelihood throughput. Prints one JSON object.
+//! The echo searches of the peer benchmark (`benches/peers/echo.py`) on a spectrum CSV it writes
+//! (header, then frequency, real, imaginary, psd), plus single-thread likelihood throughput.
+//! Prints one JSON object with the search's own CPU and wall seconds.
 //!
-//! `cargo run --release --example echo_toy -- DATA.csv A0 [nlive] [walks] [seed] [draws]`
+//! ```text
+//! cargo run --release --example echo_toy -- DATA.csv A0 [nlive] [walks] [seed] [draws]
+//! cargo run --release --example echo_toy -- DATA.csv benchmark [nlive] [walks] [seed]
+//! ```
 //!
-//! With `draws`, it also prints an independent reference for ln B: importance sampling with
-//! multivariate Student-t proposals (ν = 1 and 3, covariance 4x) centred on the search's
+//! - `A0` (a number): the spec's 3-parameter toy (§5: 4000 bins, T = 4 s, white S = 1, γ = 2 s⁻¹
+//!   fixed, Δ ~ U(10, 40) Hz, φ ~ U(0, 1), A ~ U(0, 3A₀)).
+//! - `benchmark`: the 6-parameter prior of `veristat echo search` ([`CombPrior::benchmark`], spec
+//!   §3.2: γ, A, φ, Δ, f_min, f_max free, band constraint `0 <= f_max - f_min - 10Δ <= f_RD`),
+//!   with the amplitude scale the mean |d̃| of the data as the CLI takes it. The evidence is
+//!   normalised over the constrained prior (`crate::inference::nested`'s convention).
+//!
+//! Options after the positional ones: `--throughput` measures the likelihoods' single-thread
+//! calls per second (`new_calls_per_second`, `old_calls_per_second`; otherwise `null`); `--samples PATH` writes 20 000 equal-weight posterior draws
+//! (free parameters in [`veristat::echo::CombParams::NAMES`] order, CSV without header); `--eval PATH` reads
+//! points in that order (CSV without header) and prints `{"eval": [ln Λ, ...]}` (`null` outside
+//! the band constraint) before searching, so a re-implementation of the likelihood can be checked
+//! against this one.
+//!
+//! With `draws` (toy only), it also prints an independent reference for ln B: importance sampling
+//! with multivariate Student-t proposals (ν = 1 and 3, covariance 4x) centred on the search's
 //! posterior, `ln Ẑ = ln mean(L π / q)`. It is unbiased whatever the proposal; the posterior only
 //! makes its variance small, and the two tails agreeing shows the comb's heavy tails are covered.
 
@@ -17,8 +34,9 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_distr::{ChiSquared, StandardNormal};
 use rayon::prelude::*;
 use std::time::Instant;
+use veristat::echo::search::CombProblem;
 use veristat::echo::{C64, CombLikelihood, CombPrior, LikelihoodKind, Spectrum, search};
-use veristat::inference::NestedParams;
+use veristat::inference::{NestedParams, PriorModel};
 
 fn read(path: &str) -> veristat::Result<Spectrum> {
     let text = std::fs::read_to_string(path).map_err(|e| veristat::Error::io(path, e))?;
@@ -35,26 +53,92 @@ fn read(path: &str) -> veristat::Result<Spectrum> {
     Spectrum::new(f, d, s)
 }
 
+/// Removes `--name VALUE` from `args` and returns the value.
+fn take_option(args: &mut Vec<String>, name: &str) -> Option<String> {
+    let i = args.iter().position(|a| a == name)?;
+    let value = args.get(i + 1).cloned();
+    args.drain(i..(i + 2).min(args.len()));
+    value
+}
+
+/// A number for JSON, which has no NaN.
+fn json_number(x: f64) -> String {
+    if x.is_finite() {
+        x.to_string()
+    } else {
+        "null".into()
+    }
+}
+
+fn read_points(path: &str) -> veristat::Result<Vec<Vec<f64>>> {
+    let text = std::fs::read_to_string(path).map_err(|e| veristat::Error::io(path, e))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            l.split(',')
+                .map(|x| {
+                    x.trim().parse::<f64>().map_err(|_| {
+                        veristat::Error::InvalidData(format!("{path}: bad number {x:?}"))
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn main() -> veristat::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let path = args
-        .get(1)
-        .expect("usage: echo_toy DATA.csv A0 [nlive] [walks] [seed]");
-    let a0: f64 = args.get(2).and_then(|s| s.parse().ok()).expect("A0");
+    let usage = "usage: echo_toy DATA.csv (A0 | benchmark) [nlive] [walks] [seed] [draws] [--samples PATH] [--eval PATH]";
+    let mut args: Vec<String> = std::env::args().collect();
+    let samples_path = take_option(&mut args, "--samples");
+    let eval_path = take_option(&mut args, "--eval");
+    let throughput = args
+        .iter()
+        .position(|a| a == "--throughput")
+        .map(|i| args.remove(i));
+    let path = args.get(1).expect(usage);
+    let spec = read(path)?;
+    let fmax = spec.freq()[spec.len() - 1];
+    let (prior, toy) = match args.get(2).map(String::as_str) {
+        Some("benchmark") => {
+            let mean_abs = spec.data().iter().map(|z| z.norm()).sum::<f64>() / spec.len() as f64;
+            (CombPrior::benchmark(spec.duration(), mean_abs), false)
+        }
+        Some(a) => {
+            let a0: f64 = a.parse().expect(usage);
+            (
+                CombPrior::toy(2.0, 3.0 * a0, (10.0, 40.0), (0.0, fmax)),
+                true,
+            )
+        }
+        None => panic!("{usage}"),
+    };
     let nlive: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(500);
     let walks: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(25);
     let seed: u64 = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(1);
-    let spec = read(path)?;
-    let fmax = spec.freq()[spec.len() - 1];
-    let prior = CombPrior::toy(2.0, 3.0 * a0, (10.0, 40.0), (0.0, fmax));
+    let dim = prior.free().len();
 
-    // Throughput: single-threaded evaluations at prior draws.
+    if let Some(p) = eval_path {
+        let lik = CombLikelihood::new(&spec, LikelihoodKind::New);
+        let problem = CombProblem::new(&lik, &prior)?;
+        let vals: Vec<String> = read_points(&p)?
+            .iter()
+            .map(|t| json_number(problem.log_likelihood(t)))
+            .collect();
+        println!("{{\"eval\": [{}]}}", vals.join(", "));
+    }
+
+    // Throughput: single-threaded evaluations at prior draws (inside the band constraint).
     let mut rng = veristat::rng::stream(seed, "echo-toy-throughput", 0);
     let pts: Vec<_> = (0..20_000)
-        .map(|_| prior.transform(&[rng.random(), rng.random(), rng.random()]))
+        .map(|_| prior.transform(&(0..dim).map(|_| rng.random()).collect::<Vec<f64>>()))
+        .filter(|p| prior.satisfies_constraint(p))
         .collect();
-    let mut rates = Vec::new();
-    for kind in [LikelihoodKind::New, LikelihoodKind::Old] {
+    let mut rates = [f64::NAN; 2];
+    for (rate, kind) in rates
+        .iter_mut()
+        .zip([LikelihoodKind::New, LikelihoodKind::Old])
+        .filter(|_| throughput.is_some())
+    {
         let lik = CombLikelihood::new(&spec, kind);
         let t = Instant::now();
         let mut acc = 0.0;
@@ -63,12 +147,17 @@ fn main() -> veristat::Result<()> {
         }
         let secs = t.elapsed().as_secs_f64();
         assert!(acc.is_finite());
-        rates.push(pts.len() as f64 / secs);
+        *rate = pts.len() as f64 / secs;
     }
 
     let c0 = cpu_seconds();
     let t = Instant::now();
-    let mut rng = veristat::rng::stream(seed, "echo-toy-search", 0);
+    let stream = if toy {
+        "echo-toy-search"
+    } else {
+        "echo-search"
+    };
+    let mut rng = veristat::rng::stream(seed, stream, 0);
     let res = search(
         &spec,
         &prior,
@@ -84,18 +173,31 @@ fn main() -> veristat::Result<()> {
         .map(|(n, v)| format!("\"{n}\": {v}"))
         .collect();
     println!(
-        "{{\"log_bayes_factor\": {}, \"log_bayes_factor_err\": {}, \"n_likelihood_calls\": {}, \"seconds\": {}, \"cpu_seconds\": {}, \"posterior_median\": {{{}}}, \"new_calls_per_second\": {}, \"old_calls_per_second\": {}, \"threads\": {}}}",
+        "{{\"log_bayes_factor\": {}, \"log_bayes_factor_err\": {}, \"n_likelihood_calls\": {}, \"seconds\": {}, \"cpu_seconds\": {}, \"posterior_median\": {{{}}}, \"new_calls_per_second\": {}, \"old_calls_per_second\": {}, \"threads\": {}, \"nlive\": {nlive}, \"walks\": {walks}, \"seed\": {seed}, \"dim\": {dim}}}",
         res.log_bayes_factor,
         res.log_bayes_factor_err,
         res.n_likelihood_calls,
         secs,
         cpu,
         med.join(", "),
-        rates[0],
-        rates[1],
+        json_number(rates[0]),
+        json_number(rates[1]),
         rayon::current_num_threads()
     );
-    if let Some(draws) = args.get(6).and_then(|s| s.parse::<usize>().ok()) {
+    if let Some(out) = samples_path {
+        let post = res.nested.resample_equal(20_000, &mut rng);
+        let text: String = post
+            .iter()
+            .map(|p| {
+                let row: Vec<String> = p.iter().map(|v| format!("{v:e}")).collect();
+                row.join(",") + "\n"
+            })
+            .collect();
+        std::fs::write(&out, text).map_err(|e| veristat::Error::io(&out, e))?;
+    }
+    if let Some(draws) = args.get(6).and_then(|s| s.parse::<usize>().ok())
+        && toy
+    {
         let lik = CombLikelihood::new(&spec, LikelihoodKind::New);
         let post = res.nested.resample_equal(20_000, &mut rng);
         for nu in [1.0, 3.0] {
