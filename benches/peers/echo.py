@@ -69,6 +69,7 @@ import json
 import logging
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -428,6 +429,36 @@ def reference(exe, prob, csv, tmp, draws):
 # Peers
 
 
+class OverBudget(Exception):
+    pass
+
+
+def _over_budget(signum, frame):
+    raise OverBudget()
+
+
+def budgeted(run):
+    """Run a peer under the CPU budget (`--peer-cpu-budget`, a profiling timer, which counts this
+    process's CPU seconds): a run that exceeds it returns {"unfinished": True, ...} instead of
+    an estimate, so one stalled sampler cannot hold the whole comparison."""
+    def wrapped(prob, seed):
+        prob.ncalls = 0
+        t0, c0 = time.perf_counter(), time.process_time()
+        signal.signal(signal.SIGPROF, _over_budget)
+        signal.setitimer(signal.ITIMER_PROF, BUDGET[0])
+        try:
+            return run(prob, seed)
+        except OverBudget:
+            return {"unfinished": True, "calls": prob.ncalls, "cpu": time.process_time() - c0,
+                    "wall": time.perf_counter() - t0}
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    return wrapped
+
+
+BUDGET = [600.0]
+
+
 def run_dynesty(prob, seed, sample):
     prob.ncalls = 0
     t0, c0 = time.perf_counter(), time.process_time()
@@ -458,15 +489,16 @@ def run_ultranest(prob, seed, slice_steps=None):
 PEERS = {
     "dynesty-rwalk": ("dynesty", dynesty.__version__, "static NestedSampler, sample='rwalk' (walks ndim + 20), "
                       "bound='multi', nlive 500, default dlogz, numpy likelihood",
-                      lambda p, s: run_dynesty(p, s, "rwalk")),
+                      budgeted(lambda p, s: run_dynesty(p, s, "rwalk"))),
     "dynesty-auto": ("dynesty", dynesty.__version__, "static NestedSampler, sample='auto' (= 'unif' for ndim < 10), "
                      "bound='multi', nlive 500, default dlogz, numpy likelihood",
-                     lambda p, s: run_dynesty(p, s, "auto")),
+                     budgeted(lambda p, s: run_dynesty(p, s, "auto"))),
     "ultranest": ("UltraNest", ultranest.__version__, "ReactiveNestedSampler, vectorized=True, run() defaults "
-                  "(400 live points, region sampling, no step sampler), numpy likelihood", run_ultranest),
+                  "(400 live points, region sampling, no step sampler), numpy likelihood",
+                  budgeted(run_ultranest)),
     "ultranest-slice": ("UltraNest", ultranest.__version__, "ReactiveNestedSampler, vectorized=True, run() defaults, "
                         "SliceSampler(nsteps = 2 ndim, generate_mixture_random_direction), numpy likelihood",
-                        lambda p, s: run_ultranest(p, s, 2)),
+                        budgeted(lambda p, s: run_ultranest(p, s, 2))),
 }
 # Region sampling on the benchmark stalls (UltraNest warns "Sampling from region seems
 # inefficient ... use a stepsampler"; 300 000 calls, 45 s wall, had not converged and a full run
@@ -476,6 +508,12 @@ DEFAULT_PEERS = {"toy": "dynesty-rwalk,dynesty-auto,ultranest",
 
 
 def summarize(runs, ref):
+    if any(r.get("unfinished") for r in runs):
+        # A run that hit the budget has no estimate: the row keeps the CPU it spent (a lower
+        # bound on the run's cost) and the finished runs' count.
+        return {"unfinished": sum(1 for r in runs if r.get("unfinished")), "seeds": len(runs),
+                "calls": float(np.mean([r["calls"] for r in runs])),
+                "cpu": float(np.mean([r["cpu"] for r in runs])), "wall": float(np.mean([r["wall"] for r in runs]))}
     lnb = np.array([r["lnb"] for r in runs])
     return {"rmse": float(np.sqrt(np.mean((lnb - ref) ** 2))), "bias": float(np.mean(lnb - ref)),
             "sd": float(np.std(lnb, ddof=1)) if len(lnb) > 1 else float("nan"),
@@ -485,6 +523,9 @@ def summarize(runs, ref):
 
 
 def acc(s):
+    if s.get("unfinished"):
+        return (f"not finished: {s['unfinished']} of {s['seeds']} runs stopped at the CPU budget "
+                f"({BUDGET[0]:.0f} s), {s['calls']:.3g} calls; the ratio is a lower bound")
     return (f"ln B RMSE {s['rmse']:.3f} (bias {s['bias']:+.3f}, sd {s['sd']:.3f}, {s['seeds']} seeds), "
             f"{s['calls']:.3g} calls")
 
@@ -499,11 +540,17 @@ def main():
     ap.add_argument("--draws", type=int, help="importance-sampling draws of the reference (default: toy 400 000, "
                     "benchmark 1 200 000)")
     ap.add_argument("--json", default=os.environ.get("ECHO_BENCH_JSON"), help="append run-all rows here")
+    ap.add_argument("--peer-cpu-budget", type=float, default=600.0,
+                    help="CPU seconds per peer run before it is stopped and reported as unfinished (default 600; "
+                         "--quick 120)")
     ap.add_argument("--exe", default=os.environ.get("ECHO_TOY_EXE",
                                                     os.path.join(ROOT, "target", "release", "examples", "echo_toy")))
     args = ap.parse_args()
     if args.quick:
         args.seeds, args.peer_seeds, args.problems = 1, 1, "toy"
+        if "--peer-cpu-budget" not in sys.argv:
+            args.peer_cpu_budget = 120.0
+    BUDGET[0] = args.peer_cpu_budget
     if not os.path.exists(args.exe):
         sys.exit("build it first: cargo build --release --no-default-features --example echo_toy (or set ECHO_TOY_EXE)")
     logging.getLogger("ultranest").setLevel(logging.WARNING)
@@ -529,6 +576,8 @@ def main():
             for p in peers:
                 if seed > (args.peer_seeds or args.seeds):
                     continue
+                if runs[p] and runs[p][-1].get("unfinished"):
+                    continue  # a peer over budget once is not run again
                 runs[p].append(PEERS[p][3](prob, seed))
                 log(f"{name} seed {seed} {p}: {json.dumps(runs[p][-1])}")
             log(f"{name} seed {seed} veristat-500: {json.dumps(runs['veristat-500'][-1])}")
@@ -571,6 +620,13 @@ def main():
                    "veristat_accuracy": f"nlive 500: {acc(v)}",
                    "reference": f"importance sampling ln B {ref['log_bayes_factor']:.4f} ± {ref['se']:.4f}",
                    "at_peer_label": "at the peer's RMSE", "requested_label": "at nlive 500"}
+            if s.get("unfinished"):
+                row["lower_bound"] = True
+                ratio = s["cpu"] / v["cpu"]
+                best_ratio = ratio if best_ratio is None else min(best_ratio, ratio)
+                rows.append(row)
+                lines_out.append(f"{p:16s} CPU ratio >= {ratio:6.1f}x (peer stopped at the budget; veristat at nlive 500)")
+                continue
             nl, vc = matching(s["rmse"])
             if vc is None:
                 nl, vc = 2000, at(2000)
@@ -586,6 +642,10 @@ def main():
               f"(importance sampling, {ref['draws']} draws, ESS {ref['ess']:.0f})")
         print(f"{'tool':16s} {'RMSE':>7s} {'bias':>7s} {'sd':>6s} {'calls':>10s} {'CPU s':>8s} {'wall s':>8s}")
         for k, s in stats.items():
+            if s.get("unfinished"):
+                print(f"{k:16s} {'-':>7s} {'-':>7s} {'-':>6s} {s['calls']:10.0f} {s['cpu']:8.2f} {s['wall']:8.2f} "
+                      f"(stopped at the {BUDGET[0]:.0f} CPU s budget)")
+                continue
             print(f"{k:16s} {s['rmse']:7.3f} {s['bias']:+7.3f} {s['sd']:6.3f} {s['calls']:10.0f} {s['cpu']:8.2f} "
                   f"{s['wall']:8.2f}")
         print("\n".join(lines_out))
