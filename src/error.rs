@@ -245,6 +245,24 @@ pub mod check {
         }
     }
 
+    /// A regression design of `n` × `d` with `y_len` responses: at least one row and one
+    /// column, and one response per row (`what` names the mismatch in the error).
+    pub fn design_shape(n: usize, d: usize, y_len: usize, what: &'static str) -> Result<()> {
+        if n == 0 || d == 0 {
+            return Err(Error::InvalidData(format!(
+                "design is {n} x {d}; need at least one row and one column"
+            )));
+        }
+        if y_len != n {
+            return Err(Error::DimensionMismatch {
+                what,
+                expected: n,
+                got: y_len,
+            });
+        }
+        Ok(())
+    }
+
     /// Every entry of a slice must be finite; names the first bad index.
     pub fn all_finite(name: &'static str, xs: &[f64]) -> Result<()> {
         match xs.iter().position(|v| !v.is_finite()) {

@@ -33,18 +33,7 @@ pub(crate) struct Centered {
 impl Centered {
     pub fn new(x: &DMatrix<f64>, y: &DVector<f64>, fit_intercept: bool) -> Result<Self> {
         let (n, d) = x.shape();
-        if n == 0 || d == 0 {
-            return Err(Error::InvalidData(format!(
-                "design is {n} x {d}; need at least one row and one column"
-            )));
-        }
-        if y.len() != n {
-            return Err(Error::DimensionMismatch {
-                what: "rows of X vs length of y",
-                expected: n,
-                got: y.len(),
-            });
-        }
+        check::design_shape(n, d, y.len(), "rows of X vs length of y")?;
         check::all_finite("x", x.as_slice())?;
         check::all_finite("y", y.as_slice())?;
         if !fit_intercept {

@@ -31,18 +31,7 @@ impl Prepared {
     /// [`Prepared::new`] centring and scaling `x` in place: no second copy of the design.
     pub fn owned(x: DMatrix<f64>, y: &DVector<f64>, opts: &SolverOptions) -> Result<Self> {
         let (n, d) = x.shape();
-        if n == 0 || d == 0 {
-            return Err(Error::InvalidData(format!(
-                "design is {n} x {d}; need at least one row and one column"
-            )));
-        }
-        if y.len() != n {
-            return Err(Error::DimensionMismatch {
-                what: "response length",
-                expected: n,
-                got: y.len(),
-            });
-        }
+        check::design_shape(n, d, y.len(), "response length")?;
         opts.validate(n)?;
         if let Some(pos) = x.iter().position(|v| !v.is_finite()) {
             return Err(Error::param(

@@ -161,18 +161,7 @@ fn common(
     y: &DVector<f64>,
     opts: &GlmOptions,
 ) -> Result<Common> {
-    if n == 0 || d == 0 {
-        return Err(Error::InvalidData(format!(
-            "design is {n} x {d}; need at least one row and one column"
-        )));
-    }
-    if y.len() != n {
-        return Err(Error::DimensionMismatch {
-            what: "response length",
-            expected: n,
-            got: y.len(),
-        });
-    }
+    check::design_shape(n, d, y.len(), "response length")?;
     opts.check()?;
     if let Some(w) = &opts.weights
         && w.len() != n
