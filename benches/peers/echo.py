@@ -503,7 +503,9 @@ PEERS = {
 # Region sampling on the benchmark stalls (UltraNest warns "Sampling from region seems
 # inefficient ... use a stepsampler"; 300 000 calls, 45 s wall, had not converged and a full run
 # went past 15 minutes), so there UltraNest gets the step sampler its warning and FAQ recommend.
-DEFAULT_PEERS = {"toy": "dynesty-rwalk,dynesty-auto,ultranest",
+# On the toy region sampling did not finish within 120 CPU s either (session 8), so the toy runs
+# both: UltraNest's default, and the step sampler its docs recommend when the default stalls.
+DEFAULT_PEERS = {"toy": "dynesty-rwalk,dynesty-auto,ultranest,ultranest-slice",
                  "benchmark": "dynesty-rwalk,dynesty-auto,ultranest-slice"}
 
 
