@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example sparse_lasso                 # diabetes: path, CV, enet, precond
 //! cargo run --release --example sparse_lasso -- --bench-file data.bin --out coefs.bin \
-//!     [--tol 1e-4] [--no-intercept] [--inner M]
+//!     [--tol 1e-4] [--no-intercept] [--inner M] [--gram auto|always|never]
 //! ```
 //!
 //! The bench file is little-endian f64: `n, d`, X in column-major order (n*d values), y (n).
@@ -18,7 +18,9 @@ mod common;
 use common::cpu_seconds;
 use nalgebra::{DMatrix, DVector};
 use veristat::estimator::{Fit, Fitted, Folds, RegressionData};
-use veristat::sparse::{ElasticNetParams, Lasso, LassoCvParams, PathParams, PrecondLassoParams};
+use veristat::sparse::{
+    ElasticNetParams, GramMode, Lasso, LassoCvParams, PathParams, PrecondLassoParams,
+};
 
 fn read_f64s(path: &str) -> Vec<f64> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -28,7 +30,7 @@ fn read_f64s(path: &str) -> Vec<f64> {
         .collect()
 }
 
-fn bench(file: &str, out: Option<&str>, tol: f64, intercept: bool, inner: usize) {
+fn bench(file: &str, out: Option<&str>, tol: f64, intercept: bool, inner: usize, gram: GramMode) {
     let v = read_f64s(file);
     let (n, d) = (v[0] as usize, v[1] as usize);
     let x = DMatrix::from_column_slice(n, d, &v[2..2 + n * d]);
@@ -38,7 +40,8 @@ fn bench(file: &str, out: Option<&str>, tol: f64, intercept: bool, inner: usize)
         .n_alphas(100)
         .eps(1e-3)
         .tol(tol)
-        .fit_intercept(intercept);
+        .fit_intercept(intercept)
+        .gram(gram);
     let c0 = cpu_seconds();
     let t0 = std::time::Instant::now();
     let mut path = params.fit(&data).expect("path");
@@ -101,7 +104,13 @@ fn main() -> veristat::Result<()> {
         let tol = get("--tol").map_or(1e-4, |t| t.parse().expect("--tol number"));
         let inner = get("--inner").map_or(1, |m| m.parse().expect("--inner count"));
         let intercept = !args.iter().any(|a| a == "--no-intercept");
-        bench(file, get("--out"), tol, intercept, inner.max(1));
+        let gram = match get("--gram") {
+            None | Some("auto") => GramMode::Auto,
+            Some("always") => GramMode::Always,
+            Some("never") => GramMode::Never,
+            Some(other) => panic!("--gram auto|always|never, not {other}"),
+        };
+        bench(file, get("--out"), tol, intercept, inner.max(1), gram);
         return Ok(());
     }
 

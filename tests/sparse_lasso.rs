@@ -232,6 +232,74 @@ fn gram_and_naive_modes_agree() {
     assert!(diff <= 1e-9, "{diff:e}");
 }
 
+/// `GramMode::Auto` on n >= 2d with d > 512: a dense path switches to covariance mode between two
+/// alphas, a short sparse one never forms `X^T X`. The switched path and the naive one must each
+/// be certified and agree within what their gaps allow: the objective is `mu`-strongly convex
+/// with `mu = lambda_min(X^T X)`, so `||w - w*|| <= sqrt(2 gap / mu)` for each.
+#[test]
+fn auto_mode_switches_to_gram_on_dense_paths_only() {
+    let mut rng = veristat::rng::stream(5, "auto-gram", 0);
+    let (n, d) = (1200, 560);
+    let x = gaussian(&mut rng, n, d);
+    let truth = DVector::from_fn(d, |j, _| {
+        if j % 3 == 0 {
+            1.0 / (1.0 + j as f64).sqrt()
+        } else {
+            0.0
+        }
+    });
+    let noise = gaussian(&mut rng, n, 1);
+    let y = &x * &truth + noise.column(0) * 0.5;
+    let base = PathParams::new().tol(1e-10).fit_intercept(false);
+    let auto = path(&x, &y, &base).unwrap();
+    let naive = path(&x, &y, &base.clone().gram(GramMode::Never)).unwrap();
+    assert!(auto.used_gram && !naive.used_gram);
+    assert_eq!(auto.alphas, naive.alphas);
+    let nnz_last = auto
+        .coefs
+        .column(auto.alphas.len() - 1)
+        .iter()
+        .filter(|v| **v != 0.0)
+        .count();
+    assert!(
+        nnz_last > 150,
+        "the path should end dense: {nnz_last} nonzeros"
+    );
+    let mu = (x.transpose() * &x).symmetric_eigenvalues().min();
+    assert!(mu > 0.0);
+    // Rounding: a gap computed as exactly 0 still leaves the last bits of w free.
+    let rounding = 1e-12 * naive.coefs.amax();
+    for k in 0..auto.alphas.len() {
+        for p in [&auto, &naive] {
+            assert!(
+                p.duality_gaps[k] <= p.gap_tol,
+                "alpha {k}: gap {:e}",
+                p.duality_gaps[k]
+            );
+        }
+        let bound = (2.0 * auto.duality_gaps[k].max(0.0) / mu).sqrt()
+            + (2.0 * naive.duality_gaps[k].max(0.0) / mu).sqrt()
+            + rounding;
+        let diff = (auto.coefs.column(k) - naive.coefs.column(k)).norm();
+        assert!(diff <= bound, "alpha {k}: {diff:e} > {bound:e}");
+    }
+    // Forming X^T X with threads gives the same bits as without.
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| path(&x, &y, &base).unwrap())
+    };
+    let (one, three) = (on(1), on(3));
+    assert_eq!(one.coefs, three.coefs);
+    assert_eq!(one.coefs, auto.coefs);
+    assert_eq!(one.duality_gaps, three.duality_gaps);
+    // Three alphas near alpha_max: a few nonzeros, never worth the Gram.
+    let short = path(&x, &y, &base.clone().n_alphas(3).eps(0.5)).unwrap();
+    assert!(!short.used_gram);
+}
+
 #[test]
 fn cv_matches_numpy_reimplementation() {
     let (x, y) = diabetes();

@@ -8,7 +8,9 @@
 //! scikit-learn's units (`gap <= tol * ||y||^2`, spec §2.5). While the path is sparse, the full
 //! check reads no X at all: `X^T r = X^T y - G_A w_A` from the Gram columns of the (few) features
 //! that were ever nonzero, each column computed once (glmnet's covariance idea applied to the
-//! check only). Gap-safe screening (spec §2.4) removes provably-zero features at every gap.
+//! check only). With [`GramMode::Auto`] and `n >= 2d`, a path that turns out dense switches to
+//! Gram mode between two alphas once the residual updates it expects for the rest of the grid cost
+//! more than forming `X^T X` (see [`Engine::plan`]). Gap-safe screening (spec §2.4) removes provably-zero features at every gap.
 //! Every [`ANDERSON_K`] epochs on a working set the iterates are extrapolated
 //! ([`super::anderson`]) and the extrapolated point kept when it lowers the primal objective.
 //!
@@ -28,6 +30,17 @@ use rayon::prelude::*;
 
 /// Epochs between Anderson extrapolations (celer's and skglm's `K`).
 const ANDERSON_K: usize = 5;
+
+/// How many times faster one multiply-add runs inside the `X^T X` GEMM than inside a naive-mode
+/// column update (a dot or axpy of length n streamed from memory). Measured on the 2-core
+/// AVX-512 machine of `docs/measurements/peers.md`: the GEMM at 42 G multiply-adds per second on
+/// one core, a column touch of the 10000 x 2000 benchmark at about 5.4 us (1.9 G/s); 16 leaves
+/// a margin so a path switches only when the Gram clearly pays.
+const GEMM_SPEEDUP: f64 = 16.0;
+
+/// Largest d for which [`GramMode::Auto`] may switch to Gram mode mid-path (`X^T X` then takes
+/// at most 128 MiB).
+const AUTO_GRAM_MAX_D: usize = 4096;
 
 /// Outcome of one alpha's solve.
 #[derive(Debug, Clone, Copy)]
@@ -61,7 +74,7 @@ impl SolveStats {
 
 /// Coordinate-descent state, warm-started along a path.
 pub(crate) struct Engine<'a> {
-    p: &'a Prepared,
+    p: &'a Prepared<'a>,
     rho: f64,
     tol: f64,
     max_iter: usize,
@@ -79,6 +92,13 @@ pub(crate) struct Engine<'a> {
     cols: Option<GramCols>,
     prev_alpha: f64,
     in_ws: Vec<bool>,
+    /// [`GramMode::Auto`] with `n >= 2d` and a d too large to form `X^T X` up front: the path
+    /// may switch to Gram mode later ([`Engine::plan`]).
+    gram_later: bool,
+    /// Column touches (dots or axpys of length n, full passes counted as d) of the current
+    /// solve, and of the last finished one: the cost model of [`Engine::plan`].
+    work: usize,
+    work_last: usize,
 }
 
 /// `X^T x_k` for the features k in `index`, column-major d x |A| in `g`, plus `X^T y`.
@@ -95,8 +115,40 @@ struct Gram {
     xty: Vec<f64>,
 }
 
+impl Gram {
+    /// `X^T X` from one GEMM of the lower triangle (half the multiply-adds of the full product,
+    /// the same bits in every entry: each is one dot in faer's fixed summation order, whatever
+    /// the thread count), mirrored.
+    fn new(p: &Prepared, xty: Vec<f64>) -> Self {
+        use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+        let d = p.d();
+        let xv = crate::linalg::faer_view(&p.x);
+        let mut g = vec![0.0; d * d];
+        matmul(
+            faer::MatMut::from_column_major_slice_mut(&mut g, d, d),
+            BlockStructure::TriangularLower,
+            faer::Accum::Replace,
+            xv.transpose(),
+            BlockStructure::Rectangular,
+            xv,
+            BlockStructure::Rectangular,
+            1.0,
+            faer::Par::rayon(0),
+        );
+        for j in 1..d {
+            for i in 0..j {
+                g[i + j * d] = g[j + i * d];
+            }
+        }
+        Self {
+            g: DMatrix::from_vec(d, d, g),
+            xty,
+        }
+    }
+}
+
 impl<'a> Engine<'a> {
-    pub fn new(p: &'a Prepared, rho: f64, opts: &SolverOptions) -> Self {
+    pub fn new(p: &'a Prepared<'a>, rho: f64, opts: &SolverOptions) -> Self {
         let (n, d) = (p.n(), p.d());
         let use_gram = match opts.gram {
             GramMode::Always => true,
@@ -104,22 +156,7 @@ impl<'a> Engine<'a> {
             GramMode::Auto => n >= 2 * d && d <= 512,
         };
         let c = p.xt(&p.y);
-        let gram = use_gram.then(|| {
-            let xv = crate::linalg::faer_view(&p.x);
-            let mut g = faer::Mat::<f64>::zeros(d, d);
-            faer::linalg::matmul::matmul(
-                g.as_mut(),
-                faer::Accum::Replace,
-                xv.transpose(),
-                xv,
-                1.0,
-                faer::Par::rayon(0),
-            );
-            Gram {
-                g: DMatrix::from_fn(d, d, |i, j| g[(i, j)]),
-                xty: c.clone(),
-            }
-        });
+        let gram = use_gram.then(|| Gram::new(p, c.clone()));
         let amax =
             c.iter().fold(0.0f64, |m, v| m.max(v.abs())) / (n as f64 * rho.max(f64::MIN_POSITIVE));
         Self {
@@ -141,6 +178,34 @@ impl<'a> Engine<'a> {
             gram,
             prev_alpha: amax,
             in_ws: vec![false; d],
+            gram_later: opts.gram == GramMode::Auto
+                && !use_gram
+                && n >= 2 * d
+                && d <= AUTO_GRAM_MAX_D,
+            work: 0,
+            work_last: 0,
+        }
+    }
+
+    /// Called by a path before each alpha, with the number of alphas still to solve (this one
+    /// included). Under [`GramMode::Auto`] with `n >= 2d`, switch to Gram mode when the last
+    /// solve's column touches, repeated for every remaining alpha, cost more than forming
+    /// `X^T X` (`d^2 / 2` touches' worth of multiply-adds at [`GEMM_SPEEDUP`]): later alphas
+    /// on a path cost at least as much as earlier ones, so this underestimates what the switch
+    /// saves. Dense paths (the 10000 x 2000 benchmarks, 1200 nonzeros at the end) switch after
+    /// a few alphas; short or sparse paths never form the Gram.
+    pub fn plan(&mut self, alphas_left: usize) {
+        if !self.gram_later || self.gram.is_some() {
+            return;
+        }
+        let d = self.w.len() as f64;
+        if self.work_last as f64 * alphas_left as f64 * GEMM_SPEEDUP > 0.5 * d * d {
+            let g = Gram::new(self.p, self.p.xt(&self.p.y));
+            self.gram = Some(g);
+            self.r = Vec::new();
+            self.cols = None;
+            // X^T r from the Gram, exactly as every later full check computes it.
+            self.full_pass();
         }
     }
 
@@ -184,7 +249,10 @@ impl<'a> Engine<'a> {
             return passes;
         }
         match &self.gram {
-            None => self.c = self.p.xt(&self.r),
+            None => {
+                self.c = self.p.xt(&self.r);
+                self.work += self.w.len();
+            }
             Some(g) => {
                 let d = self.w.len();
                 let mut c = g.xty.clone();
@@ -213,6 +281,7 @@ impl<'a> Engine<'a> {
             return None;
         }
         let d = self.w.len();
+        self.work += d * new.len();
         if !new.is_empty() {
             let p = self.p;
             let mut block = vec![0.0; d * new.len()];
@@ -363,6 +432,7 @@ impl<'a> Engine<'a> {
             && self.max_abs_corr() <= lam1 * (1.0 + 1e-12)
         {
             self.prev_alpha = alpha;
+            self.work_last = std::mem::take(&mut self.work);
             let gap = self.gap(lam1, lam2, None).0;
             return SolveStats {
                 gap,
@@ -413,6 +483,7 @@ impl<'a> Engine<'a> {
                     w_max = w_max.max(self.w[j].abs());
                 }
                 n_iter += 1;
+                self.work += ws.len();
                 if let Some(wa) = accel.push(ws.iter().map(|&j| self.w[j]).collect()) {
                     self.try_extrapolation(&ws, &wa, lam1, lam2);
                 }
@@ -424,6 +495,7 @@ impl<'a> Engine<'a> {
                     for &j in &ws {
                         self.c[j] = dot(self.p.col(j), &self.r);
                     }
+                    self.work += ws.len();
                     if self.gap(lam1, lam2, Some(&ws)).0 <= target {
                         break;
                     }
@@ -475,6 +547,7 @@ impl<'a> Engine<'a> {
             }
         }
         self.prev_alpha = alpha;
+        self.work_last = std::mem::take(&mut self.work);
         SolveStats {
             gap,
             gap_tol: target,

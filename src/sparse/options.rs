@@ -8,8 +8,11 @@ use nalgebra::DVector;
 /// When to use covariance (Gram) mode, where coordinate updates cost O(d) instead of O(n).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GramMode {
-    /// Gram mode when `n >= 2d` and `d <= 512` (forming `X^T X` costs `n d^2`, which pays off
-    /// only when d is modest; glmnet uses covariance mode for `p < 500`).
+    /// Gram mode from the start when `n >= 2d` and `d <= 512` (glmnet uses covariance mode for
+    /// `p < 500`). For `n >= 2d` and `512 < d <= 4096` a path starts in naive mode and switches
+    /// to Gram mode between two alphas once the residual updates it expects for the rest of the
+    /// grid would cost more than forming `X^T X` (`n d^2 / 2` multiply-adds in one GEMM): a
+    /// dense path gets the Gram, a short or sparse one never pays for it.
     #[default]
     Auto,
     /// Always keep the residual (naive mode).

@@ -348,6 +348,7 @@ pub(super) fn path_on(prep: &Prepared, params: &PathParams, start: Instant) -> R
     let mut dev_ratio: Vec<f64> = Vec::new();
     let mut stop = PathStop::Complete;
     for (k, &alpha) in grid.iter().enumerate() {
+        engine.plan(grid.len() - k);
         let st = engine.solve(alpha);
         let (coef, b) = prep.original(engine.w());
         coefs.set_column(k, &coef);

@@ -10,11 +10,13 @@ use super::options::SolverOptions;
 use crate::error::{Error, Result, check};
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// The problem as the solver sees it: weighted, centred and (optionally) scaled copy of X and y.
+/// Without intercept, standardization or weights X is used as given, borrowed, not copied.
 #[derive(Debug, Clone)]
-pub(crate) struct Prepared {
-    pub x: DMatrix<f64>,
+pub(crate) struct Prepared<'a> {
+    pub x: Cow<'a, DMatrix<f64>>,
     pub y: Vec<f64>,
     pub x_offset: Vec<f64>,
     pub x_scale: Vec<f64>,
@@ -23,13 +25,17 @@ pub(crate) struct Prepared {
     pub yy: f64,
 }
 
-impl Prepared {
-    pub fn new(x: &DMatrix<f64>, y: &DVector<f64>, opts: &SolverOptions) -> Result<Self> {
-        Self::owned(x.clone(), y, opts)
+impl<'a> Prepared<'a> {
+    pub fn new(x: &'a DMatrix<f64>, y: &DVector<f64>, opts: &SolverOptions) -> Result<Self> {
+        Self::build(Cow::Borrowed(x), y, opts)
     }
 
     /// [`Prepared::new`] centring and scaling `x` in place: no second copy of the design.
     pub fn owned(x: DMatrix<f64>, y: &DVector<f64>, opts: &SolverOptions) -> Result<Self> {
+        Self::build(Cow::Owned(x), y, opts)
+    }
+
+    fn build(x: Cow<'a, DMatrix<f64>>, y: &DVector<f64>, opts: &SolverOptions) -> Result<Self> {
         let (n, d) = x.shape();
         check::design_shape(n, d, y.len(), "response length")?;
         opts.validate(n)?;
@@ -53,38 +59,42 @@ impl Prepared {
         } else {
             0.0
         };
-        let mut xs = x;
         let mut x_offset = vec![0.0; d];
         let mut x_scale = vec![1.0; d];
         let sqw: Option<Vec<f64>> = wn.as_ref().map(|w| w.iter().map(|v| v.sqrt()).collect());
-        xs.as_mut_slice()
-            .par_chunks_mut(n)
-            .zip(x_offset.par_iter_mut())
-            .zip(x_scale.par_iter_mut())
-            .for_each(|((col, off), sc)| {
-                if opts.fit_intercept {
-                    *off = col.iter().enumerate().map(|(i, v)| wt(i) * v).sum::<f64>() / nf;
-                }
-                if opts.standardize {
-                    let ms = col
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| wt(i) * (v - *off).powi(2))
-                        .sum::<f64>()
-                        / nf;
-                    let sd = ms.sqrt();
-                    // A constant column keeps scale 1: its coefficient is 0 whatever the scale.
-                    *sc = if sd > 0.0 { sd } else { 1.0 };
-                }
-                let (o, s) = (*off, *sc);
-                match &sqw {
-                    Some(q) => col
-                        .iter_mut()
-                        .zip(q)
-                        .for_each(|(v, qi)| *v = qi * (*v - o) / s),
-                    None => col.iter_mut().for_each(|v| *v = (*v - o) / s),
-                }
-            });
+        let transform = opts.fit_intercept || opts.standardize || sqw.is_some();
+        let mut xs = x;
+        if transform {
+            xs.to_mut()
+                .as_mut_slice()
+                .par_chunks_mut(n)
+                .zip(x_offset.par_iter_mut())
+                .zip(x_scale.par_iter_mut())
+                .for_each(|((col, off), sc)| {
+                    if opts.fit_intercept {
+                        *off = col.iter().enumerate().map(|(i, v)| wt(i) * v).sum::<f64>() / nf;
+                    }
+                    if opts.standardize {
+                        let ms = col
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| wt(i) * (v - *off).powi(2))
+                            .sum::<f64>()
+                            / nf;
+                        let sd = ms.sqrt();
+                        // A constant column keeps scale 1: its coefficient is 0 whatever the scale.
+                        *sc = if sd > 0.0 { sd } else { 1.0 };
+                    }
+                    let (o, s) = (*off, *sc);
+                    match &sqw {
+                        Some(q) => col
+                            .iter_mut()
+                            .zip(q)
+                            .for_each(|(v, qi)| *v = qi * (*v - o) / s),
+                        None => col.iter_mut().for_each(|v| *v = (*v - o) / s),
+                    }
+                });
+        }
         let yv: Vec<f64> = (0..n)
             .map(|i| sqw.as_ref().map_or(1.0, |q| q[i]) * (y[i] - y_offset))
             .collect();
