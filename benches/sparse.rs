@@ -64,6 +64,27 @@ fn bench(c: &mut Criterion) {
     g.bench_function("lasso_path n=10000 d=2000 k=20, 100 alphas", |b| {
         b.iter(|| params.fit(black_box(&data)).unwrap())
     });
+    // The floor of any covariance-mode path on this design (scikit-learn's and veristat's
+    // alike): the lower triangle of X^T X, n d^2 / 2 = 2e10 multiply-adds, as the engine forms
+    // it (faer), on one thread.
+    let xv = faer::MatRef::from_column_major_slice(data.x().as_slice(), 10_000, 2_000);
+    g.bench_function("X^T X lower triangle n=10000 d=2000, 1 thread", |b| {
+        use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+        let mut gram = faer::Mat::<f64>::zeros(2_000, 2_000);
+        b.iter(|| {
+            matmul(
+                gram.as_mut(),
+                BlockStructure::TriangularLower,
+                faer::Accum::Replace,
+                xv.transpose(),
+                BlockStructure::Rectangular,
+                black_box(xv),
+                BlockStructure::Rectangular,
+                1.0,
+                faer::Par::Seq,
+            )
+        })
+    });
     g.finish();
 }
 

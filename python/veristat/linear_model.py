@@ -119,7 +119,10 @@ class ElasticNet(_LinearPredictor):
         Stop when the duality gap is at most ``tol * ||y - mean(y)||^2``.
     precompute : bool or "auto", default="auto"
         Coordinate descent on the Gram matrix ``X^T X`` (covariance mode) when True, on the
-        residual when False; "auto" uses the Gram matrix when ``n >= 2 d`` and ``d <= 512``.
+        residual when False; "auto" uses the Gram matrix from the start when ``n >= 2 d`` and
+        ``d <= 512``, and for ``n >= 2 d`` with ``512 < d <= 4096`` switches to it between two
+        alphas once the path turns dense enough that ``X^T X`` costs less than the residual
+        updates still to come.
 
     Attributes
     ----------
@@ -220,7 +223,10 @@ class Lasso(ElasticNet):
         Duality-gap tolerance relative to ``||y - mean(y)||^2``.
     precompute : bool or "auto", default="auto"
         Coordinate descent on the Gram matrix ``X^T X`` (covariance mode) when True, on the
-        residual when False; "auto" uses the Gram matrix when ``n >= 2 d`` and ``d <= 512``.
+        residual when False; "auto" uses the Gram matrix from the start when ``n >= 2 d`` and
+        ``d <= 512``, and for ``n >= 2 d`` with ``512 < d <= 4096`` switches to it between two
+        alphas once the path turns dense enough that ``X^T X`` costs less than the residual
+        updates still to come.
 
     Attributes
     ----------
@@ -429,7 +435,10 @@ class ElasticNetCV(_EnetCVBase):
         Duality-gap tolerance relative to ``||y - mean(y)||^2``.
     precompute : bool or "auto", default="auto"
         Coordinate descent on the Gram matrix ``X^T X`` (covariance mode) when True, on the
-        residual when False; "auto" uses the Gram matrix when ``n >= 2 d`` and ``d <= 512``.
+        residual when False; "auto" uses the Gram matrix from the start when ``n >= 2 d`` and
+        ``d <= 512``, and for ``n >= 2 d`` with ``512 < d <= 4096`` switches to it between two
+        alphas once the path turns dense enough that ``X^T X`` costs less than the residual
+        updates still to come.
     cv : int, cross-validation splitter or iterable, default=None
         As scikit-learn: ``None`` is 5-fold, an int K-fold (no shuffle), or a splitter such as
         ``PredefinedSplit``, or an iterable of (train, test) index arrays.
@@ -525,7 +534,10 @@ class LassoCV(_EnetCVBase):
         Duality-gap tolerance.
     precompute : bool or "auto", default="auto"
         Coordinate descent on the Gram matrix ``X^T X`` (covariance mode) when True, on the
-        residual when False; "auto" uses the Gram matrix when ``n >= 2 d`` and ``d <= 512``.
+        residual when False; "auto" uses the Gram matrix from the start when ``n >= 2 d`` and
+        ``d <= 512``, and for ``n >= 2 d`` with ``512 < d <= 4096`` switches to it between two
+        alphas once the path turns dense enough that ``X^T X`` costs less than the residual
+        updates still to come.
     cv : int, cross-validation splitter or iterable, default=None
         The folds (see :class:`ElasticNetCV`).
     n_jobs : int, default=None
