@@ -20,5 +20,5 @@ def test_readme_python_example_runs(capsys):
     finally:
         os.chdir(cwd)
     out = capsys.readouterr().out
-    assert "(100, 5)" in out and "0.75" in out and "True 04066c39492917b6" in out
+    assert "(100, 5)" in out and "0.75" in out and "True e602811c6497eabd" in out
     assert "P>|z|" in out and "PROD_Test" in out
