@@ -64,6 +64,52 @@ pub fn faer_view(a: &DMatrix<f64>) -> faer::MatRef<'_, f64> {
     faer::MatRef::from_column_major_slice(a.as_slice(), a.nrows(), a.ncols())
 }
 
+/// The lower triangle of `a^T a` into `dst` (faer's GEMM: each entry is one dot in a fixed
+/// summation order, the same bits for any thread count), then [`clear_avx_upper`]. The Gram
+/// matrices of the elastic net's covariance mode, the ordinal rank check and the multiplicity
+/// Hessian all go through here.
+pub fn gram_lower(dst: faer::MatMut<'_, f64>, a: faer::MatRef<'_, f64>, par: faer::Par) {
+    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+    matmul(
+        dst,
+        BlockStructure::TriangularLower,
+        faer::Accum::Replace,
+        a.transpose(),
+        BlockStructure::Rectangular,
+        a,
+        BlockStructure::Rectangular,
+        1.0,
+        par,
+    );
+    clear_avx_upper(par);
+}
+
+/// faer's x86 GEMM kernels (AVX-512) return with the upper halves of the vector registers dirty.
+/// Until a `vzeroupper`, every legacy-SSE instruction after them on that thread (the crate's
+/// scalar f64 code, glibc's `exp` and `log`) pays a state-transition penalty, enough to make a
+/// likelihood evaluated after the product several times slower (`docs/measurements/ordinal.md`).
+/// Clears the state on this thread and, after a parallel product, on every worker of the current
+/// rayon pool (faer's threads are rayon's).
+pub fn clear_avx_upper(par: faer::Par) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // `vzeroupper` zeroes bits 128 and up of the vector registers, which no live value
+        // holds across a function call.
+        #[target_feature(enable = "avx")]
+        fn zeroupper() {
+            std::arch::x86_64::_mm256_zeroupper()
+        }
+        // SAFETY: AVX was just detected (the feature set is the machine's, so every core has it).
+        let run = || unsafe { zeroupper() };
+        run();
+        if matches!(par, faer::Par::Rayon(_)) {
+            rayon::broadcast(|_| run());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = par;
+}
+
 fn to_nalgebra(m: faer::MatRef<'_, f64>) -> DMatrix<f64> {
     DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)])
 }

@@ -12,8 +12,7 @@ use crate::estimator::{
     Certificate, Diagnostics, Fit, Fitted, ParamGuard, Predict, RegressionData, Stop, seconds_since,
 };
 use crate::linalg::{Cholesky, log1pexp, sigmoid, sym_eigen};
-use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{MatMut, MatRef, Par};
 use nalgebra::{DMatrix, DVector};
 
 /// Gradient tolerance the baseline must reach (‖∇J‖_∞), per the issue.
@@ -431,17 +430,7 @@ impl Objective {
             let hv = MatMut::from_column_major_slice_mut(ws.h.as_mut_slice(), d, d);
             // Only the lower triangle: the Cholesky factorizations read nothing else, and the
             // Hessian build is the dominant cost of every Newton step (spec §2.3).
-            triangular::matmul(
-                hv,
-                BlockStructure::TriangularLower,
-                Accum::Replace,
-                bv.transpose(),
-                BlockStructure::Rectangular,
-                bv,
-                BlockStructure::Rectangular,
-                1.0,
-                Par::Seq,
-            );
+            crate::linalg::gram_lower(hv, bv, Par::Seq);
             for j in 0..self.p {
                 ws.h[(j, j)] += self.lambda;
             }

@@ -142,19 +142,11 @@ impl Gram {
     /// the same bits in every entry: each is one dot in faer's fixed summation order, whatever
     /// the thread count), mirrored.
     fn new(p: &Prepared, xty: Vec<f64>) -> Self {
-        use faer::linalg::matmul::triangular::{BlockStructure, matmul};
         let d = p.d();
-        let xv = crate::linalg::faer_view(&p.x);
         let mut g = vec![0.0; d * d];
-        matmul(
+        crate::linalg::gram_lower(
             faer::MatMut::from_column_major_slice_mut(&mut g, d, d),
-            BlockStructure::TriangularLower,
-            faer::Accum::Replace,
-            xv.transpose(),
-            BlockStructure::Rectangular,
-            xv,
-            BlockStructure::Rectangular,
-            1.0,
+            crate::linalg::faer_view(&p.x),
             faer::Par::rayon(0),
         );
         for j in 1..d {
