@@ -41,8 +41,9 @@ Samplers, each as its own documentation recommends for these dimensions (3 and 6
   runs `SliceSampler(nsteps = 2 ndim, generate_direction=generate_mixture_random_direction)`.
   Constraint as its plateau warning recommends: a very low likelihood that rises towards the
   allowed region, -1e300 (1 + violation).
-- veristat: the release example `echo_toy` (nlive 500, walks 25, dlogz 0.1; K = nlive/50
-  replacements per iteration run on every core, so its CPU seconds are all threads').
+- veristat: the release example `echo_toy` (nlive 500, walks 25 unless `--veristat-walks`,
+  dlogz 0.1; K = nlive/50 replacements per iteration run on every core, so its CPU seconds are
+  all threads').
 
 Accuracy: a reference ln B per problem by importance sampling, computed once and cached under
 `$HOME/.cache/veristat-peers/` (defensive mixture proposal: 5 % uniform on the unit cube, 95 % fitted
@@ -56,8 +57,9 @@ within the reported error). Then over
 calls, CPU seconds (in-process peers: `time.process_time()`; veristat: `getrusage
 (RUSAGE_CHILDREN)` of its process, start-up and CSV parsing included) and wall seconds, the
 tools interleaved seed by seed so machine load hits all alike. Where a peer's RMSE is worse
-than veristat's at nlive 500, veristat is also run at lower nlive (250, 125, 60, 30) and the
-row's ratio uses the cheapest veristat setting whose RMSE is no worse than the peer's.
+than veristat's at nlive 500, veristat is also run at lower nlive (350, 250, 125, 60, 30; where
+it is better, at 700, 1000, 2000) and the row's ratio uses the cheapest veristat setting whose
+RMSE is no worse than the peer's.
 
 Run from the repository root (`benches/peers/run-all --only echo` does all of this):
   cargo build --release --no-default-features --example echo_toy
@@ -301,7 +303,8 @@ def veristat(exe, prob, csv, nlive, seed, extra=()):
     """Run the example; returns (its JSON lines, CPU s of the child process, wall s)."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out = subprocess.run([exe, csv, prob.veristat_arg, str(nlive), "25", str(seed), *extra], capture_output=True,
+    out = subprocess.run([exe, csv, prob.veristat_arg, str(nlive), str(WALKS[0]), str(seed), *extra],
+                         capture_output=True,
                          text=True)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -457,6 +460,7 @@ def budgeted(run):
 
 
 BUDGET = [600.0]
+WALKS = [25]
 
 
 def run_dynesty(prob, seed, sample):
@@ -542,6 +546,8 @@ def main():
     ap.add_argument("--draws", type=int, help="importance-sampling draws of the reference (default: toy 400 000, "
                     "benchmark 1 200 000)")
     ap.add_argument("--json", default=os.environ.get("ECHO_BENCH_JSON"), help="append run-all rows here")
+    ap.add_argument("--veristat-walks", type=int, default=25,
+                    help="veristat's constrained random-walk steps per replacement (default 25)")
     ap.add_argument("--peer-cpu-budget", type=float, default=600.0,
                     help="CPU seconds per peer run before it is stopped and reported as unfinished (default 600; "
                          "--quick 120)")
@@ -553,6 +559,7 @@ def main():
         if "--peer-cpu-budget" not in sys.argv:
             args.peer_cpu_budget = 120.0
     BUDGET[0] = args.peer_cpu_budget
+    WALKS[0] = args.veristat_walks
     if not os.path.exists(args.exe):
         sys.exit("build it first: cargo build --release --no-default-features --example echo_toy (or set ECHO_TOY_EXE)")
     logging.getLogger("ultranest").setLevel(logging.WARNING)
@@ -601,12 +608,12 @@ def main():
             """(nlive, stats) of the cheapest veristat run found with RMSE <= target."""
             if at(500)["rmse"] <= target:
                 best = (500, at(500))
-                for nlive in (250, 125, 60, 30):
+                for nlive in (350, 250, 125, 60, 30):
                     if nlive <= 2 * prob.ndim + 2 or at(nlive)["rmse"] > target:
                         break
                     best = (nlive, at(nlive))
                 return best
-            for nlive in (1000, 2000):
+            for nlive in (700, 1000, 2000):
                 if at(nlive)["rmse"] <= target:
                     return nlive, at(nlive)
             return None, None
@@ -619,7 +626,7 @@ def main():
             row = {"task": "echo comb search", "design": prob.design, "peer": tool, "peer_version": version,
                    "peer_config": config, "peer_cpu": s["cpu"], "peer_wall": s["wall"], "peer_accuracy": acc(s),
                    "veristat_cpu": v["cpu"], "veristat_wall": v["wall"],
-                   "veristat_accuracy": f"nlive 500: {acc(v)}",
+                   "veristat_accuracy": f"nlive 500, walks {WALKS[0]}: {acc(v)}",
                    "reference": f"importance sampling ln B {ref['log_bayes_factor']:.4f} ± {ref['se']:.4f}",
                    "at_peer_label": "at the peer's RMSE", "requested_label": "at nlive 500"}
             if s.get("unfinished"):
@@ -635,7 +642,7 @@ def main():
                 row["at_peer_label"] = "nlive 2000, the most accurate tried, still short of the peer's RMSE"
             if nl != 500:
                 row.update({"veristat_at_peer_gap_cpu": vc["cpu"], "veristat_at_peer_gap_wall": vc["wall"],
-                            "veristat_at_peer_gap_accuracy": f"nlive {nl}: {acc(vc)}"})
+                            "veristat_at_peer_gap_accuracy": f"nlive {nl}, walks {WALKS[0]}: {acc(vc)}"})
             ratio = s["cpu"] / vc["cpu"]
             best_ratio = ratio if best_ratio is None else min(best_ratio, ratio)
             rows.append(row)
