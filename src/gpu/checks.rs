@@ -32,7 +32,7 @@ use crate::expfam::truth::Truth;
 use crate::ldp::kernels::cells::{CellBatch, CellMoments, Cells};
 use crate::ldp::kernels::iht_round::{IhtRound, IhtRoundBatch};
 use crate::ldp::kernels::messages::MessageSums;
-use crate::ldp::regression::iht::{IhtProblem, LdpIhtParams};
+use crate::ldp::regression::iht::IhtProblem;
 use crate::ldp::regression::nldp::NldpParams;
 use crate::ldp::regression::simulate::RademacherDesign;
 use nalgebra::{DMatrix, DVector};
@@ -415,12 +415,8 @@ fn library_iht(problem: &IhtProblem, replicates: usize, seed: u64) -> Result<Vec
         .map(|r| {
             let mut rng = crate::rng::stream(seed, "veristat-device-iht-lib", r);
             let (x, y) = design.sample(problem.n as usize, &mut rng);
-            Ok(LdpIhtParams::new(problem.epsilon, problem.k)
-                .rounds(problem.rounds)
-                .step(problem.step)
-                .tau(problem.tau1, problem.tau2)
-                .l1_radius(problem.l1_radius)
-                .check()?
+            Ok(problem
+                .estimator()?
                 .fit_with(&RegressionData::new(x, y)?, &mut rng)?
                 .coef)
         })

@@ -328,6 +328,17 @@ pub struct IhtProblem {
 }
 
 impl IhtProblem {
+    /// The library estimator this problem's protocol describes (ε, k, rounds, step, truncation
+    /// and radius), checked: what the simulations and kernels are compared against.
+    pub fn estimator(&self) -> Result<LdpIht> {
+        LdpIhtParams::new(self.epsilon, self.k)
+            .rounds(self.rounds)
+            .step(self.step)
+            .tau(self.tau1, self.tau2)
+            .l1_radius(self.l1_radius)
+            .check()
+    }
+
     /// Check every setting; a bad one is an [`Error::InvalidParameter`] naming it.
     pub fn validate(&self) -> Result<()> {
         check_epsilon(self.epsilon)?;

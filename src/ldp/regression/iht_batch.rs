@@ -58,8 +58,7 @@ pub fn iht_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimator::{ParamGuard, RegressionData};
-    use crate::ldp::regression::iht::LdpIhtParams;
+    use crate::estimator::RegressionData;
     use crate::ldp::regression::simulate::RademacherDesign;
     use crate::rng;
 
@@ -111,12 +110,7 @@ mod tests {
             .map(|&r| {
                 let mut g = rng::stream(5, "iht-vs-library", r);
                 let (x, y) = design.sample(pr.n as usize, &mut g);
-                LdpIhtParams::new(pr.epsilon, pr.k)
-                    .rounds(pr.rounds)
-                    .step(pr.step)
-                    .tau(pr.tau1, pr.tau2)
-                    .l1_radius(pr.l1_radius)
-                    .check()
+                pr.estimator()
                     .unwrap()
                     .fit_with(&RegressionData::new(x, y).unwrap(), &mut g)
                     .unwrap()

@@ -170,8 +170,7 @@ fn nonzeros(v: &DVector<f64>) -> Vec<(usize, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimator::{ParamGuard, RegressionData};
-    use crate::ldp::regression::iht::LdpIhtParams;
+    use crate::estimator::RegressionData;
 
     fn problem(n: u64, d: usize, k: usize) -> IhtProblem {
         IhtProblem {
@@ -292,12 +291,8 @@ mod tests {
             let mut r = rng::stream(9, "iht-sim-vs-library", rep);
             sim.push(err(&simulate_iht(&pr, &mut r).unwrap()));
             let (x, y) = design.sample(pr.n as usize, &mut r);
-            let fit = LdpIhtParams::new(pr.epsilon, pr.k)
-                .rounds(pr.rounds)
-                .step(pr.step)
-                .tau(pr.tau1, pr.tau2)
-                .l1_radius(pr.l1_radius)
-                .check()
+            let fit = pr
+                .estimator()
                 .unwrap()
                 .fit_with(&RegressionData::new(x, y).unwrap(), &mut r)
                 .unwrap();
