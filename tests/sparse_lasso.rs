@@ -41,6 +41,15 @@ fn path(x: &DMatrix<f64>, y: &DVector<f64>, params: &PathParams) -> veristat::Re
     params.fit(&data(x, y))
 }
 
+/// `f` run on a rayon pool of `threads` threads.
+fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
 fn fixture(name: &str) -> Value {
     let text = std::fs::read_to_string(format!("{ROOT}/tests/fixtures/sparse/{name}")).unwrap();
     serde_json::from_str(&text).unwrap()
@@ -284,13 +293,7 @@ fn auto_mode_switches_to_gram_on_dense_paths_only() {
         assert!(diff <= bound, "alpha {k}: {diff:e} > {bound:e}");
     }
     // Forming X^T X with threads gives the same bits as without.
-    let on = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| path(&x, &y, &base).unwrap())
-    };
+    let on = |threads: usize| on_threads(threads, || path(&x, &y, &base).unwrap());
     let (one, three) = (on(1), on(3));
     assert_eq!(one.coefs, three.coefs);
     assert_eq!(one.coefs, auto.coefs);
@@ -785,22 +788,12 @@ fn same_numbers_whatever_the_thread_count() {
     let y = DVector::from_fn(1500, |i, _| x[(i, 3)] - 2.0 * x[(i, 100)] + 0.1 * x[(i, 7)]);
     for gram in [GramMode::Always, GramMode::Never] {
         let params = PathParams::new().n_alphas(30).gram(gram);
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| path(&x, &y, &params).unwrap())
-        };
+        let run = |threads: usize| on_threads(threads, || path(&x, &y, &params).unwrap());
         let (a, b) = (run(1), run(2));
         assert_eq!(a.coefs, b.coefs, "{gram:?}");
         assert_eq!(a.duality_gaps, b.duality_gaps);
         let cv = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            on_threads(threads, || {
                 LassoCvParams::new(params.clone())
                     .folds(Folds::Shuffled { k: 4, seed: 11 })
                     .fit(&data(&x, &y))
